@@ -1,0 +1,55 @@
+# ocp.day2 — developer entry points. `make demo` and `make test` work on a fresh machine.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+BUILD := .build
+COLL_PATH := $(abspath $(BUILD)/collections)
+export OCP_DAY2_COLLECTIONS_PATH := $(COLL_PATH)
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: test demo sim deps system-deps venv collection lint ruff ansible-lint sanity changelog-lint pytest clean
+
+test: deps collection lint pytest
+
+demo: deps collection
+	$(BIN)/python -m tests.demo
+
+sim: deps collection
+	$(BIN)/python -m tests.sim serve
+
+deps: system-deps venv
+
+system-deps:
+	@scripts/system-deps.sh
+
+venv: $(VENV)/.stamp
+
+$(VENV)/.stamp: requirements-dev.txt constraints.txt
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+	touch $@
+
+collection: venv
+	@scripts/install-collection.sh $(COLL_PATH)
+
+lint: ruff ansible-lint changelog-lint sanity
+
+ruff: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+ansible-lint: venv collection
+	ANSIBLE_COLLECTIONS_PATH=$(COLL_PATH) $(BIN)/ansible-lint --offline -q
+
+changelog-lint: venv
+	$(BIN)/antsibull-changelog lint
+
+sanity: venv
+	@scripts/sanity.sh
+
+pytest: venv collection
+	@scripts/pytest.sh
+
+clean:
+	rm -rf $(BUILD) tests/output .pytest_cache

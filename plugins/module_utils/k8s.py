@@ -1,0 +1,99 @@
+# Copyright: ocp.day2 contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one place where ocp.day2 modules get a Kubernetes client.
+
+Client creation, authentication options and their environment fallbacks are kubernetes.core's:
+we subclass its AnsibleK8SModule and call its get_api_client, like community.okd does.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+
+from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
+from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import get_api_client
+from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
+from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
+from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
+
+try:
+    from kubernetes.dynamic.exceptions import DynamicApiError, NotFoundError, ResourceNotFoundError
+except ImportError:  # handled by AnsibleK8SModule's requirement check
+    DynamicApiError = NotFoundError = ResourceNotFoundError = Exception
+
+try:
+    from urllib3.exceptions import HTTPError as Urllib3HTTPError
+except ImportError:
+    Urllib3HTTPError = OSError
+
+HYPERSHIFT_API = "hypershift.openshift.io/v1beta1"
+
+
+def auth_arg_spec():
+    """A fresh copy of kubernetes.core's auth options, to merge into a module's argument_spec."""
+    return copy.deepcopy(AUTH_ARG_SPEC)
+
+
+def api_error_text(exc):
+    """The API server's own message from a DynamicApiError (its Status body), else str(exc)."""
+    body = getattr(exc, "body", None)
+    if body:
+        try:
+            data = json.loads(body)
+            if isinstance(data, dict) and data.get("message"):
+                return "%s (HTTP %s)" % (data["message"], getattr(exc, "status", "?"))
+        except (TypeError, ValueError):
+            pass
+    status = getattr(exc, "status", None)
+    reason = getattr(exc, "reason", None)
+    if status:
+        return "HTTP %s %s" % (status, reason or "")
+    return str(exc)
+
+
+class Day2K8sModule(AnsibleK8SModule):
+    """AnsibleK8SModule with a lazily created client and one error-to-fail_json path."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._client = None
+
+    @property
+    def client(self):
+        if self._client is None:
+            try:
+                self._client = get_api_client(module=self)
+            except CoreException as exc:
+                raise Day2Error(
+                    "Could not create a Kubernetes client: %s. Check kubeconfig, context, host and "
+                    "credentials (the K8S_AUTH_* variables or the module's auth options)." % exc
+                ) from exc
+        return self._client
+
+    def resource(self, api_version, kind):
+        """The dynamic-client resource for api_version/kind, with a clear error when unknown."""
+        try:
+            return self.client.resources.get(api_version=api_version, kind=kind)
+        except ResourceNotFoundError as exc:
+            raise Day2Error(
+                "The API server does not serve %s %s. Is this a management cluster with the "
+                "HyperShift operator installed, and is the kubeconfig pointing at it?" % (api_version, kind)
+            ) from exc
+
+    def run(self, execute):
+        """Call execute(self) -> dict and exit; every expected failure becomes fail_json."""
+        try:
+            result = execute(self)
+        except Day2Error as exc:
+            self.fail_json(msg=exc.msg, **exc.result)
+        except DynamicApiError as exc:
+            self.fail_json(msg="Kubernetes API error: %s" % api_error_text(exc), status=getattr(exc, "status", None))
+        except (Urllib3HTTPError, OSError) as exc:
+            self.fail_json(
+                msg="Cannot reach the Kubernetes API server: %s. Check that the API URL in the kubeconfig is "
+                "reachable from this host and that the cluster is up." % exc
+            )
+        except CoreException as exc:
+            self.fail_json(msg=str(exc))
+        self.exit_json(**result)

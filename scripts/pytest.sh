@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs every pytest suite (unit, simulator, end-to-end) in one session and prints the totals.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+export PYTHONPATH="$root/.build/pythonpath${PYTHONPATH:+:$PYTHONPATH}"
+mkdir -p .build/pythonpath/ansible_collections/ocp
+ln -sfn "$root" .build/pythonpath/ansible_collections/ocp/day2
+.venv/bin/python -m pytest -p no:cacheprovider -q -ra tests "$@"
+rc=$?
+exit $rc
