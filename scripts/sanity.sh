@@ -23,6 +23,12 @@ work="${SANITY_WORK:-$root/.build/sanity}/ansible_collections/ocp/day2"
 mkdir -p "$work"
 rsync -a --delete --exclude .git --exclude .venv --exclude .build --exclude tests/output \
   --exclude .pytest_cache --exclude .ruff_cache --exclude '__pycache__' "$root/" "$work/"
+# The collections we depend on, beside ours, so the import test can load them.
+site=$("$bin/python" -c 'import ansible_collections.kubernetes.core as m, os; print(os.path.dirname(os.path.dirname(os.path.dirname(list(m.__path__)[0]))))')
+for dep in kubernetes/core amazon/aws; do
+  mkdir -p "$(dirname "$work")/../${dep%/*}"
+  ln -sfn "$site/ansible_collections/$dep" "$(dirname "$work")/../$dep"
+done
 cd "$work"
 # ansible-test lists files with git when there is a repository; give it one with the tree as is.
 git init -q . && git add -A >/dev/null && git -c user.email=ci@localhost -c user.name=ci commit -qm tree >/dev/null

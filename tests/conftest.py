@@ -7,9 +7,9 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from tests.harness.ansible import collections_path  # noqa: E402
-from tests.harness.etcd import EtcdCluster  # noqa: E402
-from tests.harness.moto import MotoServer  # noqa: E402
+from tests.harness.ansible import collections_path
+from tests.harness.etcd import EtcdCluster
+from tests.harness.moto import MotoServer
 
 
 @pytest.fixture(scope="session")

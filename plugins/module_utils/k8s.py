@@ -15,17 +15,27 @@ from ansible_collections.kubernetes.core.plugins.module_utils.args_common import
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import get_api_client
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
+
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
 
 try:
-    from kubernetes.dynamic.exceptions import DynamicApiError, NotFoundError, ResourceNotFoundError
-except ImportError:  # handled by AnsibleK8SModule's requirement check
-    DynamicApiError = NotFoundError = ResourceNotFoundError = Exception
+    from kubernetes.dynamic.exceptions import DynamicApiError, ResourceNotFoundError
+except ImportError:  # reported by AnsibleK8SModule's requirement check
+
+    class DynamicApiError(Exception):
+        pass
+
+    class ResourceNotFoundError(Exception):
+        pass
+
 
 try:
     from urllib3.exceptions import HTTPError as Urllib3HTTPError
 except ImportError:
-    Urllib3HTTPError = OSError
+
+    class Urllib3HTTPError(Exception):
+        pass
+
 
 HYPERSHIFT_API = "hypershift.openshift.io/v1beta1"
 

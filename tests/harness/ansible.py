@@ -82,7 +82,7 @@ def run_playbook(
     full_env.pop("PYTHONPATH")
     if env:
         full_env.update(env)
-    proc = subprocess.run(args, env=full_env, capture_output=True, text=True, timeout=timeout, cwd=cwd)
+    proc = subprocess.run(args, env=full_env, capture_output=True, text=True, timeout=timeout, cwd=cwd, check=False)
     return PlaybookResult(proc)
 
 

@@ -55,9 +55,8 @@ class EtcdMember:
             "--peer-trusted-ca-file", self.ca.cert, "--peer-client-cert-auth",
             "--log-level", "error",
         ]  # fmt: skip
-        log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(args, stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
-        log.close()
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(args, stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
         return self
 
     def running(self):
