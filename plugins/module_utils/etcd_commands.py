@@ -1,0 +1,148 @@
+# Copyright: ocp.day2 contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""etcdctl / etcdutl command lines and the parsing of their output, shared by pod and host mode.
+
+Pure functions: no I/O here, so every rule is unit-tested without an etcd.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error, Day2Timeout
+
+STATUS_FIELDS = ("hash", "revision", "totalKey", "totalSize")
+SHA256_RE = re.compile(r"^([0-9a-fA-F]{64})\s")
+# Slowest etcd (or API server) answer we accept before calling an endpoint unreachable.
+DIAL_TIMEOUT = 10
+
+
+class Deadline:
+    """The time left for the whole operation (the module's `timeout`)."""
+
+    def __init__(self, seconds, what="the etcd snapshot", clock=time.monotonic):
+        self.seconds = seconds
+        self.what = what
+        self._clock = clock
+        self._end = clock() + seconds
+
+    def remaining(self):
+        return max(0.0, self._end - self._clock())
+
+    def check(self, step):
+        """Raise Day2Timeout when the time is up; `step` names what was being done."""
+        if self.remaining() <= 0:
+            raise Day2Timeout(
+                "Timed out after %ss while %s (%s). Raise `timeout` if the etcd database is large or the "
+                "network slow, and check that etcd and the endpoint are healthy." % (self.seconds, step, self.what)
+            )
+        return self.remaining()
+
+
+def tls_args(cacert, cert, key):
+    """etcdctl client TLS flags; only the paths, never the files' contents."""
+    args = []
+    for flag, value in (("--cacert", cacert), ("--cert", cert), ("--key", key)):
+        if value:
+            args.append("%s=%s" % (flag, value))
+    return args
+
+
+def timeout_args(deadline):
+    """--dial-timeout and --command-timeout fitted to the time left (etcdctl needs whole seconds)."""
+    left = max(1, int(deadline.remaining()))
+    return ["--dial-timeout=%ds" % min(DIAL_TIMEOUT, left), "--command-timeout=%ds" % left]
+
+
+def save_command(etcdctl, endpoint, path, cacert, cert, key, deadline, use_env=False):
+    """`etcdctl snapshot save` against exactly one endpoint (etcdctl refuses several for a snapshot).
+
+    use_env prefixes `env ETCDCTL_API=3`, the way the seeds run it through `oc exec` (no shell needed);
+    host mode sets ETCDCTL_API in the subprocess environment instead.
+    """
+    cmd = [etcdctl, "--endpoints=%s" % endpoint]
+    cmd += tls_args(cacert, cert, key)
+    cmd += timeout_args(deadline)
+    cmd += ["snapshot", "save", path]
+    return (["env", "ETCDCTL_API=3"] + cmd) if use_env else cmd
+
+
+def status_command(tool, binary, path, use_env=False):
+    """`snapshot status -w json` with etcdutl (etcd >= 3.5, offline) or etcdctl (etcd 3.4)."""
+    cmd = [binary, "snapshot", "status", path, "-w", "json"]
+    if tool == "etcdctl" and use_env:
+        return ["env", "ETCDCTL_API=3"] + cmd
+    if tool == "etcdutl" and use_env:
+        # `env` makes a missing binary exit 127 the same way in every container runtime.
+        return ["env"] + cmd
+    return cmd
+
+
+def parse_status(stdout, tool="etcdctl"):
+    """The status record from `snapshot status -w json` output.
+
+    Deprecation notices may precede the JSON (etcdctl 3.5 prints one), so the last line that is a
+    JSON object is used. Every field must be present and an integer, else the snapshot is not trusted.
+    """
+    text = stdout.decode("utf-8", "replace") if isinstance(stdout, bytes) else (stdout or "")
+    data = None
+    for line in reversed(text.strip().splitlines()):
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                data = json.loads(line)
+            except ValueError:
+                data = None
+            break
+    if not isinstance(data, dict):
+        raise Day2Error(
+            "`%s snapshot status -w json` did not print a JSON status (output: %r). The snapshot file may be "
+            "damaged or the tool too old; it is NOT considered good." % (tool, text[-300:])
+        )
+    status = {}
+    for field in STATUS_FIELDS:
+        value = data.get(field)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise Day2Error(
+                "`%s snapshot status` returned no integer %r (got %r); the snapshot is NOT considered good."
+                % (tool, field, value)
+            )
+        status[field] = value
+    if status["revision"] < 1 or status["totalSize"] < 1:
+        raise Day2Error(
+            "`%s snapshot status` reports revision %d and size %d: not a usable etcd snapshot."
+            % (tool, status["revision"], status["totalSize"])
+        )
+    return status
+
+
+def parse_sha256sum(stdout, path=""):
+    """The hex digest from `sha256sum FILE` output."""
+    text = stdout.decode("utf-8", "replace") if isinstance(stdout, bytes) else (stdout or "")
+    match = SHA256_RE.match(text.strip() + " ")
+    if not match:
+        raise Day2Error("Could not read the sha256 of %s from `sha256sum` output %r." % (path, text[:200]))
+    return match.group(1).lower()
+
+
+def clean_stderr(stderr, limit=2000):
+    """etcdctl's stderr for a failure message: text, trimmed to its last `limit` characters."""
+    text = stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else (stderr or "")
+    text = text.strip()
+    return text[-limit:] if len(text) > limit else text
+
+
+def unreachable_hint(stderr):
+    """A what-to-do sentence chosen from etcdctl's error text."""
+    text = stderr.lower()
+    if "no such file or directory" in text and (".crt" in text or ".key" in text or ".pem" in text):
+        return (
+            "A TLS file given to etcdctl does not exist: check cacert, cert and key (or pod_cacert/pod_cert/pod_key)."
+        )
+    if "certificate" in text or "x509" in text or "tls" in text:
+        return "TLS failed: check that cacert/cert/key belong to this etcd cluster and are not expired."
+    if "deadline exceeded" in text or "connection refused" in text or "no route" in text or "timeout" in text:
+        return "etcd did not answer: check that the member is running and the endpoint URL and port are right."
+    return "Check that etcd is healthy (`etcdctl endpoint health`) and that the TLS files are right."

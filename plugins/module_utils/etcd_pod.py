@@ -1,0 +1,240 @@
+# Copyright: ocp.day2 contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Snapshot source inside an etcd pod, through the Kubernetes exec API.
+
+kubernetes' WSClient buffers every byte of stdout twice (its channel buffer and a capture-all
+buffer it always enables), so a large `cat` through it would hold the whole snapshot in memory.
+We open the exec with kubernetes.stream.stream(..., _preload_content=False, binary=True) like
+kubernetes.core's k8s_cp, then read the websocket frames ourselves and hand each stdout frame to a
+callback at once: memory stays bounded by one frame whatever the snapshot size.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import uuid
+
+from ansible_collections.ocp.day2.plugins.module_utils import etcd_commands as cmds
+from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
+from ansible_collections.ocp.day2.plugins.module_utils.k8s import api_error_text
+
+try:
+    from kubernetes.client.api import core_v1_api
+    from kubernetes.client.rest import ApiException
+    from kubernetes.stream import stream
+    from websocket import ABNF, WebSocketConnectionClosedException, WebSocketTimeoutException
+except ImportError:  # reported by AnsibleK8SModule's requirement check
+    ApiException = WebSocketConnectionClosedException = WebSocketTimeoutException = Exception
+
+STDOUT_CHANNEL = 1
+STDERR_CHANNEL = 2
+ERROR_CHANNEL = 3
+OUTPUT_LIMIT = 1024 * 1024  # for commands whose output is kept (status, sha256sum), not streamed
+STDERR_LIMIT = 64 * 1024
+
+
+class ExecResult:
+    def __init__(self, exit_code, stdout, stderr, message=""):
+        self.exit_code = exit_code
+        self.stdout = bytes(stdout)
+        self.stderr = cmds.clean_stderr(bytes(stderr))
+        self.message = message
+
+
+def parse_exec_status(raw):
+    """(exit code, message) from the exec error channel; (None, ...) when the status never came."""
+    if not raw:
+        return None, "the exec stream closed without a status"
+    try:
+        status = json.loads(bytes(raw).decode("utf-8", "replace"))
+    except ValueError:
+        return None, "unreadable exec status %r" % bytes(raw)[:200]
+    if status.get("status") == "Success":
+        return 0, ""
+    for cause in (status.get("details") or {}).get("causes") or []:
+        if cause.get("reason") == "ExitCode":
+            try:
+                return int(cause.get("message")), status.get("message", "")
+            except (TypeError, ValueError):
+                break
+    return -1, status.get("message") or "exec failed"
+
+
+class PodExec:
+    """Runs commands in one container of one pod."""
+
+    def __init__(self, api_client, namespace, pod, container):
+        self.core = core_v1_api.CoreV1Api(api_client)
+        self.namespace = namespace
+        self.pod = pod
+        self.container = container
+
+    @property
+    def where(self):
+        return "container %s of pod %s/%s" % (self.container, self.namespace, self.pod)
+
+    def check_pod(self):
+        try:
+            pod = self.core.read_namespaced_pod(self.pod, self.namespace)
+        except ApiException as exc:
+            if getattr(exc, "status", None) == 404:
+                raise Day2Error(
+                    "Pod %s not found in namespace %s. Check `pod` and `namespace` (the hosted control plane "
+                    "namespace, usually <clusters namespace>-<hosted cluster name>)." % (self.pod, self.namespace)
+                )
+            raise Day2Error("Reading pod %s/%s failed: %s" % (self.namespace, self.pod, api_error_text(exc)))
+        names = [c.name for c in (pod.spec.containers or [])]
+        if self.container not in names:
+            raise Day2Error(
+                "Container %s not found in pod %s/%s; it has: %s. Fix `container`."
+                % (self.container, self.namespace, self.pod, ", ".join(names) or "no containers")
+            )
+        phase = getattr(pod.status, "phase", None)
+        if phase != "Running":
+            raise Day2Error(
+                "Pod %s/%s is %s, not Running: etcd cannot be snapshotted there." % (self.namespace, self.pod, phase)
+            )
+
+    def _open(self, command):
+        return stream(
+            self.core.connect_get_namespaced_pod_exec,
+            self.pod,
+            self.namespace,
+            command=command,
+            container=self.container,
+            stderr=True,
+            stdin=False,
+            stdout=True,
+            tty=False,
+            _preload_content=False,
+            binary=True,
+        )
+
+    def run(self, command, deadline, step, on_stdout=None):
+        """Run `command`; stdout goes to on_stdout(chunk) when given, else is kept (up to OUTPUT_LIMIT)."""
+        deadline.check(step)
+        try:
+            client = self._open(command)
+        except ApiException as exc:
+            raise Day2Error(
+                "Could not exec in %s while %s: %s. Check that the pod is running and that you may create "
+                "pods/exec there." % (self.where, step, getattr(exc, "reason", None) or exc)
+            )
+        stdout, stderr, status = bytearray(), bytearray(), bytearray()
+        try:
+            ws = client.sock
+            while True:
+                ws.settimeout(max(0.05, deadline.check(step)))
+                try:
+                    opcode, frame = ws.recv_data_frame(True)
+                except WebSocketTimeoutException:
+                    continue  # the deadline check at the top of the loop raises
+                except (WebSocketConnectionClosedException, ConnectionError):
+                    break
+                if opcode == ABNF.OPCODE_CLOSE:
+                    break
+                if opcode not in (ABNF.OPCODE_BINARY, ABNF.OPCODE_TEXT) or not frame.data:
+                    continue
+                data = frame.data if isinstance(frame.data, bytes) else frame.data.encode("utf-8")
+                channel, payload = data[0], data[1:]
+                if channel == STDOUT_CHANNEL:
+                    if on_stdout is not None:
+                        on_stdout(payload)
+                    elif len(stdout) < OUTPUT_LIMIT:
+                        stdout += payload
+                elif channel == STDERR_CHANNEL:
+                    stderr += payload
+                    del stderr[:-STDERR_LIMIT]
+                elif channel == ERROR_CHANNEL:
+                    status += payload
+        finally:
+            client.close()
+        exit_code, message = parse_exec_status(status)
+        return ExecResult(exit_code, stdout, stderr, message)
+
+
+class PodSource:
+    """etcdctl in the etcd container writes the snapshot to pod_tmp_dir; we read it back with `cat`."""
+
+    mode = "pod"
+
+    def __init__(self, pexec, params):
+        self.pexec = pexec
+        self.params = params
+        self.path = posixpath.join(params["pod_tmp_dir"], "ocp-day2-snapshot-%s.db" % uuid.uuid4().hex[:12])
+        self.member = params.get("member") or params["pod"]
+        self.tool = None
+
+    def describe(self):
+        return {
+            "mode": "pod",
+            "member": self.member,
+            "namespace": self.params["namespace"],
+            "pod": self.params["pod"],
+            "container": self.params["container"],
+            "endpoint": self.params["pod_endpoint"],
+            "tmp_path": self.path,
+        }
+
+    def preflight(self, deadline):
+        self.pexec.check_pod()
+
+    def _fail(self, what, result, hint=""):
+        raise Day2Error(
+            "%s failed in %s (exit code %s): %s%s"
+            % (what, self.pexec.where, result.exit_code, result.stderr or result.message or "no error output", hint),
+            stderr=result.stderr,
+        )
+
+    def take(self, deadline):
+        p = self.params
+        command = cmds.save_command(
+            p["etcdctl_path"] or "etcdctl", p["pod_endpoint"], self.path,
+            p["pod_cacert"], p["pod_cert"], p["pod_key"], deadline, use_env=True,
+        )  # fmt: skip
+        result = self.pexec.run(command, deadline, "taking the snapshot (etcdctl snapshot save)")
+        if result.exit_code != 0:
+            self._fail("etcdctl snapshot save", result, ". " + cmds.unreachable_hint(result.stderr))
+
+    def status(self, deadline):
+        step = "checking the snapshot (snapshot status)"
+        result = self.pexec.run(
+            cmds.status_command("etcdutl", self.params["etcdutl_path"] or "etcdutl", self.path, use_env=True),
+            deadline,
+            step,
+        )
+        self.tool = "etcdutl"
+        if result.exit_code == 127:  # no etcdutl in this image (etcd < 3.5)
+            self.tool = "etcdctl"
+            result = self.pexec.run(
+                cmds.status_command("etcdctl", self.params["etcdctl_path"] or "etcdctl", self.path, use_env=True),
+                deadline,
+                step,
+            )
+        if result.exit_code != 0:
+            self._fail("%s snapshot status" % self.tool, result, "; the snapshot is NOT considered good.")
+        return cmds.parse_status(result.stdout, self.tool)
+
+    def sha256(self, deadline):
+        result = self.pexec.run(["sha256sum", self.path], deadline, "computing the snapshot's sha256 in the pod")
+        if result.exit_code != 0:
+            self._fail("sha256sum", result)
+        return cmds.parse_sha256sum(result.stdout, self.path)
+
+    def stream(self, delivery, deadline):
+        result = self.pexec.run(["cat", self.path], deadline, "copying the snapshot out of the pod", delivery.write)
+        if result.exit_code != 0:
+            self._fail("Reading the snapshot with cat", result)
+
+    def cleanup(self, deadline):
+        """Remove the temporary file (and etcdctl's .part); returns a warning text or None."""
+        # Cleanup gets its own minute: it must run even when the operation's deadline has passed.
+        own = cmds.Deadline(60, "removing the temporary snapshot")
+        try:
+            result = self.pexec.run(["rm", "-f", self.path, self.path + ".part"], own, "removing the snapshot")
+        except Day2Error as exc:
+            return "Could not remove %s from %s: %s" % (self.path, self.pexec.where, exc.msg)
+        if result.exit_code != 0:
+            return "Could not remove %s from %s: %s" % (self.path, self.pexec.where, result.stderr or result.message)
+        return None

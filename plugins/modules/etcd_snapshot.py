@@ -1,0 +1,240 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-  # noqa: UP009
+# Copyright: ocp.day2 contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: etcd_snapshot
+short_description: Take, verify and deliver an etcd v3 snapshot (hosted control plane pod or etcd host)
+version_added: 1.0.0
+author: ocp.day2 contributors
+description:
+  - Takes an etcd v3 snapshot with C(etcdctl snapshot save), either inside an etcd pod of a hosted control
+    plane through the Kubernetes exec API (I(mode=pod)), or on the host where the module runs, such as an
+    OpenShift 3.11 master or etcd host (I(mode=host)).
+  - Verifies it with C(snapshot status -w json) (C(etcdutl) where present, etcd 3.5 and later, else C(etcdctl))
+    and a sha256 computed where the file is written (C(sha256sum) in the pod, Python on the host), then again
+    where it lands. A mismatch fails the task; a snapshot is never reported good without both checks.
+  - Delivers it to I(dest) and/or to S3. Pod to controller transfer is binary safe and streamed in chunks, so
+    memory stays bounded whatever the snapshot size. S3 uploads use SigV4 only, one SHA256 checksum per part,
+    and are verified against the checksum S3 stored. AWS credentials never enter the pod.
+  - Removes its temporary snapshot file in the pod or on the host afterwards, also on failure.
+  - kubernetes.core's M(kubernetes.core.k8s_exec) and M(kubernetes.core.k8s_cp) fall short here
+    (k8s_exec keeps the whole output in memory, k8s_cp has no checksum, neither uploads to S3 without
+    a copy on disk), hence this module. Every run takes a new snapshot; see the notes.
+extends_documentation_fragment:
+  - kubernetes.core.k8s_auth_options
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+options:
+  mode:
+    description:
+      - C(pod) runs etcdctl inside an etcd pod through the Kubernetes API (hosted control planes).
+      - C(host) runs etcdctl on the host where the module runs (OpenShift 3.11 etcd hosts).
+    type: str
+    choices: [pod, host]
+    default: pod
+  namespace:
+    description: Namespace of the etcd pod, the hosted control plane namespace. Required when I(mode=pod).
+    type: str
+  pod:
+    description: Name of the etcd pod.
+    type: str
+    default: etcd-0
+  container:
+    description: Container of I(pod) that runs etcd and has etcdctl.
+    type: str
+    default: etcd
+  pod_cacert:
+    description: CA bundle for the etcd client, a path inside the container.
+    type: str
+    default: /etc/etcd/tls/client/etcd-client-ca.crt
+  pod_cert:
+    description: Client certificate, a path inside the container.
+    type: str
+    default: /etc/etcd/tls/client/etcd-client.crt
+  pod_key:
+    description: Client key, a path inside the container. Only the path is used; the key never leaves the pod.
+    type: str
+    default: /etc/etcd/tls/client/etcd-client.key
+  pod_endpoint:
+    description: etcd client URL as seen from inside the container.
+    type: str
+    default: https://localhost:2379
+  pod_tmp_dir:
+    description: Directory inside the container where the temporary snapshot is written, then removed.
+    type: str
+    default: /var/lib/data
+  endpoints:
+    description:
+      - etcd client URLs for I(mode=host). etcdctl snapshots one member; the first URL that succeeds is used,
+        the next ones are fallbacks.
+    type: list
+    elements: str
+    default: [https://127.0.0.1:2379]
+  cacert:
+    description: CA bundle for I(mode=host), a path on the host (C(/etc/etcd/ca.crt) on OpenShift 3.11).
+    type: path
+  cert:
+    description: Client certificate for I(mode=host) (C(/etc/etcd/peer.crt) on OpenShift 3.11).
+    type: path
+  key:
+    description: Client key for I(mode=host) (C(/etc/etcd/peer.key) on OpenShift 3.11). Only the path is used.
+    type: path
+  etcdctl_path:
+    description:
+      - etcdctl to run. Default is C(etcdctl) looked up on C(PATH) (of the host, or of the container in pod mode).
+    type: str
+  etcdutl_path:
+    description:
+      - etcdutl used for C(snapshot status) when present (etcd 3.5 and later). Default is C(etcdutl) looked up
+        on C(PATH); when it is absent etcdctl is used.
+    type: str
+  tmp_dir:
+    description: Directory on the host for the temporary snapshot in I(mode=host). Default is the system temp.
+    type: path
+  dest:
+    description:
+      - Path of the snapshot file on the node running the module (the controller in pod mode). Written to a
+        hidden temporary file, verified, then renamed into place (replacing an older file). File mode 0600;
+        missing parent directories are created 0700.
+    type: path
+  s3_bucket:
+    description: S3 bucket to upload the snapshot to. It must exist. Requires I(s3_key).
+    type: str
+  s3_key:
+    description: Object key in I(s3_bucket).
+    type: str
+  s3_sse:
+    description: Server-side encryption of the S3 object.
+    type: str
+    choices: [AES256, aws:kms]
+  s3_sse_kms_key_id:
+    description: KMS key for I(s3_sse=aws:kms).
+    type: str
+  s3_presign_expiry:
+    description: When set, return a presigned GET URL of the object valid this many seconds (for C(restoreSnapshotURL)).
+    type: int
+  region:
+    aliases: [aws_region, s3_region]
+  endpoint_url:
+    description:
+      - URL of an S3-compatible store instead of AWS S3 (alias I(s3_endpoint_url)).
+      - The C(AWS_URL) environment variable may also be used.
+    aliases: [aws_endpoint_url, s3_endpoint_url]
+  validate_certs:
+    description:
+      - Whether to verify TLS certificates, of the Kubernetes API server and of the S3 endpoint alike.
+      - When unset, the kubeconfig decides for the API server (or C(K8S_AUTH_VERIFY_SSL)) and S3 certificates
+        are verified.
+    type: bool
+    default: null
+  member:
+    description: Name of the member for the artifact record. Default is the pod name, or the endpoint used in host mode.
+    type: str
+  timeout:
+    description: Seconds allowed for the whole operation (snapshot, checks, transfer, upload).
+    type: int
+    default: 900
+notes:
+  - Never idempotent by design, every run takes a new snapshot and reports C(changed=true) when it was delivered.
+  - Check mode takes no snapshot and writes nothing; it checks the pod and container (pod mode), the TLS files
+    and tools (host mode) and the bucket, and returns what it would do in C(would_snapshot) and C(would_deliver).
+  - The etcd container needs C(env), C(cat), C(sha256sum) and C(rm) (the OpenShift etcd image has them).
+  - The module class stacks kubernetes.core's AnsibleK8SModule on amazon.aws's AnsibleAWSModule, so both
+    collections' auth options, environment fallbacks and clients are used as they are.
+requirements:
+  - kubernetes (pod mode)
+  - boto3 (when uploading to S3)
+"""
+
+EXAMPLES = r"""
+- name: Snapshot etcd-0 of a hosted control plane to the controller and to S3
+  ocp.day2.etcd_snapshot:
+    namespace: clusters-example
+    pod: etcd-0
+    dest: /backups/example/etcd-0.db
+    s3_bucket: example-etcd-backups
+    s3_key: example/etcd-0.db
+    s3_region: us-east-2
+    s3_sse: AES256
+    s3_presign_expiry: 3600
+  register: snap
+
+- name: Back up etcd on an OpenShift 3.11 master (runs on the host)
+  become: true
+  ocp.day2.etcd_snapshot:
+    mode: host
+    endpoints: ["https://{{ ansible_default_ipv4.address }}:2379"]
+    cacert: /etc/etcd/ca.crt
+    cert: /etc/etcd/peer.crt
+    key: /etc/etcd/peer.key
+    tmp_dir: /var/lib/etcd
+    dest: "/backup/etcd-{{ inventory_hostname }}.db"
+"""
+
+RETURN = r"""
+artifact:
+  description: The record of the snapshot delivered (absent in check mode).
+  returned: success, not in check mode
+  type: dict
+  contains:
+    member: {description: Member name, type: str, sample: etcd-0}
+    revision: {description: etcd revision in the snapshot, type: int, sample: 12345}
+    hash: {description: The snapshot's hash from C(snapshot status), type: int, sample: 3361405138}
+    total_keys: {description: Keys in the snapshot, type: int, sample: 5000}
+    total_size: {description: Database size from C(snapshot status), type: int, sample: 2482176}
+    bytes: {description: Bytes delivered, type: int, sample: 2482208}
+    sha256:
+      description: sha256 of the snapshot file (hex).
+      type: str
+      sample: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+    dest: {description: Absolute path of the file written, or null, type: str, sample: /backups/example/etcd-0.db}
+    s3:
+      description: Where the object went, or null.
+      type: dict
+      sample: {bucket: b, key: example/etcd-0.db, endpoint_url: null, etag: "d41d-1", checksum_sha256: "n4bQ...=-1",
+               presigned_url: "https://b.s3.amazonaws.com/..."}
+    duration: {description: Seconds the whole operation took, type: float, sample: 4.2}
+    taken_at: {description: When the snapshot was taken (RFC3339 UTC), type: str, sample: "2025-01-01T03:00:00Z"}
+    tool: {description: Tool that ran C(snapshot status), type: str, sample: etcdctl}
+    source: {description: The pod (namespace/pod/container) or the etcd endpoint the snapshot came from, type: str}
+would_snapshot:
+  description: In check mode, where the snapshot would be taken.
+  returned: check mode
+  type: dict
+  sample: {mode: pod, member: etcd-0, namespace: clusters-example, pod: etcd-0, container: etcd}
+would_deliver:
+  description: In check mode, where the snapshot would be delivered.
+  returned: check mode
+  type: dict
+  sample: {dest: /backups/example/etcd-0.db, s3: {bucket: b, key: example/etcd-0.db}}
+"""
+
+from ansible_collections.ocp.day2.plugins.module_utils.etcd_snapshot import argument_spec, execute  # noqa: E402
+from ansible_collections.ocp.day2.plugins.module_utils.k8s import Day2K8sModule  # noqa: E402
+
+try:
+    from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+except ImportError:  # pragma: no cover - amazon.aws is a declared dependency of the collection
+    AnsibleAWSModule = None
+
+
+def main():
+    module = Day2K8sModule(
+        module_class=AnsibleAWSModule,
+        check_k8s=False,  # pod mode checks for kubernetes itself; host mode runs without it
+        check_pyyaml=False,
+        check_boto3=False,  # checked only when uploading to S3
+        argument_spec=argument_spec(),
+        required_if=[("mode", "pod", ["namespace"])],
+        required_together=[("s3_bucket", "s3_key")],
+        supports_check_mode=True,
+    )
+    module.run(execute)
+
+
+if __name__ == "__main__":
+    main()
