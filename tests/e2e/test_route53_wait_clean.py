@@ -1,0 +1,203 @@
+"""route53_wait_clean through ansible-playbook, with the collection installed, against moto on loopback."""
+
+import json
+import threading
+import time
+
+import pytest
+
+from tests.harness.ansible import run_playbook, write_playbook
+from tests.harness.moto import FAKE_AWS_ENV
+
+DOMAIN = "example.hypershift.example.com"
+ZONE_NAME = "hypershift.example.com"
+
+PLAYBOOK = """
+- name: Wait for Route53 to be clean
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+    - name: Wait for the domain's records to go
+      ocp.day2.route53_wait_clean:
+        hosted_zone_id: "{{ zone_id | default(omit) }}"
+        zone_name: "{{ zone_name | default(omit) }}"
+        domain: "{{ domain }}"
+        endpoint_url: "{{ endpoint_url }}"
+        access_key: "{{ access_key | default(omit) }}"
+        secret_key: "{{ secret_key | default(omit) }}"
+        allowed_remaining: "{{ allowed | default(0) }}"
+        interval: 1
+        timeout: "{{ timeout | default(30) }}"
+      register: wait
+      ignore_errors: true
+
+    - name: Save the result for the test
+      ansible.builtin.copy:
+        content: "{{ wait | to_json }}"
+        dest: "{{ result_file }}"
+        mode: "0600"
+      check_mode: false
+"""
+
+
+def make_zone(moto, name=ZONE_NAME, private=False):
+    client = moto.client("route53")
+    params = {"Name": name, "CallerReference": "%s-%s" % (name, time.time())}
+    if private:
+        params["VPC"] = {"VPCRegion": "us-east-1", "VPCId": "vpc-12345678"}
+        params["HostedZoneConfig"] = {"PrivateZone": True, "Comment": "private"}
+    return client.create_hosted_zone(**params)["HostedZone"]["Id"].split("/")[-1]
+
+
+def change(moto, zone_id, action, names):
+    batch = [
+        {
+            "Action": action,
+            "ResourceRecordSet": {"Name": n, "Type": "A", "TTL": 30, "ResourceRecords": [{"Value": "192.0.2.10"}]},
+        }
+        for n in names
+    ]
+    moto.client("route53").change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": batch})
+
+
+CLUSTER_RECORDS = [
+    "api." + DOMAIN,
+    "api-int." + DOMAIN,
+    "oauth." + DOMAIN,
+    "*.apps." + DOMAIN,
+    "ignition." + DOMAIN,
+]
+OTHER_RECORDS = ["api.other.hypershift.example.com", "my" + DOMAIN]
+
+
+def play(tmp_path, moto, verbosity=0, check=False, **extra):
+    path = write_playbook(tmp_path, PLAYBOOK)
+    result_file = tmp_path / "result.json"
+    extra = dict(
+        extra, domain=extra.get("domain", DOMAIN), endpoint_url=moto.endpoint_url, result_file=str(result_file)
+    )
+    env = dict(FAKE_AWS_ENV)
+    proc = run_playbook(path, extra_vars=extra, env=env, check=check, verbosity=verbosity, timeout=300)
+    assert proc.rc == 0, proc
+    return json.loads(result_file.read_text()), proc
+
+
+@pytest.fixture
+def zone(moto):
+    zone_id = make_zone(moto)
+    change(moto, zone_id, "CREATE", CLUSTER_RECORDS + OTHER_RECORDS)
+    return zone_id
+
+
+def delete_later(moto, zone_id, names, delay):
+    def run():
+        time.sleep(delay)
+        change(moto, zone_id, "DELETE", names)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_waits_for_external_dns_to_clean(tmp_path, moto, zone):
+    actor = delete_later(moto, zone, CLUSTER_RECORDS, 3)
+    result, _ = play(tmp_path, moto, zone_id=zone)
+    actor.join(10)
+    assert not result.get("failed"), result
+    assert result["remaining"] == [] and result["remaining_count"] == 0
+    assert result["waited"] is True
+    assert result["elapsed"] >= 2
+    assert result["zone_id"] == zone
+    assert result["changed"] is False
+    remaining = {
+        r["Name"] for r in moto.client("route53").list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"]
+    }
+    assert "api.other.hypershift.example.com." in remaining
+
+
+def test_timeout_names_the_remaining_records(tmp_path, moto, zone):
+    change(moto, zone, "DELETE", CLUSTER_RECORDS[2:])
+    result, _ = play(tmp_path, moto, zone_id=zone, timeout=2)
+    assert result["failed"] is True
+    assert "Timed out after 2s: 2 record(s) for %s remain in Route53 zone %s" % (DOMAIN, zone) in result["msg"]
+    assert "api.%s A" % DOMAIN in result["msg"] and "api-int.%s A" % DOMAIN in result["msg"]
+    assert sorted(r["name"] for r in result["remaining"]) == ["api-int." + DOMAIN, "api." + DOMAIN]
+    assert result["elapsed"] >= 2
+
+
+def test_zone_by_name_and_allowed_remaining(tmp_path, moto, zone):
+    # A private zone of the same name must not be picked for a public lookup.
+    make_zone(moto, private=True)
+    change(moto, zone, "DELETE", CLUSTER_RECORDS[:3])
+    result, _ = play(tmp_path, moto, zone_name=ZONE_NAME + ".", allowed=2)
+    assert not result.get("failed"), result
+    assert result["zone_id"] == zone and result["remaining_count"] == 2 and result["waited"] is False
+    assert {"name": "*.apps." + DOMAIN, "type": "A"} in result["remaining"]
+
+
+def test_check_mode_reports_without_waiting(tmp_path, moto, zone):
+    start = time.monotonic()
+    result, _ = play(tmp_path, moto, check=True, zone_id=zone, timeout=60)
+    assert not result.get("failed"), result
+    assert result["remaining_count"] == len(CLUSTER_RECORDS) and result["waited"] is False
+    assert time.monotonic() - start < 30
+
+
+def test_zone_not_found_by_id(tmp_path, moto):
+    result, _ = play(tmp_path, moto, zone_id="ZDOESNOTEXIST")
+    assert result["failed"] is True
+    assert "Route53 hosted zone ZDOESNOTEXIST not found" in result["msg"]
+
+
+def test_zone_not_found_by_name(tmp_path, moto, zone):
+    result, _ = play(tmp_path, moto, zone_name="nothere.example.com")
+    assert result["failed"] is True
+    assert "No public Route53 hosted zone named nothere.example.com was found" in result["msg"]
+
+
+def test_unreachable_endpoint(tmp_path, moto):
+    path = write_playbook(tmp_path, PLAYBOOK)
+    result_file = tmp_path / "result.json"
+    extra = {"domain": DOMAIN, "endpoint_url": "http://127.0.0.1:9", "zone_id": "Z1", "result_file": str(result_file)}
+    proc = run_playbook(path, extra_vars=extra, env=dict(FAKE_AWS_ENV, AWS_MAX_ATTEMPTS="1"), timeout=300)
+    assert proc.rc == 0, proc
+    result = json.loads(result_file.read_text())
+    assert result["failed"] is True
+    assert "Route53 request failed" in result["msg"] and "127.0.0.1:9" in result["msg"]
+
+
+def test_secret_never_printed_with_vvv(tmp_path, moto, zone):
+    secret = FAKE_AWS_ENV["AWS_SECRET_ACCESS_KEY"]
+    result, proc = play(
+        tmp_path,
+        moto,
+        verbosity=3,
+        zone_id=zone,
+        timeout=0,
+        access_key=FAKE_AWS_ENV["AWS_ACCESS_KEY_ID"],
+        secret_key=secret,
+    )
+    assert result["failed"] is True  # the failure path prints the most
+    assert "route53_wait_clean" in proc.output
+    assert secret not in proc.output
+
+
+def test_missing_credentials(tmp_path, moto):
+    path = write_playbook(tmp_path, PLAYBOOK)
+    result_file = tmp_path / "result.json"
+    extra = {"domain": DOMAIN, "endpoint_url": moto.endpoint_url, "zone_id": "Z1", "result_file": str(result_file)}
+    env = dict(
+        FAKE_AWS_ENV,
+        AWS_ACCESS_KEY_ID="",
+        AWS_SECRET_ACCESS_KEY="",
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
+        AWS_CONFIG_FILE=str(tmp_path / "none"),
+        AWS_EC2_METADATA_DISABLED="true",  # never ask the instance metadata service (not loopback)
+    )
+    proc = run_playbook(path, extra_vars=extra, env=env, timeout=300)
+    assert proc.rc == 0, proc
+    result = json.loads(result_file.read_text())
+    assert result["failed"] is True
+    assert "Route53 request failed (check the AWS credentials" in result["msg"]
+    assert "Unable to locate credentials" in result["msg"]
