@@ -10,7 +10,7 @@ module: hostedcluster_pause
 short_description: Pause, resume or restore reconciliation of a HyperShift HostedCluster and its NodePools
 version_added: 0.1.0
 author:
-  - ocp.day2 maintainers
+  - ocp.day2 maintainers (@ocp-day2)
 description:
   - Sets, removes or puts back C(spec.pausedUntil) on a HostedCluster and, by default, on every NodePool
     whose C(spec.clusterName) is that cluster. HyperShift copies the HostedCluster's value to the
@@ -22,7 +22,7 @@ description:
     with V(true), or until a time no earlier than now + duration minus 60 seconds, is left alone
     (not changed); otherwise now + duration is written. Use an RFC3339 time or O(state=resumed) to
     shorten a pause.
-  - Why not M(kubernetes.core.k8s) with a merge patch: it cannot record the previous values, turn a
+  - Why not M(kubernetes.core.k8s) with a merge patch? It cannot record the previous values, turn a
     duration into a time, find the NodePools of a cluster, or wait for the HostedControlPlane.
 options:
   name:

@@ -10,7 +10,7 @@ module: route53_wait_clean
 short_description: Wait until ExternalDNS has removed a domain's records from a Route53 hosted zone
 version_added: 0.1.0
 author:
-  - ocp.day2 maintainers
+  - ocp.day2 maintainers (@ocp-day2)
 description:
   - Polls a Route53 hosted zone until no more than O(allowed_remaining) records are left whose name is
     O(domain) or ends in C(.<domain>), as after deleting a hosted control plane's routes during a
@@ -20,8 +20,9 @@ description:
   - Fails when O(timeout) runs out, with the records still present in the message and in RV(remaining).
   - Records are listed with the C(list_resource_record_sets) paginator starting at O(domain) (where Route53
     sorts the domain's records), through every page, with throttling retried with jittered backoff.
-  - Why not M(amazon.aws.route53_info) in an C(until) loop: it returns one page of up to 300 records, has
-    no name filter, and gives no list of what is left when the retries run out.
+  - Why not M(amazon.aws.route53_info) in an C(until) loop? It lists the records but cannot filter them by
+    domain, decode C(\052), leave out the zone apex NS and SOA or count what matches; that would be Jinja
+    repeated in every role, and a retries loop that runs out does not say which records are left.
 options:
   hosted_zone_id:
     description:
@@ -66,7 +67,7 @@ attributes:
     support: none
     description: Nothing is changed.
 notes:
-  - Never changes the zone; RV(changed) is always false.
+  - Never changes the zone; C(changed) is always false.
 """
 
 EXAMPLES = r"""
