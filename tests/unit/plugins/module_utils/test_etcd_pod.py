@@ -1,0 +1,190 @@
+"""Pod mode: exec frame handling, streaming, status fallbacks and failure messages (fake exec boundary)."""
+
+import hashlib
+from types import SimpleNamespace
+from unittest import mock
+
+import pytest
+from kubernetes.client.rest import ApiException
+from websocket import WebSocketTimeoutException
+
+from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error, Day2Timeout
+from ansible_collections.ocp.day2.plugins.module_utils.etcd_commands import Deadline
+from ansible_collections.ocp.day2.plugins.module_utils.etcd_delivery import Delivery
+from ansible_collections.ocp.day2.plugins.module_utils.etcd_pod import PodExec, PodSource, parse_exec_status
+from tests.unit.plugins.module_utils.etcd_fakes import STATUS, FakePod, FakePodExec, FakeWSClient, exit_frames, out
+
+PARAMS = {
+    "namespace": "clusters-example",
+    "pod": "etcd-0",
+    "container": "etcd",
+    "pod_cacert": "/etc/etcd/tls/client/etcd-client-ca.crt",
+    "pod_cert": "/etc/etcd/tls/client/etcd-client.crt",
+    "pod_key": "/etc/etcd/tls/client/etcd-client.key",
+    "pod_endpoint": "https://localhost:2379",
+    "pod_tmp_dir": "/var/lib/data",
+    "etcdctl_path": None,
+    "etcdutl_path": None,
+    "member": None,
+}
+
+
+class Sink:
+    name = "mem"
+
+    def __init__(self):
+        self.data = bytearray()
+        self.sizes = []
+
+    def write(self, chunk):
+        self.sizes.append(len(chunk))
+        self.data += chunk
+
+    def commit(self, sha256, size):
+        return {"sha256": sha256, "size": size}
+
+    def abort(self):
+        pass
+
+
+def source(pod=None, **params):
+    return PodSource(FakePodExec(pod or FakePod()), dict(PARAMS, **params))
+
+
+def test_parse_exec_status():
+    assert parse_exec_status(b'{"status":"Success"}') == (0, "")
+    code, msg = parse_exec_status(
+        b'{"status":"Failure","message":"terminated","details":{"causes":[{"reason":"ExitCode","message":"2"}]}}'
+    )
+    assert (code, msg) == (2, "terminated")
+    assert parse_exec_status(b'{"status":"Failure","message":"container not found"}') == (-1, "container not found")
+    assert parse_exec_status(b"")[0] is None
+
+
+def test_run_separates_channels_and_closes():
+    pexec = FakePodExec(FakePod())
+    pexec._open = lambda cmd: pexec.clients.append(FakeWSClient([out(1, b"abc"), out(2, b"warn"), out(1, b"def"),
+                                                                 *exit_frames(0)])) or pexec.clients[-1]  # fmt: skip
+    result = pexec.run(["x"], Deadline(10), "testing")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, b"abcdef", "warn")
+    assert pexec.clients[-1].closed
+
+
+def test_run_times_out_with_the_step_named():
+    pexec = FakePodExec(FakePod())
+    clock = [0.0]
+    deadline = Deadline(5, clock=lambda: clock[0])
+
+    def slow_frames(cmd):
+        client = FakeWSClient([WebSocketTimeoutException("t")] * 3)
+        orig = client.sock.recv_data_frame
+
+        def recv(control_frame=False):
+            clock[0] += 3
+            return orig(control_frame)
+
+        client.sock.recv_data_frame = recv
+        pexec.clients.append(client)
+        return client
+
+    pexec._open = slow_frames
+    with pytest.raises(Day2Timeout, match="copying the snapshot"):
+        pexec.run(["cat", "/x"], deadline, "copying the snapshot")
+    assert pexec.clients[-1].closed
+
+
+def test_full_flow_streams_binary_in_frames_and_verifies():
+    data = bytes(range(256)) * 4096 + b"\r\n\x00"  # binary, 1 MiB + 3
+    pod = FakePod(snapshot=data, frame_size=32 * 1024)
+    src = source(pod)
+    d = Deadline(60)
+    src.take(d)
+    assert src.status(d) == STATUS and src.tool == "etcdctl"  # etcdutl missing -> exit 127 -> etcdctl
+    sha = src.sha256(d)
+    assert sha == hashlib.sha256(data).hexdigest()
+    sink = Sink()
+    delivery = Delivery([sink], d)
+    src.stream(delivery, d)
+    assert delivery.finish(sha)["mem"]["size"] == len(data)
+    assert bytes(sink.data) == data and max(sink.sizes) <= 32 * 1024
+    assert src.cleanup(d) is None and pod.files == {}
+    save = pod.commands[0]
+    assert save[:3] == ["env", "ETCDCTL_API=3", "etcdctl"] and "--endpoints=https://localhost:2379" in save
+    assert "--cacert=/etc/etcd/tls/client/etcd-client-ca.crt" in save and src.path.startswith("/var/lib/data/")
+    assert pod.commands[-1] == ["rm", "-f", src.path, src.path + ".part"]
+
+
+def test_etcdutl_used_when_present():
+    pod = FakePod(has_etcdutl=True)
+    src = source(pod)
+    d = Deadline(60)
+    src.take(d)
+    src.status(d)
+    assert src.tool == "etcdutl" and not any("ETCDCTL_API=3" in c for c in pod.commands[1:])
+
+
+def test_corrupted_stream_is_a_mismatch():
+    pod = FakePod()
+    pod.corrupt_cat = True
+    src = source(pod)
+    d = Deadline(60)
+    src.take(d)
+    sha = src.sha256(d)
+    delivery = Delivery([Sink()], d)
+    src.stream(delivery, d)
+    with pytest.raises(Day2Error, match="Checksum mismatch in transfer"):
+        delivery.finish(sha)
+
+
+def test_save_failure_shows_stderr_and_hint():
+    pod = FakePod()
+    pod.save_error = "Error: context deadline exceeded\n"
+    src = source(pod)
+    with pytest.raises(Day2Error) as err:
+        src.take(Deadline(60))
+    assert (
+        "etcdctl snapshot save failed in container etcd of pod clusters-example/etcd-0 (exit code 1)" in err.value.msg
+    )
+    assert "context deadline exceeded" in err.value.msg and "etcd did not answer" in err.value.msg
+
+
+def test_check_pod_messages():
+    pexec = PodExec(None, "ns", "etcd-9", "etcd")
+    pexec.core = mock.Mock()
+    pexec.core.read_namespaced_pod.side_effect = ApiException(status=404, reason="Not Found")
+    with pytest.raises(Day2Error, match="Pod etcd-9 not found in namespace ns"):
+        pexec.check_pod()
+    pod = SimpleNamespace(spec=SimpleNamespace(containers=[SimpleNamespace(name="etcd-metrics")]),
+                          status=SimpleNamespace(phase="Running"))  # fmt: skip
+    pexec.core.read_namespaced_pod.side_effect = None
+    pexec.core.read_namespaced_pod.return_value = pod
+    with pytest.raises(Day2Error, match="Container etcd not found in pod ns/etcd-9; it has: etcd-metrics"):
+        pexec.check_pod()
+    pod.spec.containers.append(SimpleNamespace(name="etcd"))
+    pod.status.phase = "Pending"
+    with pytest.raises(Day2Error, match="is Pending, not Running"):
+        pexec.check_pod()
+    pod.status.phase = "Running"
+    pexec.check_pod()
+
+
+def test_exec_handshake_failure_is_explained():
+    pexec = FakePodExec(FakePod())
+
+    def refuse(cmd):
+        raise ApiException(status=0, reason="Handshake status 403 Forbidden")
+
+    pexec._open = refuse
+    with pytest.raises(Day2Error, match="Could not exec in container etcd.*403 Forbidden.*pods/exec"):
+        pexec.run(["true"], Deadline(5), "testing")
+
+
+def test_cleanup_reports_instead_of_raising():
+    pexec = FakePodExec(FakePod())
+
+    def refuse(cmd):
+        raise ApiException(status=0, reason="gone")
+
+    pexec._open = refuse
+    src = PodSource(pexec, dict(PARAMS))
+    assert "Could not remove" in src.cleanup(Deadline(5))

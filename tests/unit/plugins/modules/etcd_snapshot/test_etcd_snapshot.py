@@ -1,0 +1,206 @@
+"""etcd_snapshot main(): check mode, delivery, cleanup and messages.
+
+Host mode runs a stand-in etcdctl (a script at the process boundary); pod mode answers the exec API
+with tests/unit/.../etcd_fakes.FakePod. Nothing inside the module is patched.
+"""
+
+import hashlib
+import json
+import os
+import stat
+import sys
+import textwrap
+from types import SimpleNamespace
+
+import pytest
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.ocp.day2.plugins.module_utils import etcd_pod
+from ansible_collections.ocp.day2.plugins.module_utils.k8s import Day2K8sModule
+from ansible_collections.ocp.day2.plugins.modules import etcd_snapshot as mod
+from tests.unit.plugins.module_utils.etcd_fakes import STATUS, FakePod, FakePodExec
+
+SNAPSHOT = b"\x00bolt" + bytes(range(256)) * 64
+
+
+@pytest.fixture
+def fake_etcdctl(tmp_path):
+    """An etcdctl stand-in: `snapshot save` writes SNAPSHOT, `snapshot status` prints STATUS; logs argv and env."""
+    log = tmp_path / "etcdctl.log"
+    script = tmp_path / "bin" / "etcdctl"
+    script.parent.mkdir()
+    script.write_text(
+        textwrap.dedent(
+            """\
+            #!%s
+            import json, os, sys
+            args = sys.argv[1:]
+            with open(%r, "a") as f:
+                f.write(json.dumps({"argv": args, "api": os.environ.get("ETCDCTL_API"),
+                                    "endpoints_env": os.environ.get("ETCDCTL_ENDPOINTS")}) + "\\n")
+            endpoint = [a for a in args if a.startswith("--endpoints=")]
+            if args[-3:-1] == ["snapshot", "save"]:
+                if endpoint and "dead" in endpoint[0]:
+                    sys.stderr.write("Error: context deadline exceeded\\n")
+                    sys.exit(1)
+                with open(args[-1], "wb") as f:
+                    f.write(%r)
+                print("Snapshot saved at " + args[-1])
+            elif args[:2] == ["snapshot", "status"]:
+                print(json.dumps(%r))
+            """
+        )
+        % (sys.executable, str(log), SNAPSHOT, STATUS)
+    )
+    script.chmod(0o755)
+    return SimpleNamespace(
+        path=str(script), log=log, calls=lambda: [json.loads(x) for x in log.read_text().splitlines()]
+    )
+
+
+@pytest.fixture
+def run(capsys, monkeypatch):
+    monkeypatch.setenv("ETCDCTL_ENDPOINTS", "https://from-the-admin-shell:2379")
+
+    def _run(args, check=False):
+        with patch_module_args(dict(args, _ansible_check_mode=check)), pytest.raises(SystemExit):
+            mod.main()
+        return json.loads(capsys.readouterr().out)
+
+    return _run
+
+
+def host_args(fake, tmp_path, **extra):
+    tls = tmp_path / "tls"
+    tls.mkdir(exist_ok=True)
+    for name in ("ca.crt", "peer.crt", "peer.key"):
+        (tls / name).write_text("x")
+    args = {
+        "mode": "host",
+        "endpoints": ["https://127.0.0.1:2379"],
+        "cacert": str(tls / "ca.crt"),
+        "cert": str(tls / "peer.crt"),
+        "key": str(tls / "peer.key"),
+        "etcdctl_path": fake.path,
+        "tmp_dir": str(tmp_path / "work"),
+    }
+    os.makedirs(args["tmp_dir"], exist_ok=True)
+    args.update(extra)
+    return args
+
+
+def test_neither_dest_nor_s3(run, fake_etcdctl, tmp_path):
+    result = run(host_args(fake_etcdctl, tmp_path))
+    assert result["failed"] and "Nowhere to deliver the snapshot" in result["msg"]
+
+
+def test_host_snapshot_to_dest(run, fake_etcdctl, tmp_path):
+    dest = tmp_path / "backups" / "etcd.db"
+    result = run(host_args(fake_etcdctl, tmp_path, dest=str(dest)))
+    art = result["artifact"]
+    assert result["changed"] and dest.read_bytes() == SNAPSHOT
+    assert stat.S_IMODE(dest.stat().st_mode) == 0o600 and stat.S_IMODE(dest.parent.stat().st_mode) == 0o700
+    assert art["sha256"] == hashlib.sha256(SNAPSHOT).hexdigest() and art["bytes"] == len(SNAPSHOT)
+    assert (art["revision"], art["hash"], art["total_keys"], art["total_size"]) == (77, 1234, 500, 90000)
+    assert art["member"] == "https://127.0.0.1:2379" and art["tool"] == "etcdctl" and art["s3"] is None
+    assert art["taken_at"].endswith("Z") and art["dest"] == str(dest)
+    assert os.listdir(tmp_path / "work") == []  # temporary snapshot removed
+    save = fake_etcdctl.calls()[0]
+    assert save["api"] == "3" and save["endpoints_env"] is None  # the admin's ETCDCTL_* do not leak in
+
+
+def test_host_falls_back_to_next_endpoint(run, fake_etcdctl, tmp_path):
+    args = host_args(fake_etcdctl, tmp_path, dest=str(tmp_path / "e.db"), member="master-0")
+    args["endpoints"] = ["https://dead:2379", "https://127.0.0.2:2379"]
+    result = run(args)
+    assert result["artifact"]["source"] == "https://127.0.0.2:2379" and result["artifact"]["member"] == "master-0"
+
+
+def test_host_unreachable_fails_and_cleans_up(run, fake_etcdctl, tmp_path):
+    args = host_args(fake_etcdctl, tmp_path, dest=str(tmp_path / "e.db"), endpoints=["https://dead:2379"])
+    result = run(args)
+    assert result["failed"] and "snapshot save failed on every endpoint" in result["msg"]
+    assert "context deadline exceeded" in result["msg"] and "etcd did not answer" in result["msg"]
+    assert os.listdir(tmp_path / "work") == [] and not (tmp_path / "e.db").exists()
+
+
+def test_host_missing_cert_file(run, fake_etcdctl, tmp_path):
+    result = run(host_args(fake_etcdctl, tmp_path, dest=str(tmp_path / "e.db"), cert="/nonexistent/peer.crt"))
+    assert result["failed"] and "cert file /nonexistent/peer.crt does not exist on this host" in result["msg"]
+    assert not fake_etcdctl.log.exists()  # etcdctl never ran
+
+
+def test_host_missing_etcdctl(run, fake_etcdctl, tmp_path):
+    result = run(host_args(fake_etcdctl, tmp_path, dest=str(tmp_path / "e.db"), etcdctl_path="/nonexistent/etcdctl"))
+    assert result["failed"] and "etcdctl not found" in result["msg"]
+
+
+def test_host_check_mode_takes_nothing(run, fake_etcdctl, tmp_path):
+    dest = tmp_path / "e.db"
+    result = run(host_args(fake_etcdctl, tmp_path, dest=str(dest)), check=True)
+    assert result["changed"] and "artifact" not in result
+    assert result["would_snapshot"]["mode"] == "host" and result["would_deliver"] == {"dest": str(dest), "s3": None}
+    assert not dest.exists() and not fake_etcdctl.log.exists()
+
+
+def test_bad_s3_endpoint(run, fake_etcdctl, tmp_path):
+    args = host_args(fake_etcdctl, tmp_path, s3_bucket="b", s3_key="k", s3_endpoint_url="localhost:9000")
+    result = run(dict(args, aws_access_key="AKIAUNIT", aws_secret_key="unit-secret", region="us-east-1"))
+    assert result["failed"] and "is not a URL" in result["msg"] and "unit-secret" not in json.dumps(result)
+
+
+def test_s3_key_requires_bucket_and_sse_kms(run, fake_etcdctl, tmp_path):
+    result = run(host_args(fake_etcdctl, tmp_path, s3_key="k"))
+    assert result["failed"] and "s3_bucket" in result["msg"]
+    args = host_args(fake_etcdctl, tmp_path, dest=str(tmp_path / "e"), s3_sse_kms_key_id="kms")
+    assert "needs s3_sse: aws:kms" in run(args)["msg"]
+
+
+# -- pod mode through a fake exec API -------------------------------------------------------
+
+
+@pytest.fixture
+def fake_cluster(monkeypatch):
+    pod = FakePod(snapshot=SNAPSHOT * 50)
+    made = []
+
+    def make(api_client, namespace, name, container):
+        pexec = FakePodExec(pod, namespace, name, container)
+        running = SimpleNamespace(
+            spec=SimpleNamespace(containers=[SimpleNamespace(name="etcd")]), status=SimpleNamespace(phase="Running")
+        )
+        pexec.core = SimpleNamespace(read_namespaced_pod=lambda n, ns: running)
+        made.append(pexec)
+        return pexec
+
+    monkeypatch.setattr(etcd_pod, "PodExec", make)
+    monkeypatch.setattr(Day2K8sModule, "client", SimpleNamespace(client=SimpleNamespace(client=None)))
+    return SimpleNamespace(pod=pod, made=made)
+
+
+def test_pod_snapshot_to_dest(run, fake_cluster, tmp_path):
+    dest = tmp_path / "hc" / "etcd-0.db"
+    result = run({"namespace": "clusters-example-hc", "pod": "etcd-0", "dest": str(dest)})
+    art = result["artifact"]
+    assert dest.read_bytes() == SNAPSHOT * 50 and art["sha256"] == hashlib.sha256(SNAPSHOT * 50).hexdigest()
+    assert art["member"] == "etcd-0" and art["source"] == "clusters-example-hc/etcd-0:etcd"
+    assert fake_cluster.pod.files == {}  # temporary snapshot removed in the pod
+
+
+def test_pod_corrupt_transfer_fails_keeps_nothing_and_cleans_up(run, fake_cluster, tmp_path):
+    fake_cluster.pod.truncate_cat = True
+    dest = tmp_path / "etcd-0.db"
+    result = run({"namespace": "ns", "dest": str(dest)})
+    assert result["failed"] and "Checksum mismatch in transfer" in result["msg"]
+    assert not dest.exists() and os.listdir(tmp_path) == [] and fake_cluster.pod.files == {}
+
+
+def test_pod_check_mode(run, fake_cluster, tmp_path):
+    result = run({"namespace": "ns", "dest": str(tmp_path / "x.db")}, check=True)
+    assert result["would_snapshot"]["pod"] == "etcd-0" and result["would_snapshot"]["container"] == "etcd"
+    assert fake_cluster.made[0].clients == []  # no exec at all
+
+
+def test_pod_mode_requires_namespace(run, tmp_path):
+    result = run({"dest": str(tmp_path / "x.db")})
+    assert result["failed"] and "namespace" in result["msg"]
