@@ -62,6 +62,18 @@ def api_error_text(exc):
     return str(exc)
 
 
+def connection_error_text(exc):
+    """(API URL or None, cause) of a connection failure, without urllib3's wrapping (pool, retries, reprs)."""
+    pool = getattr(exc, "pool", None)
+    url = "%s://%s:%s" % (pool.scheme, pool.host, pool.port) if getattr(pool, "host", None) else None
+    text = str(getattr(exc, "reason", None) or exc)
+    for marker in (">: ", "): "):  # "HTTPSConnection(host='127.0.0.1', port=6443): Failed to establish ..."
+        if marker in text:
+            text = text.split(marker, 1)[1]
+            break
+    return url, text
+
+
 class Day2K8sModule(AnsibleK8SModule):
     """AnsibleK8SModule with a lazily created client and one error-to-fail_json path."""
 
@@ -100,9 +112,11 @@ class Day2K8sModule(AnsibleK8SModule):
         except DynamicApiError as exc:
             self.fail_json(msg="Kubernetes API error: %s" % api_error_text(exc), status=getattr(exc, "status", None))
         except (Urllib3HTTPError, OSError) as exc:
+            url, cause = connection_error_text(exc)
+            url = url or getattr(getattr(self._client, "configuration", None), "host", None)
             self.fail_json(
-                msg="Cannot reach the Kubernetes API server: %s. Check that the API URL in the kubeconfig is "
-                "reachable from this host and that the cluster is up." % exc
+                msg="Cannot reach the Kubernetes API server%s: %s. Check that the API URL in the kubeconfig is "
+                "reachable from this host and that the cluster is up." % (" at %s" % url if url else "", cause)
             )
         except CoreException as exc:
             self.fail_json(msg=str(exc))
