@@ -247,3 +247,10 @@ def test_unreachable_api(run_module, fake_client, monkeypatch):
     failed, result = run_module({"name": "example", "until": "true"})
     assert failed and "Cannot reach the Kubernetes API server" in result["msg"]
     assert "Traceback" not in result["msg"]
+
+
+def test_unquoted_yaml_true_and_all_string(run_module, fake_client):
+    fake_client.add_cluster()
+    failed, result = run_module({"name": "example", "until": True, "nodepools": "all"})
+    assert not failed, result
+    assert result["paused_until"] == "true" and result["nodepools"] == NP
