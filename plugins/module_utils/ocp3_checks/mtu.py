@@ -135,8 +135,8 @@ def check_mtu_probe(probe, params):
             name,
             observed + "; dropped: " + ", ".join(dropped),
             threshold,
-            "Full-size packets do not reach %d peer(s) that answer small ones: an MTU is smaller somewhere on "
-            "the path." % len(dropped),
+            "Full-size packets do not reach %s, which answer(s) small ones: an MTU is smaller somewhere on "
+            "the path." % ", ".join(d.split(" ")[0] for d in dropped),
             "Make the NIC MTU equal on every host and switch port (`ip link show`), or lower the SDN MTU "
             "(networkConfig.mtu) to what the path carries minus the overlay overhead.",
         )

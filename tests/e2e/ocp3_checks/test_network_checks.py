@@ -1,0 +1,108 @@
+"""MTU, MTU probe and ports across hosts made of network namespaces, through the role and ansible-playbook."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+from tests.e2e.ocp3_checks.conftest import lab_inventory
+from tests.harness.ansible import run_playbook, write_playbook
+
+PLAY = """
+- name: Health check of the namespace hosts
+  hosts: masters:nodes
+  gather_facts: false
+  tasks:
+    - name: Run the role, and keep its results for the test even when it fails
+      block:
+        - name: Run ocp3_health_check
+          ansible.builtin.include_role:
+            name: ocp.day2.ocp3_health_check
+      always:
+        - name: Save the results for the test
+          ansible.builtin.copy:
+            content: "{{{{ ocp3_health_check__by_host | to_json }}}}"
+            dest: {out}
+            mode: "0600"
+          check_mode: false
+          changed_when: false
+          delegate_to: localhost
+          run_once: true
+          vars:
+            ansible_python_interpreter: {python}
+            ansible_connection: local
+"""
+
+
+def _by_name(results):
+    return {r["name"]: r for r in results}
+
+
+def run_role(lab, tmp_path, extra_vars, check=False):
+    out = tmp_path / "results.json"
+    play = write_playbook(tmp_path, PLAY.format(out=out, python=sys.executable))
+    inventory = lab_inventory(lab, tmp_path)
+    result = run_playbook(play, inventory=inventory, extra_vars=extra_vars, check=check)
+    data = json.loads(out.read_text()) if out.exists() else None
+    return result, data
+
+
+NETWORK_VARS = {
+    "ocp3_health_check_checks": ["mtu", "mtu_probe", "ports"],
+    "ocp3_health_check_cluster": False,
+    "ocp3_health_check_port_rules": [
+        {"from": "masters", "to": "nodes", "port": 10250, "proto": "tcp", "name": "kubelet"},
+        {"from": "nodes", "to": "nodes", "port": 4789, "proto": "udp", "name": "SDN VXLAN"},
+        {"from": "nodes", "to": "masters", "port": 8443, "proto": "tcp", "name": "API"},
+    ],
+}
+
+
+def test_mtu_and_ports_between_namespace_hosts(lab, tmp_path):
+    result, data = run_role(lab, tmp_path, NETWORK_VARS)
+    assert data is not None, result
+    print(result.stdout)
+    m, n1, n2 = (_by_name(data[h]) for h in ("m", "n1", "n2"))
+
+    # MTU configuration: m and n2 have tun0 = NIC - 50; n1's tun0 equals its NIC MTU.
+    assert m["mtu"]["status"] == "ok", m["mtu"]
+    assert n2["mtu"]["status"] == "ok", n2["mtu"]
+    assert n1["mtu"]["status"] == "fail", n1["mtu"]
+    assert "tun0 mtu 1500, eth0 mtu 1500" in n1["mtu"]["observed"]
+    assert "1450" in n1["mtu"]["threshold"]
+
+    # The probe: full-size DF echoes from m and n1 do not reach n2 (NIC 1400); n2's own probes are smaller.
+    assert m["mtu_probe"]["status"] == "fail", m["mtu_probe"]
+    assert "10.231.0.3 (1472-byte DF echo" in m["mtu_probe"]["observed"]
+    assert "10.231.0.2" not in m["mtu_probe"]["observed"].split("dropped:")[1]
+    assert n1["mtu_probe"]["status"] == "fail"
+    assert n2["mtu_probe"]["status"] == "ok", n2["mtu_probe"]
+    assert n2["mtu_probe"]["observed"].startswith("2/2 peers")
+
+    # Ports: kubelet listens on n1 only; VXLAN listens on n1 only (n1 -> n2 is refused); API listens on m.
+    assert m["port:10250/tcp"]["status"] == "fail", m["port:10250/tcp"]
+    assert "10.231.0.3 (connection refused)" in m["port:10250/tcp"]["observed"]
+    assert "10.231.0.2" not in m["port:10250/tcp"]["observed"].split("unreachable:")[1]
+    assert n1["port:4789/udp"]["status"] == "fail", n1["port:4789/udp"]
+    assert "ICMP port unreachable" in n1["port:4789/udp"]["observed"]
+    assert n2["port:4789/udp"]["status"] == "ok", n2["port:4789/udp"]
+    assert "UDP cannot prove" in n2["port:4789/udp"]["message"]
+    assert n1["port:8443/tcp"]["status"] == "ok" and n2["port:8443/tcp"]["status"] == "ok"
+
+    # The play fails at the end, naming the failures, after printing one table of all hosts.
+    assert result.rc != 0
+    assert "HOST" in result.stdout and "OBSERVED" in result.stdout
+    assert "n1 mtu" in result.output and "m port:10250/tcp" in result.output
+    assert os.path.exists(str(tmp_path / "results.json"))
+
+
+def test_role_in_check_mode_changes_nothing(lab, tmp_path):
+    extra = dict(NETWORK_VARS, ocp3_health_check_fail_on="never")
+    result, data = run_role(lab, tmp_path, extra, check=True)
+    assert result.rc == 0, result
+    recap = result.stdout.split("PLAY RECAP")[1]
+    for host in ("m", "n1", "n2"):
+        line = next(line for line in recap.splitlines() if line.startswith(host + " "))
+        assert "changed=0" in line and "failed=0" in line, line
+    assert data and set(data) == {"m", "n1", "n2"}
