@@ -42,3 +42,5 @@ def etcd_tls(tmp_path):
         yield cluster
     finally:
         cluster.stop()
+
+pytest_plugins = ["tests.sim.fixtures"]

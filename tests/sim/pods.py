@@ -1,0 +1,258 @@
+"""Pod exec over the Kubernetes websocket protocol (v4/v5.channel.k8s.io), running real commands.
+
+A command runs as a subprocess on this machine with the pod's paths mapped to per-pod
+directories: each volumeMount of the container (PVC -> the PVC's directory, Secret/ConfigMap
+-> files written when the pod started, emptyDir -> a pod directory), plus `/tmp` -> the pod's
+own tmp. Paths are rewritten in the arguments and the environment values (so `sh -c` scripts
+work too), and a lone `/` (as in `tar -C /`) becomes a pod root made of symlinks to the mounts.
+In a hosted control-plane namespace, etcd endpoints are rewritten as well (`localhost:2379`,
+`etcd-N.etcd-discovery.<ns>.svc:2379/2380`, `etcd-client...:2379`) to the real members' ports.
+"""
+
+import asyncio
+import base64
+import json
+import os
+import re
+import shutil
+import signal
+
+import aiohttp.web
+
+from . import resources
+from .errors import ApiError
+from .etcdrt import EtcdRuntime
+
+ALLOWED = {
+    "etcdctl", "etcdutl", "sh", "bash", "tar", "cat", "rm", "mkdir", "cp", "mv", "ls", "sha256sum", "md5sum",
+    "env", "test", "[", "stat", "find", "du", "df", "head", "tail", "wc", "echo", "printf", "true", "false",
+    "sleep", "date", "touch", "chmod", "grep", "gzip", "gunzip", "sync", "id", "whoami", "hostname", "dd",
+}  # fmt: skip
+
+_PODS = resources.lookup("v1", "Pod")
+_PVCS = resources.lookup("v1", "PersistentVolumeClaim")
+CHUNK = 256 * 1024
+
+
+def _translator(pairs):
+    pairs = sorted(((k.rstrip("/") or "/", v) for k, v in pairs if k.rstrip("/")), key=lambda kv: -len(kv[0]))
+    if not pairs:
+        return lambda s: s
+    table = dict(pairs)
+    pattern = re.compile(r"(?<![\w.-])(%s)(?![\w.-])" % "|".join(re.escape(k) for k, _ in pairs))
+    return lambda s: pattern.sub(lambda m: table[m.group(1)], s)
+
+
+class ExecContext:
+    def __init__(self, argv, env, cwd, root):
+        self.argv = argv
+        self.env = env
+        self.cwd = cwd
+        self.root = root
+
+
+class PodRuntime:
+    def __init__(self, mgmt):
+        self.mgmt = mgmt
+        self.base = os.path.join(mgmt.base_dir, "pods")
+        self.etcd = {}  # control-plane namespace -> EtcdRuntime
+        self._procs = set()
+
+    # -- etcd members per hosted control plane -------------------------------------------------
+    def etcd_runtime(self, namespace, create_replicas=None):
+        rt = self.etcd.get(namespace)
+        if rt is None and create_replicas:
+            rt = self.etcd[namespace] = EtcdRuntime(self.mgmt, namespace, create_replicas)
+        return rt
+
+    def stop_all(self):
+        for rt in list(self.etcd.values()):
+            rt.stop_all()
+        for proc in list(self._procs):
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def pod_dir(self, pod):
+        meta = pod["metadata"]
+        return os.path.join(self.base, meta["namespace"], "%s-%s" % (meta["name"], meta["uid"][:8]))
+
+    # -- pod filesystem ----------------------------------------------------------------------------
+    def prepare_pod(self, pod):
+        """Write the pod's Secret/ConfigMap volumes and its root of symlinks; returns the mounts."""
+        store = self.mgmt.store
+        ns = pod["metadata"]["namespace"]
+        pdir = self.pod_dir(pod)
+        volumes = {}
+        for vol in pod["spec"].get("volumes") or []:
+            path = os.path.join(pdir, "volumes", vol["name"])
+            if "persistentVolumeClaim" in vol:
+                pvc = store.get(_PVCS, ns, vol["persistentVolumeClaim"]["claimName"])
+                path = ((pvc or {}).get("metadata", {}).get("annotations") or {}).get("sim.ocp.day2/host-path")
+                if not path:
+                    continue
+            elif "secret" in vol or "configMap" in vol:
+                src = vol.get("secret") or vol.get("configMap")
+                kind = "Secret" if "secret" in vol else "ConfigMap"
+                obj = store.get(resources.lookup("v1", kind), ns, src.get("secretName") or src.get("name")) or {}
+                os.makedirs(path, mode=0o700, exist_ok=True)
+                for key, value in (obj.get("data") or {}).items():
+                    data = base64.b64decode(value) if kind == "Secret" else value.encode()
+                    with open(os.path.join(path, key), "wb") as f:
+                        f.write(data)
+            os.makedirs(path, exist_ok=True)
+            volumes[vol["name"]] = path
+        mounts = {"/tmp": os.path.join(pdir, "tmp")}
+        os.makedirs(mounts["/tmp"], exist_ok=True)
+        for container in pod["spec"].get("containers") or []:
+            for vm in container.get("volumeMounts") or []:
+                if vm["name"] in volumes:
+                    mounts[vm["mountPath"]] = os.path.join(volumes[vm["name"]], vm.get("subPath", ""))
+        root = os.path.join(pdir, "root")
+        for mount, host in mounts.items():
+            link = os.path.join(root, mount.strip("/"))
+            os.makedirs(os.path.dirname(link), exist_ok=True)
+            if not os.path.islink(link):
+                os.symlink(host, link)
+        return mounts
+
+    def _context(self, ns, name, container, argv):
+        pod = self.mgmt.store.get(_PODS, ns, name)
+        if pod is None:
+            raise ApiError.not_found(_PODS, name)
+        containers = pod["spec"].get("containers") or []
+        names = [c["name"] for c in containers]
+        if container and container not in names:
+            raise ApiError.bad_request("container %s is not valid for pod %s" % (container, name))
+        spec = containers[names.index(container)] if container else containers[0]
+        if (pod.get("status") or {}).get("phase") != "Running" or pod["metadata"].get("deletionTimestamp"):
+            raise ApiError.bad_request("container %s is not running in pod %s" % (spec["name"], name))
+        mounts = self.prepare_pod(pod)
+        pairs = list(mounts.items())
+        rt = self.etcd.get(ns)
+        if rt is not None:
+            pairs += list(rt.endpoint_map(name).items())
+        tr = _translator(pairs)
+        root = os.path.join(self.pod_dir(pod), "root")
+        env = {"PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"), "HOSTNAME": name,
+               "HOME": mounts["/tmp"], "LANG": "C.UTF-8"}  # fmt: skip
+        for item in spec.get("env") or []:
+            if "value" in item:
+                env[item["name"]] = tr(str(item["value"]))
+        out = [root if a == "/" else tr(a) for a in argv]
+        return ExecContext(out, env, root, root)
+
+    # -- the websocket ---------------------------------------------------------------------------
+    async def exec_handler(self, raw, ns, name, _params):
+        argv = raw.query.getall("command", [])
+        want_stdin = raw.query.get("stdin") in ("true", "1")
+        try:
+            if not argv:
+                raise ApiError.bad_request("you must specify at least 1 command")
+            ctx = await asyncio.get_running_loop().run_in_executor(
+                None, self._context, ns, name, raw.query.get("container"), argv
+            )
+        except ApiError as exc:
+            return aiohttp.web.json_response(exc.status(), status=exc.code)
+        ws = aiohttp.web.WebSocketResponse(
+            protocols=("v5.channel.k8s.io", "v4.channel.k8s.io", "channel.k8s.io"), max_msg_size=0, heartbeat=None
+        )
+        await ws.prepare(raw)
+        try:
+            await self._run(ws, ctx, want_stdin)
+        finally:
+            await ws.close()
+        return ws
+
+    async def _run(self, ws, ctx, want_stdin):
+        argv = list(ctx.argv)
+        prog = os.path.basename(argv[0])
+        if prog == "etcdutl" and not shutil.which("etcdutl"):
+            # etcd 3.4 has no etcdutl; its `etcdctl snapshot restore|status` take the same arguments
+            argv[0] = "etcdctl"
+            ctx.env["ETCDCTL_API"] = "3"
+        elif prog not in ALLOWED:
+            await self._status(ws, 126, "exec: %r: not allowed in the simulator" % argv[0])
+            return
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                *argv,
+                stdin=asyncio.subprocess.PIPE if want_stdin else asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                env=ctx.env,
+                cwd=ctx.cwd,
+                start_new_session=True,
+            )
+        except (FileNotFoundError, PermissionError) as exc:
+            await ws.send_bytes(b"\x02" + ('exec: "%s": %s\n' % (argv[0], exc.strerror)).encode())
+            await self._status(ws, 127, "executable file not found")
+            return
+        self._procs.add(proc)
+        send_lock = asyncio.Lock()
+
+        async def pump(stream, channel):
+            while True:
+                chunk = await stream.read(CHUNK)
+                if not chunk:
+                    return
+                async with send_lock:
+                    if not ws.closed:
+                        await ws.send_bytes(channel + chunk)
+
+        async def feed():
+            async for msg in ws:
+                if msg.type not in (aiohttp.WSMsgType.BINARY, aiohttp.WSMsgType.TEXT):
+                    break
+                data = msg.data if isinstance(msg.data, bytes) else msg.data.encode()
+                if not data:
+                    continue
+                channel, payload = data[0], data[1:]
+                if channel == 0 and proc.stdin is not None and payload:
+                    try:
+                        proc.stdin.write(payload)
+                        await proc.stdin.drain()
+                    except (BrokenPipeError, ConnectionResetError):
+                        pass
+                elif channel == 255 and payload[:1] == b"\x00" and proc.stdin is not None:
+                    proc.stdin.close()
+            if proc.stdin is not None and not proc.stdin.is_closing():
+                proc.stdin.close()  # the client went away: EOF, and let the command finish as kubelet does
+
+        feeder = asyncio.ensure_future(feed())
+        try:
+            await asyncio.gather(pump(proc.stdout, b"\x01"), pump(proc.stderr, b"\x02"))
+            rc = await proc.wait()
+        finally:
+            self._procs.discard(proc)
+            if proc.returncode is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        if not ws.closed:
+            await self._status(ws, rc)
+        feeder.cancel()
+
+    @staticmethod
+    async def _status(ws, rc, message=None):
+        if rc == 0:
+            status = {"metadata": {}, "status": "Success"}
+        else:
+            status = {
+                "metadata": {},
+                "status": "Failure",
+                "message": message or "command terminated with non-zero exit code: exit status %d" % rc,
+                "reason": "NonZeroExitCode",
+                "details": {"causes": [{"reason": "ExitCode", "message": str(rc)}]},
+            }
+        await ws.send_bytes(b"\x03" + json.dumps(status).encode())
+
+    # -- logs ------------------------------------------------------------------------------------
+    def logs(self, ns, name, _query):
+        pod = self.mgmt.store.must_get(_PODS, ns, name)
+        rt = self.etcd.get(ns)
+        if rt is not None and name.startswith("etcd-"):
+            return rt.log_text(name)
+        return "%s is running in the simulator\n" % pod["metadata"]["name"]

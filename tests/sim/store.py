@@ -1,0 +1,376 @@
+"""The object store behind the simulated API server: uid, resourceVersion, generation, finalizers."""
+
+import collections
+import copy
+import datetime
+import random
+import re
+import string
+import threading
+import uuid
+
+from . import resources
+from .errors import ApiError
+
+_DNS1123 = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+
+
+def now():
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _spec_of(obj):
+    return {k: v for k, v in obj.items() if k not in ("metadata", "status", "kind", "apiVersion")}
+
+
+class Store:
+    """Thread-safe objects keyed by (group, plural, namespace, name); every change bumps resourceVersion."""
+
+    def __init__(self):
+        self.lock = threading.RLock()
+        self.dirty = threading.Event()  # set on every change; the controllers wait on it
+        self._objs = {}
+        self._rv = 0
+        self._history = collections.deque(maxlen=5000)
+        self._listeners = []
+
+    # -- plumbing ----------------------------------------------------------------------------
+    @property
+    def resource_version(self):
+        return str(self._rv)
+
+    def add_listener(self, fn):
+        with self.lock:
+            self._listeners.append(fn)
+
+    def remove_listener(self, fn):
+        with self.lock:
+            if fn in self._listeners:
+                self._listeners.remove(fn)
+
+    def events_since(self, rv):
+        with self.lock:
+            return [e for e in self._history if e[0] > rv]
+
+    def _emit(self, etype, res, obj):
+        event = (int(obj["metadata"]["resourceVersion"]), res.key, etype, copy.deepcopy(obj))
+        self._history.append(event)
+        for fn in list(self._listeners):
+            fn(event)
+        self.dirty.set()
+
+    def _next_rv(self):
+        self._rv += 1
+        return str(self._rv)
+
+    @staticmethod
+    def _key(res, ns, name):
+        return (res.group, res.plural, ns or "" if res.namespaced else "", name)
+
+    # -- reads -------------------------------------------------------------------------------
+    def get(self, res, ns, name):
+        with self.lock:
+            obj = self._objs.get(self._key(res, ns, name))
+            return copy.deepcopy(obj) if obj is not None else None
+
+    def must_get(self, res, ns, name):
+        obj = self.get(res, ns, name)
+        if obj is None:
+            raise ApiError.not_found(res, name)
+        return obj
+
+    def list(self, res, ns=None, label_selector=None, field_selector=None):
+        labels = parse_label_selector(label_selector)
+        fields = parse_field_selector(field_selector)
+        with self.lock:
+            items = [
+                copy.deepcopy(obj)
+                for (group, plural, ons, _), obj in sorted(self._objs.items())
+                if (group, plural) == res.key and (not ns or ons == ns)
+                if match_labels(obj, labels) and match_fields(obj, fields)
+            ]
+            return items, self.resource_version
+
+    # -- writes ------------------------------------------------------------------------------
+    def create(self, res, obj, ns=None, http=False, dry_run=False):
+        obj = copy.deepcopy(obj)
+        meta = obj.setdefault("metadata", {})
+        if not meta.get("name") and meta.get("generateName"):
+            meta["name"] = meta["generateName"] + "".join(random.choices(string.ascii_lowercase + "0123456789", k=5))
+        name = meta.get("name")
+        if not name:
+            raise ApiError.invalid(res, "", "metadata.name", "Required value: name or generateName is required")
+        if not _DNS1123.match(name) or len(name) > 253:
+            raise ApiError.invalid(res, name, "metadata.name", "Invalid value: %r: a lowercase RFC 1123 name" % name)
+        if res.namespaced:
+            if ns and meta.get("namespace") and meta["namespace"] != ns:
+                raise ApiError.bad_request(
+                    "the namespace of the provided object does not match the namespace sent on the request"
+                )
+            ns = ns or meta.get("namespace") or "default"
+            meta["namespace"] = ns
+        else:
+            meta.pop("namespace", None)
+        obj["apiVersion"], obj["kind"] = res.api_version, res.kind
+        with self.lock:
+            key = self._key(res, ns, name)
+            if key in self._objs:
+                raise ApiError.already_exists(res, name)
+            if http and res.namespaced:
+                nsobj = self._objs.get(("", "namespaces", "", ns))
+                if nsobj is None:
+                    raise ApiError(
+                        404, "NotFound", 'namespaces "%s" not found' % ns, {"name": ns, "kind": "namespaces"}
+                    )
+                if nsobj["metadata"].get("deletionTimestamp"):
+                    raise ApiError(
+                        403,
+                        "Forbidden",
+                        "unable to create new content in namespace %s because it is being terminated" % ns,
+                    )
+            if http and res.has_status and resources.is_crd(res):
+                obj.pop("status", None)
+            validate(res, obj)
+            for k in ("deletionTimestamp", "resourceVersion"):
+                meta.pop(k, None)
+            meta["uid"] = str(uuid.uuid4())
+            meta["creationTimestamp"] = now()
+            if resources.tracks_generation(res):
+                meta["generation"] = 1
+            if res.kind == "Namespace":
+                obj.setdefault("spec", {"finalizers": ["kubernetes"]})
+                obj["status"] = {"phase": "Active"}
+            if dry_run:
+                return obj
+            meta["resourceVersion"] = self._next_rv()
+            self._objs[key] = obj
+            self._emit("ADDED", res, obj)
+            return copy.deepcopy(obj)
+
+    def update(self, res, obj, ns, name, subresource=None, http=False, dry_run=False, check_rv=True):
+        obj = copy.deepcopy(obj)
+        with self.lock:
+            key = self._key(res, ns, name)
+            old = self._objs.get(key)
+            if old is None:
+                raise ApiError.not_found(res, name)
+            meta = obj.setdefault("metadata", {})
+            if meta.get("name", name) != name:
+                raise ApiError.bad_request("the name of the object (%s) does not match the name on the URL (%s)"
+                                           % (meta.get("name"), name))  # fmt: skip
+            rv = meta.get("resourceVersion")
+            if check_rv and rv and rv != old["metadata"]["resourceVersion"]:
+                raise ApiError.conflict(res, name)
+            if subresource == "status":
+                new = copy.deepcopy(old)
+                new["status"] = obj.get("status", {})
+            else:
+                new = obj
+                if http and res.has_status and res.kind != "Namespace":
+                    if "status" in old:
+                        new["status"] = copy.deepcopy(old["status"])
+                    else:
+                        new.pop("status", None)
+            new["apiVersion"], new["kind"] = res.api_version, res.kind
+            nmeta = new.setdefault("metadata", {})
+            ometa = old["metadata"]
+            nmeta["name"] = name
+            if res.namespaced:
+                nmeta["namespace"] = ometa["namespace"]
+            for k in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds"):
+                if k in ometa:
+                    nmeta[k] = ometa[k]
+                else:
+                    nmeta.pop(k, None)
+            if http:
+                validate(res, new, old)
+            if resources.tracks_generation(res):
+                nmeta["generation"] = ometa.get("generation", 1) + (_spec_of(new) != _spec_of(old))
+            if new == old:
+                return copy.deepcopy(old)
+            if dry_run:
+                return new
+            nmeta["resourceVersion"] = self._next_rv()
+            if nmeta.get("deletionTimestamp") and not nmeta.get("finalizers"):
+                del self._objs[key]
+                self._emit("DELETED", res, new)
+                return copy.deepcopy(new)
+            self._objs[key] = new
+            self._emit("MODIFIED", res, new)
+            return copy.deepcopy(new)
+
+    def delete(self, res, ns, name, uid=None, resource_version=None, dry_run=False):
+        with self.lock:
+            key = self._key(res, ns, name)
+            old = self._objs.get(key)
+            if old is None:
+                raise ApiError.not_found(res, name)
+            if (uid and uid != old["metadata"]["uid"]) or (
+                resource_version and resource_version != old["metadata"]["resourceVersion"]
+            ):
+                raise ApiError.conflict(res, name)
+            obj = copy.deepcopy(old)
+            if dry_run:
+                return obj
+            finalizers = obj["metadata"].get("finalizers") or (obj.get("spec") or {}).get("finalizers") or []
+            if res.kind == "Namespace":
+                finalizers = finalizers or ["kubernetes"]
+            if finalizers:
+                if obj["metadata"].get("deletionTimestamp"):
+                    return obj
+                obj["metadata"]["deletionTimestamp"] = now()
+                obj["metadata"]["deletionGracePeriodSeconds"] = 0
+                if res.kind == "Namespace":
+                    obj["status"] = {"phase": "Terminating"}
+                obj["metadata"]["resourceVersion"] = self._next_rv()
+                self._objs[key] = obj
+                self._emit("MODIFIED", res, obj)
+                return copy.deepcopy(obj)
+            del self._objs[key]
+            obj["metadata"]["resourceVersion"] = self._next_rv()
+            self._emit("DELETED", res, obj)
+            return obj
+
+    def finalize(self, res, ns, name):
+        """What the namespace controller does: remove the object for good (no finalizer checks)."""
+        with self.lock:
+            obj = self._objs.pop(self._key(res, ns, name), None)
+            if obj is not None:
+                obj["metadata"]["resourceVersion"] = self._next_rv()
+                self._emit("DELETED", res, obj)
+
+    def put(self, obj):
+        """Create or replace without checks (the simulator's and the tests' own writes)."""
+        res = resources.lookup(obj.get("apiVersion"), obj["kind"])
+        meta = obj.get("metadata", {})
+        ns = meta.get("namespace") or ("default" if res.namespaced else None)
+        with self.lock:
+            if self.get(res, ns, meta["name"]) is None:
+                return self.create(res, obj, ns)
+            return self.update(res, obj, ns, meta["name"], check_rv=False)
+
+    def all_keys(self):
+        with self.lock:
+            return list(self._objs)
+
+
+def validate(res, obj, old=None):
+    name = obj["metadata"]["name"]
+    spec = obj.get("spec") or {}
+    if res.kind in ("Deployment", "StatefulSet", "ReplicaSet"):
+        if not spec.get("selector"):
+            raise ApiError.invalid(res, name, "spec.selector", "Required value")
+        if not (spec.get("template") or {}).get("spec", {}).get("containers"):
+            raise ApiError.invalid(res, name, "spec.template.spec.containers", "Required value")
+        if old is not None and (old.get("spec") or {}).get("selector") != spec.get("selector"):
+            raise ApiError.invalid(res, name, "spec.selector", "Invalid value: field is immutable")
+    if res.scalable and spec.get("replicas") is not None:
+        if not isinstance(spec["replicas"], int) or spec["replicas"] < 0:
+            raise ApiError.invalid(res, name, "spec.replicas",
+                                   "Invalid value: %r: must be greater than or equal to 0" % spec["replicas"])  # fmt: skip
+    if res.kind == "Pod" and not spec.get("containers"):
+        raise ApiError.invalid(res, name, "spec.containers", "Required value")
+
+
+# -- selectors --------------------------------------------------------------------------------
+
+
+def _split(selector):
+    parts, depth, cur = [], 0, ""
+    for ch in selector:
+        if ch == "," and depth == 0:
+            parts.append(cur)
+            cur = ""
+            continue
+        depth += ch == "("
+        depth -= ch == ")"
+        cur += ch
+    parts.append(cur)
+    return [p.strip() for p in parts if p.strip()]
+
+
+_SET_RE = re.compile(r"^([\w./-]+)\s+(in|notin)\s+\((.*)\)$")
+
+
+def parse_label_selector(selector):
+    reqs = []
+    for part in _split(selector or ""):
+        m = _SET_RE.match(part)
+        if m:
+            reqs.append((m.group(1), m.group(2), {v.strip() for v in m.group(3).split(",") if v.strip()}))
+        elif "!=" in part:
+            k, v = part.split("!=", 1)
+            reqs.append((k.strip(), "!=", v.strip()))
+        elif "=" in part:
+            k, v = part.split("==", 1) if "==" in part else part.split("=", 1)
+            reqs.append((k.strip(), "=", v.strip()))
+        elif part.startswith("!"):
+            reqs.append((part[1:].strip(), "!exists", None))
+        else:
+            reqs.append((part, "exists", None))
+    return reqs
+
+
+def match_labels(obj, reqs):
+    labels = (obj.get("metadata") or {}).get("labels") or {}
+    for key, op, val in reqs:
+        have = labels.get(key)
+        ok = {
+            "=": have == val,
+            "!=": have != val,
+            "in": have in val if isinstance(val, set) else False,
+            "notin": have not in val if isinstance(val, set) else True,
+            "exists": key in labels,
+            "!exists": key not in labels,
+        }[op]
+        if not ok:
+            return False
+    return True
+
+
+def parse_field_selector(selector):
+    reqs = []
+    for part in _split(selector or ""):
+        if "!=" in part:
+            k, v = part.split("!=", 1)
+            reqs.append((k.strip(), False, v.strip()))
+        elif "=" in part:
+            k, v = part.split("==", 1) if "==" in part else part.split("=", 1)
+            reqs.append((k.strip(), True, v.strip()))
+        else:
+            raise ApiError.bad_request("invalid field selector %r" % part)
+    return reqs
+
+
+def match_fields(obj, reqs):
+    for path, equal, val in reqs:
+        cur = obj
+        for p in path.split("."):
+            cur = cur.get(p) if isinstance(cur, dict) else None
+        have = "" if cur is None else str(cur).lower() if isinstance(cur, bool) else str(cur)
+        if (have == val) != equal:
+            return False
+    return True
+
+
+def match_selector(obj, selector):
+    """A LabelSelector dict (matchLabels/matchExpressions) against an object's labels."""
+    labels = (obj.get("metadata") or {}).get("labels") or {}
+    for k, v in (selector.get("matchLabels") or {}).items():
+        if labels.get(k) != v:
+            return False
+    for expr in selector.get("matchExpressions") or []:
+        key, op, values = expr["key"], expr["operator"], set(expr.get("values") or [])
+        if op == "In" and labels.get(key) not in values:
+            return False
+        if op == "NotIn" and labels.get(key) in values:
+            return False
+        if op == "Exists" and key not in labels:
+            return False
+        if op == "DoesNotExist" and key in labels:
+            return False
+    return True
+
+
+def selector_string(selector):
+    return ",".join("%s=%s" % kv for kv in sorted((selector.get("matchLabels") or {}).items()))
