@@ -8,8 +8,9 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: etcd_snapshot
 short_description: Take, verify and deliver an etcd v3 snapshot (hosted control plane pod or etcd host)
-version_added: 1.0.0
-author: ocp.day2 contributors
+version_added: 0.1.0
+author:
+  - ocp.day2 maintainers (@ocp-day2)
 description:
   - Takes an etcd v3 snapshot with C(etcdctl snapshot save), either inside an etcd pod of a hosted control
     plane through the Kubernetes exec API (I(mode=pod)), or on the host where the module runs, such as an
@@ -191,9 +192,9 @@ artifact:
       description: sha256 of the snapshot file (hex).
       type: str
       sample: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
-    dest: {description: Absolute path of the file written, or null, type: str, sample: /backups/example/etcd-0.db}
+    dest: {description: 'Absolute path of the file written, or null', type: str, sample: /backups/example/etcd-0.db}
     s3:
-      description: Where the object went, or null.
+      description: 'Where the object went, or null.'
       type: dict
       sample: {bucket: b, key: example/etcd-0.db, endpoint_url: null, etag: "d41d-1", checksum_sha256: "n4bQ...=-1",
                presigned_url: "https://b.s3.amazonaws.com/..."}
