@@ -75,8 +75,11 @@ class PodExec:
         return "container %s of pod %s/%s" % (self.container, self.namespace, self.pod)
 
     def check_pod(self):
+        # Raw JSON rather than the client's typed V1Pod: the typed models of recent kubernetes clients
+        # reject objects with fields they consider mandatory, and only names and phase matter here.
         try:
-            pod = self.core.read_namespaced_pod(self.pod, self.namespace)
+            response = self.core.read_namespaced_pod(self.pod, self.namespace, _preload_content=False)
+            pod = json.loads(response.data)
         except ApiException as exc:
             if getattr(exc, "status", None) == 404:
                 raise Day2Error(
@@ -84,13 +87,15 @@ class PodExec:
                     "namespace, usually <clusters namespace>-<hosted cluster name>)." % (self.pod, self.namespace)
                 )
             raise Day2Error("Reading pod %s/%s failed: %s" % (self.namespace, self.pod, api_error_text(exc)))
-        names = [c.name for c in (pod.spec.containers or [])]
+        except ValueError as exc:
+            raise Day2Error("The API server answered pod %s/%s with invalid JSON: %s" % (self.namespace, self.pod, exc))
+        names = [c.get("name") for c in (pod.get("spec") or {}).get("containers") or []]
         if self.container not in names:
             raise Day2Error(
                 "Container %s not found in pod %s/%s; it has: %s. Fix `container`."
                 % (self.container, self.namespace, self.pod, ", ".join(names) or "no containers")
             )
-        phase = getattr(pod.status, "phase", None)
+        phase = (pod.get("status") or {}).get("phase")
         if phase != "Running":
             raise Day2Error(
                 "Pod %s/%s is %s, not Running: etcd cannot be snapshotted there." % (self.namespace, self.pod, phase)

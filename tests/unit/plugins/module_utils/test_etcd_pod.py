@@ -1,6 +1,7 @@
 """Pod mode: exec frame handling, streaming, status fallbacks and failure messages (fake exec boundary)."""
 
 import hashlib
+import json
 from types import SimpleNamespace
 from unittest import mock
 
@@ -148,24 +149,37 @@ def test_save_failure_shows_stderr_and_hint():
     assert "context deadline exceeded" in err.value.msg and "etcd did not answer" in err.value.msg
 
 
+def raw(pod):
+    return SimpleNamespace(data=json.dumps(pod).encode())
+
+
 def test_check_pod_messages():
     pexec = PodExec(None, "ns", "etcd-9", "etcd")
     pexec.core = mock.Mock()
     pexec.core.read_namespaced_pod.side_effect = ApiException(status=404, reason="Not Found")
     with pytest.raises(Day2Error, match="Pod etcd-9 not found in namespace ns"):
         pexec.check_pod()
-    pod = SimpleNamespace(spec=SimpleNamespace(containers=[SimpleNamespace(name="etcd-metrics")]),
-                          status=SimpleNamespace(phase="Running"))  # fmt: skip
-    pexec.core.read_namespaced_pod.side_effect = None
-    pexec.core.read_namespaced_pod.return_value = pod
+    pod = {"spec": {"containers": [{"name": "etcd-metrics"}]}, "status": {"phase": "Running"}}
+    pexec.core.read_namespaced_pod.side_effect = lambda *a, **k: raw(pod)
     with pytest.raises(Day2Error, match="Container etcd not found in pod ns/etcd-9; it has: etcd-metrics"):
         pexec.check_pod()
-    pod.spec.containers.append(SimpleNamespace(name="etcd"))
-    pod.status.phase = "Pending"
+    pod["spec"]["containers"].append({"name": "etcd"})
+    pod["status"]["phase"] = "Pending"
     with pytest.raises(Day2Error, match="is Pending, not Running"):
         pexec.check_pod()
-    pod.status.phase = "Running"
+    pod["status"]["phase"] = "Running"
     pexec.check_pod()
+    assert pexec.core.read_namespaced_pod.call_args.kwargs == {"_preload_content": False}
+
+
+def test_check_pod_api_error():
+    pexec = PodExec(None, "ns", "etcd-0", "etcd")
+    pexec.core = mock.Mock()
+    body = json.dumps({"kind": "Status", "message": 'pods "etcd-0" is forbidden: User "dev" cannot get'})
+    pexec.core.read_namespaced_pod.side_effect = ApiException(status=403, reason="Forbidden")
+    pexec.core.read_namespaced_pod.side_effect.body = body
+    with pytest.raises(Day2Error, match="Reading pod ns/etcd-0 failed: pods .* is forbidden.*HTTP 403"):
+        pexec.check_pod()
 
 
 def test_exec_handshake_failure_is_explained():

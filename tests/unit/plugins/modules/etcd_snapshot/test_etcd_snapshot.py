@@ -166,10 +166,10 @@ def fake_cluster(monkeypatch):
 
     def make(api_client, namespace, name, container):
         pexec = FakePodExec(pod, namespace, name, container)
-        running = SimpleNamespace(
-            spec=SimpleNamespace(containers=[SimpleNamespace(name="etcd")]), status=SimpleNamespace(phase="Running")
+        running = {"spec": {"containers": [{"name": "etcd"}]}, "status": {"phase": "Running"}}
+        pexec.core = SimpleNamespace(
+            read_namespaced_pod=lambda n, ns, **kw: SimpleNamespace(data=json.dumps(running).encode())
         )
-        pexec.core = SimpleNamespace(read_namespaced_pod=lambda n, ns: running)
         made.append(pexec)
         return pexec
 
