@@ -99,6 +99,14 @@ class EtcdRuntime:
                 out[host + ":2380"] = "127.0.0.1:%d" % mine.peer_port
         return out
 
+    def reverse_map(self):
+        """The members' real host:port -> their service names, for the output shown inside pods."""
+        out = {}
+        for i, m in enumerate(self.members):
+            out["127.0.0.1:%d" % m.client_port] = "etcd-%d.etcd-discovery.%s.svc:2379" % (i, self.namespace)
+            out["127.0.0.1:%d" % m.peer_port] = "etcd-%d.etcd-discovery.%s.svc:2380" % (i, self.namespace)
+        return out
+
     def full_initial(self, indexes=None):
         ms = self.members if indexes is None else [self.members[i] for i in indexes]
         return ",".join("%s=%s" % (m.name, m.peer_url) for m in ms)
@@ -178,8 +186,11 @@ class EtcdRuntime:
         return self.cluster.etcdctl(*args, endpoints=eps, check=check, timeout=20)
 
     def _member_list(self, alive):
-        res = self._ctl(alive[:1], "member", "list", "-w", "json", "--hex")
-        return json.loads(res.stdout).get("members", [])
+        res = self._ctl(alive[:1], "member", "list", "-w", "json")
+        members = json.loads(res.stdout).get("members", [])
+        for mem in members:
+            mem["ID"] = "%x" % mem["ID"] if isinstance(mem["ID"], int) else mem["ID"]
+        return members
 
     def _join(self, alive, empty):
         members = self._member_list(alive)

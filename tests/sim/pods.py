@@ -29,26 +29,79 @@ ALLOWED = {
     "sleep", "date", "touch", "chmod", "grep", "gzip", "gunzip", "sync", "id", "whoami", "hostname", "dd",
 }  # fmt: skip
 
+_BINARY = {"cat", "tar", "dd", "gzip", "gunzip"}
 _PODS = resources.lookup("v1", "Pod")
 _PVCS = resources.lookup("v1", "PersistentVolumeClaim")
 CHUNK = 256 * 1024
 
 
-def _translator(pairs):
+def _translator(pairs, binary=False):
     pairs = sorted(((k.rstrip("/") or "/", v) for k, v in pairs if k.rstrip("/")), key=lambda kv: -len(kv[0]))
     if not pairs:
         return lambda s: s
-    table = dict(pairs)
-    pattern = re.compile(r"(?<![\w.-])(%s)(?![\w.-])" % "|".join(re.escape(k) for k, _ in pairs))
+    if binary:
+        pairs = [(k.encode(), v.encode()) for k, v in pairs]
+        table = dict(pairs)
+        pattern = re.compile(rb"(?<![\w.-])(%s)(?![\w.-])" % b"|".join(re.escape(k) for k, _ in pairs))
+    else:
+        table = dict(pairs)
+        pattern = re.compile(r"(?<![\w.-])(%s)(?![\w.-])" % "|".join(re.escape(k) for k, _ in pairs))
     return lambda s: pattern.sub(lambda m: table[m.group(1)], s)
 
 
 class ExecContext:
-    def __init__(self, argv, env, cwd, root):
+    def __init__(self, argv, env, cwd, root, back):
         self.argv = argv
         self.env = env
         self.cwd = cwd
         self.root = root
+        self.back = back  # host paths -> pod paths, for the output of text commands
+
+
+_ETCDCTL_SHIM = """#!/bin/sh
+# etcd >= 3.5 lets flags override ETCDCTL_* variables; etcd 3.4 refuses both, so drop the shadowed ones
+for a in "$@"; do
+  case "$a" in
+    --cacert|--cacert=*) unset ETCDCTL_CACERT ;;
+    --cert|--cert=*) unset ETCDCTL_CERT ;;
+    --key|--key=*) unset ETCDCTL_KEY ;;
+    --endpoints|--endpoints=*) unset ETCDCTL_ENDPOINTS ;;
+  esac
+done
+exec %s "$@"
+"""
+
+
+def _write_shims(directory):
+    os.makedirs(directory, exist_ok=True)
+    etcdctl = shutil.which("etcdctl") or "/usr/bin/etcdctl"
+    etcdutl = shutil.which("etcdutl")
+    for name, target in (("etcdctl", etcdctl), ("etcdutl", etcdutl or "env ETCDCTL_API=3 " + etcdctl)):
+        path = os.path.join(directory, name)
+        with open(path, "w") as f:
+            f.write(_ETCDCTL_SHIM % target)
+        os.chmod(path, 0o755)
+
+
+def _tar_args(args, root, tr):
+    """tar runs in the pod root: member names stay relative (archives hold pod paths), -C/-f go through it."""
+    out, after_dir, take_path = [], False, False
+    for a in args:
+        if take_path:
+            out.append(os.path.join(root, a.lstrip("/")) if a.startswith("/") else a)
+            take_path = False
+        elif a in ("-C", "--directory", "-f", "--file"):
+            after_dir = after_dir or a in ("-C", "--directory")
+            take_path = True
+            out.append(a)
+        elif a.startswith(("--directory=", "--file=")):
+            key, _, val = a.partition("=")
+            out.append(key + "=" + (os.path.join(root, val.lstrip("/")) if val.startswith("/") else val))
+        elif a.startswith("/"):
+            out.append(os.path.join(root, a.lstrip("/")) if after_dir else (a.lstrip("/") or "."))
+        else:
+            out.append(a)
+    return out
 
 
 class PodRuntime:
@@ -57,6 +110,8 @@ class PodRuntime:
         self.base = os.path.join(mgmt.base_dir, "pods")
         self.etcd = {}  # control-plane namespace -> EtcdRuntime
         self._procs = set()
+        self.bin = os.path.join(mgmt.base_dir, "bin")
+        _write_shims(self.bin)
 
     # -- etcd members per hosted control plane -------------------------------------------------
     def etcd_runtime(self, namespace, create_replicas=None):
@@ -108,7 +163,7 @@ class PodRuntime:
         for container in pod["spec"].get("containers") or []:
             for vm in container.get("volumeMounts") or []:
                 if vm["name"] in volumes:
-                    mounts[vm["mountPath"]] = os.path.join(volumes[vm["name"]], vm.get("subPath", ""))
+                    mounts[vm["mountPath"]] = os.path.join(volumes[vm["name"]], vm.get("subPath", "")).rstrip("/")
         root = os.path.join(pdir, "root")
         for mount, host in mounts.items():
             link = os.path.join(root, mount.strip("/"))
@@ -130,18 +185,25 @@ class PodRuntime:
             raise ApiError.bad_request("container %s is not running in pod %s" % (spec["name"], name))
         mounts = self.prepare_pod(pod)
         pairs = list(mounts.items())
+        back_pairs = [(h, p) for p, h in pairs]
         rt = self.etcd.get(ns)
         if rt is not None:
             pairs += list(rt.endpoint_map(name).items())
-        tr = _translator(pairs)
+            back_pairs += list(rt.reverse_map().items())
+        shims = [("/usr/bin/" + n, os.path.join(self.bin, n)) for n in ("etcdctl", "etcdutl")]
+        tr = _translator(pairs + shims)
         root = os.path.join(self.pod_dir(pod), "root")
-        env = {"PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"), "HOSTNAME": name,
+        env = {"PATH": self.bin + ":" + os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"), "HOSTNAME": name,
                "HOME": mounts["/tmp"], "LANG": "C.UTF-8"}  # fmt: skip
         for item in spec.get("env") or []:
             if "value" in item:
                 env[item["name"]] = tr(str(item["value"]))
-        out = [root if a == "/" else tr(a) for a in argv]
-        return ExecContext(out, env, root, root)
+        if os.path.basename(argv[0]) == "tar":
+            out = [tr(argv[0])] + _tar_args(argv[1:], root, tr)
+        else:
+            out = [root if a == "/" else tr(a) for a in argv]
+        back = _translator(back_pairs, binary=True)
+        return ExecContext(out, env, root, root, back)
 
     # -- the websocket ---------------------------------------------------------------------------
     async def exec_handler(self, raw, ns, name, _params):
@@ -168,11 +230,7 @@ class PodRuntime:
     async def _run(self, ws, ctx, want_stdin):
         argv = list(ctx.argv)
         prog = os.path.basename(argv[0])
-        if prog == "etcdutl" and not shutil.which("etcdutl"):
-            # etcd 3.4 has no etcdutl; its `etcdctl snapshot restore|status` take the same arguments
-            argv[0] = "etcdctl"
-            ctx.env["ETCDCTL_API"] = "3"
-        elif prog not in ALLOWED:
+        if prog not in ALLOWED:
             await self._status(ws, 126, "exec: %r: not allowed in the simulator" % argv[0])
             return
         try:
@@ -192,14 +250,23 @@ class PodRuntime:
         self._procs.add(proc)
         send_lock = asyncio.Lock()
 
+        rewrite = prog not in _BINARY
+
         async def pump(stream, channel):
+            pending = b""
             while True:
                 chunk = await stream.read(CHUNK)
-                if not chunk:
+                if rewrite:
+                    # text output: map host paths back to pod paths, a whole line at a time
+                    pending += chunk
+                    cut = pending.rfind(b"\n") + 1 if chunk and len(pending) < CHUNK else len(pending)
+                    chunk, pending = ctx.back(pending[:cut]), pending[cut:]
+                if chunk:
+                    async with send_lock:
+                        if not ws.closed:
+                            await ws.send_bytes(channel + chunk)
+                elif not pending:
                     return
-                async with send_lock:
-                    if not ws.closed:
-                        await ws.send_bytes(channel + chunk)
 
         async def feed():
             async for msg in ws:
