@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Benchmark (not a test): move a large snapshot-sized file to S3 (moto on loopback) the way
 etcd_snapshot does, and print wall time, throughput and peak RSS of the process doing it.
 

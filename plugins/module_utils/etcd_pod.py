@@ -24,8 +24,17 @@ try:
     from kubernetes.client.rest import ApiException
     from kubernetes.stream import stream
     from websocket import ABNF, WebSocketConnectionClosedException, WebSocketTimeoutException
-except ImportError:  # reported by AnsibleK8SModule's requirement check
-    ApiException = WebSocketConnectionClosedException = WebSocketTimeoutException = Exception
+except ImportError:  # pod mode checks for kubernetes before using any of these
+
+    class ApiException(Exception):
+        pass
+
+    class WebSocketConnectionClosedException(Exception):
+        pass
+
+    class WebSocketTimeoutException(Exception):
+        pass
+
 
 STDOUT_CHANNEL = 1
 STDERR_CHANNEL = 2

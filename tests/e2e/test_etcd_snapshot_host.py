@@ -77,6 +77,14 @@ FAILURES_PLAY = """
       register: missing_bucket
       ignore_errors: true
 
+    - name: Unreachable S3 endpoint
+      ocp.day2.etcd_snapshot:
+        s3_bucket: "{{ bucket }}"
+        s3_key: x.db
+        s3_endpoint_url: "http://127.0.0.1:{{ dead_port }}"
+      register: s3_down
+      ignore_errors: true
+
     - name: Unreachable etcd
       ocp.day2.etcd_snapshot:
         endpoints: ["https://127.0.0.1:{{ dead_port }}"]
@@ -107,8 +115,8 @@ FAILURES_PLAY = """
 
     - name: Save the results for the test
       ansible.builtin.copy:
-        content: "{{ {'missing_bucket': missing_bucket, 'unreachable': unreachable, 'bad_cert': bad_cert,
-                      'nowhere': nowhere, 'checkmode': checkmode} | to_json }}"
+        content: "{{ {'missing_bucket': missing_bucket, 's3_down': s3_down, 'unreachable': unreachable,
+                      'bad_cert': bad_cert, 'nowhere': nowhere, 'checkmode': checkmode} | to_json }}"
         dest: "{{ result_file }}"
         mode: "0600"
 """
@@ -216,6 +224,9 @@ def test_host_failures_and_check_mode(etcd_tls, moto, tmp_path, installed_collec
     assert res["missing_bucket"]["failed"]
     assert "S3 bucket 'no-such-bucket' does not exist" in res["missing_bucket"]["msg"]
     assert "Create it first" in res["missing_bucket"]["msg"]
+
+    assert res["s3_down"]["failed"]
+    assert "Cannot reach S3 at http://127.0.0.1:%d" % extra["dead_port"] in res["s3_down"]["msg"]
 
     assert res["unreachable"]["failed"]
     msg = res["unreachable"]["msg"]

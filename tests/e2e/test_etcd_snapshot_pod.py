@@ -151,13 +151,13 @@ def test_pod_snapshot_to_dest_and_s3_then_restore(tmp_path, mgmt, hc, moto, inst
 
 
 def test_pod_errors_and_check_mode(tmp_path, mgmt, hc, installed_collection):
-    result, _ = run(tmp_path, mgmt, hcp_namespace=hc.hcp_namespace, pod="etcd-9", dest=str(tmp_path / "x.db"))
+    result = run(tmp_path, mgmt, hcp_namespace=hc.hcp_namespace, pod="etcd-9", dest=str(tmp_path / "x.db"))[0]
     assert result["failed"] and "Pod etcd-9 not found in namespace %s" % hc.hcp_namespace in result["msg"]
 
-    result, _ = run(tmp_path, mgmt, hcp_namespace=hc.hcp_namespace, container="nope", dest=str(tmp_path / "x.db"))
+    result = run(tmp_path, mgmt, hcp_namespace=hc.hcp_namespace, container="nope", dest=str(tmp_path / "x.db"))[0]
     assert result["failed"] and "Container nope not found in pod" in result["msg"] and "etcd" in result["msg"]
 
-    result, _ = run(tmp_path, mgmt, check=True, hcp_namespace=hc.hcp_namespace, dest=str(tmp_path / "x.db"))
+    result = run(tmp_path, mgmt, check=True, hcp_namespace=hc.hcp_namespace, dest=str(tmp_path / "x.db"))[0]
     assert not result.get("failed"), result
     assert result["changed"] and result["would_snapshot"]["pod"] == "etcd-0" and "artifact" not in result
     assert not (tmp_path / "x.db").exists() and leftover_snapshots(mgmt, hc) == []
