@@ -107,6 +107,7 @@ class ApiServer:
 
         def run():
             self.loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(self.loop)
             try:
                 self.loop.run_until_complete(self._start())
             except Exception as exc:  # noqa: BLE001 - reported to the starting thread
@@ -116,6 +117,11 @@ class ApiServer:
             ready.set()
             self.loop.run_forever()
             self.loop.run_until_complete(self._shutdown())
+            pending = asyncio.all_tasks(self.loop)
+            for task in pending:
+                task.cancel()
+            if pending:
+                self.loop.run_until_complete(asyncio.wait(pending, timeout=5))
             self.loop.close()
 
         self._thread = threading.Thread(target=run, name="sim-apiserver", daemon=True)
@@ -128,9 +134,11 @@ class ApiServer:
     async def _start(self):
         self.discovery = Discovery()
         await self.discovery.__aenter__()
-        self._runner = aiohttp.web.ServerRunner(aiohttp.web.Server(self._dispatch), handle_signals=False)
+        self._runner = aiohttp.web.ServerRunner(
+            aiohttp.web.Server(self._dispatch), handle_signals=False, shutdown_timeout=1
+        )
         await self._runner.setup()
-        site = aiohttp.web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=self._ssl, shutdown_timeout=1)
+        site = aiohttp.web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=self._ssl)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]
 

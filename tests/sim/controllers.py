@@ -174,7 +174,8 @@ class Controllers:
         started = (pod.get("status") or {}).get("startTime") or now()
         statuses = []
         for c in containers:
-            st = {"name": c["name"], "image": c.get("image", ""), "ready": ready, "started": phase == "Running",
+            st = {"name": c["name"], "image": c.get("image", ""), "imageID": c.get("image", ""), "ready": ready,
+                  "started": phase == "Running", "containerID": "cri-o://" + _hash([pod["metadata"]["uid"], c["name"]]),
                   "restartCount": 0, "state": {"running": {"startedAt": started}} if ready else
                   {"waiting": {"reason": waiting or "ContainerCreating"}}}  # fmt: skip
             statuses.append(st)

@@ -54,7 +54,11 @@ def bootstrap_objects(mgmt_name):
                                     "topology.kubernetes.io/zone": "us-east-1" + "abc"[i]}},
             "spec": {"providerID": "aws:///us-east-1%s/i-0%015x" % ("abc"[i], i)},
             "status": {"conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady"}],
-                       "nodeInfo": {"kubeletVersion": "v1.27.8+4fab27b"}},
+                       "nodeInfo": {"kubeletVersion": "v1.27.8+4fab27b", "kubeProxyVersion": "v1.27.8+4fab27b",
+                                    "architecture": "amd64", "bootID": "boot-%d" % i, "machineID": "machine-%d" % i,
+                                    "systemUUID": "uuid-%d" % i, "containerRuntimeVersion": "cri-o://1.27.2",
+                                    "kernelVersion": "5.14.0-284.el9.x86_64", "operatingSystem": "linux",
+                                    "osImage": "Red Hat Enterprise Linux CoreOS 414.92"}},
         })  # fmt: skip
     out.append({
         "apiVersion": "v1", "kind": "ConfigMap",
