@@ -231,16 +231,16 @@ def _leader(module):
 
 
 def _etcd(module):
-    env = {"ETCDCTL_API": "3"}
+    # AnsibleK8SModule proxies only part of AnsibleModule; commands go through the wrapped one.
+    ansible_module = module._module
 
     def run(args):
-        exe = module.get_bin_path(args[0], required=False, opt_dirs=["/usr/local/bin"])
+        exe = ansible_module.get_bin_path(args[0], required=False, opt_dirs=["/usr/local/bin"])
         if not exe:
             return 127, "", "%s: command not found" % args[0]
-        module.run_command_environ_update = env
-        return module.run_command([exe] + args[1:], check_rc=False)
+        return ansible_module.run_command([exe] + args[1:], check_rc=False, environ_update={"ETCDCTL_API": "3"})
 
-    return [etcd.etcd_members(run, module.params), etcd.etcd_health(run, module.params)]
+    return etcd.etcd_checks(run, module.params)
 
 
 RUNNERS = {
