@@ -1,0 +1,92 @@
+"""Helpers for the hosted-cluster etcd end-to-end tests: inventories, playbook runs, simulator state."""
+
+import json
+import os
+import stat
+import sys
+
+import yaml
+
+from tests.harness.ansible import run_playbook
+
+HYPERSHIFT = "hypershift.openshift.io/v1beta1"
+API_DEPLOYMENTS = ("kube-apiserver", "openshift-apiserver", "openshift-oauth-apiserver")
+KEY_PREFIX = "/kubernetes.io/e2e/"
+
+
+def write_inventory(tmp_path, hosts, group_vars=None, name="inventory.yml"):
+    """An inventory where every hosted cluster is a host run locally (like playbooks/inventory.example.yml)."""
+    base = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}
+    base.update(group_vars or {})
+    inv = {"all": {"children": {"hostedclusters": {"vars": base, "hosts": hosts}}}}
+    path = os.path.join(str(tmp_path), name)
+    with open(path, "w") as f:
+        yaml.safe_dump(inv, f)
+    return path
+
+
+def backup_host(hc, mgmt, **extra):
+    host = {
+        "hostedcluster_etcd_backup_name": hc.name,
+        "hostedcluster_etcd_backup_namespace": hc.namespace,
+        "hostedcluster_etcd_backup_kubeconfig": mgmt.kubeconfig,
+        "hostedcluster_etcd_backup_wait_timeout": 60,
+    }
+    host.update(extra)
+    return host
+
+
+def run(name, inventory, tmp_path=None, extra_vars=None, env=None, **kw):
+    """Run the collection's playbook `name` (FQCN, as users do)."""
+    return run_playbook("ocp.day2.%s" % name, inventory=inventory, extra_vars=extra_vars, env=env, **kw)
+
+
+def cluster_state(mgmt, hc):
+    """What a backup or a failed run must leave unchanged: pauses, API replicas, our annotations, etcd replicas."""
+    hc_obj = mgmt.get(HYPERSHIFT, "HostedCluster", hc.name, hc.namespace)
+    nps = [np for np in mgmt.list(HYPERSHIFT, "NodePool", hc.namespace) if np["spec"].get("clusterName") == hc.name]
+    replicas = {}
+    for name in API_DEPLOYMENTS:
+        dep = mgmt.get("apps/v1", "Deployment", name, hc.hcp_namespace)
+        replicas[name] = None if dep is None else dep["spec"].get("replicas")
+    sts = mgmt.get("apps/v1", "StatefulSet", "etcd", hc.hcp_namespace)
+    annotations = (hc_obj["metadata"].get("annotations") or {}) if hc_obj else {}
+    return {
+        "hc_paused": hc_obj["spec"].get("pausedUntil"),
+        "np_paused": {np["metadata"]["name"]: np["spec"].get("pausedUntil") for np in nps},
+        "replicas": replicas,
+        "etcd_replicas": sts["spec"].get("replicas") if sts else None,
+        "ocp_annotations": {k: v for k, v in annotations.items() if k.startswith("ocp.day2/")},
+    }
+
+
+def encryption_secret(mgmt, hc):
+    hc_obj = mgmt.get(HYPERSHIFT, "HostedCluster", hc.name, hc.namespace)
+    name = hc_obj["spec"]["secretEncryption"]["aescbc"]["activeKey"]["name"]
+    return mgmt.get("v1", "Secret", name, hc.namespace)
+
+
+def find_manifests(root):
+    found = []
+    for dirpath, _dirs, files in os.walk(str(root)):
+        if "manifest.json" in files:
+            found.append(os.path.join(dirpath, "manifest.json"))
+    return sorted(found)
+
+
+def load_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def mode_of(path):
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def assert_private_tree(root):
+    """Every directory under root (included) is 0700 and every file 0600."""
+    for dirpath, dirs, files in os.walk(str(root)):
+        assert mode_of(dirpath) == 0o700, "%s is %o" % (dirpath, mode_of(dirpath))
+        for f in files:
+            p = os.path.join(dirpath, f)
+            assert mode_of(p) == 0o600, "%s is %o" % (p, mode_of(p))
