@@ -164,14 +164,14 @@ def test_wait_until_hcp_shows_the_value(tmp_path, mgmt, hc):
 
 
 def test_wait_timeout_says_what_hcp_shows(tmp_path, mgmt, hc):
-    # With the HostedControlPlane gone nothing can show the value: the wait must time out and say so.
-    mgmt.delete(API, "HostedControlPlane", "example", "clusters-example")
+    # With the operator stand-in stopped nothing copies the value to the HostedControlPlane.
+    mgmt.controllers.stop()
     result, _ = run(tmp_path, mgmt.kubeconfig, until="true", wait=True, wait_timeout=2)
-    if result.get("failed"):
-        assert "HostedControlPlane clusters-example/example" in result["msg"]
-        assert result["previous"]["hostedcluster"] is None
-    else:  # the operator stand-in re-created it in time, with the value
-        assert result["hostedcontrolplane"]["paused_until"] == "true"
+    assert result["failed"] is True
+    assert "Timed out after 2s waiting for HostedControlPlane clusters-example/example" in result["msg"]
+    assert "to show spec.pausedUntil=true; it shows spec.pausedUntil=(absent)" in result["msg"]
+    assert result["previous"]["hostedcluster"] is None and result["changed"] is True
+    assert value(mgmt, "HostedCluster", "example") == "true"
 
 
 def test_missing_hostedcluster(tmp_path, mgmt):
