@@ -268,6 +268,8 @@ class ApiServer:
     def _body(body, headers):
         if not body:
             return {}
+        if "protobuf" in headers.get("Content-Type", "") or "cbor" in headers.get("Content-Type", ""):
+            raise ApiError.unsupported_media("the simulator accepts JSON and YAML bodies only")
         try:
             if "yaml" in headers.get("Content-Type", ""):
                 return yaml.safe_load(body)
