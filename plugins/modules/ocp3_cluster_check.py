@@ -28,12 +28,13 @@ description:
   - kubernetes.core's M(kubernetes.core.k8s_info) could fetch the objects, but not C(/healthz), and a play of
     k8s_info calls plus Jinja to judge them would not give the structured results the summary table needs.
 author:
-  - ocp.day2 maintainers
+  - ocp.day2 maintainers (@ocp-day2)
 attributes:
   check_mode:
+    description: The checks only read, so they run the same in check mode and never report a change.
     support: full
-    details: The checks only read; they run the same in check mode.
   diff_mode:
+    description: Nothing is changed, so there is no diff.
     support: none
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options

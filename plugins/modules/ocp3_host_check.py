@@ -29,12 +29,13 @@ description:
     options are wrong. Decide what to do with the results in the play (the M(ocp.day2.ocp3_health_check) role
     prints a table of all hosts and fails at the end).
 author:
-  - ocp.day2 maintainers
+  - ocp.day2 maintainers (@ocp-day2)
 attributes:
   check_mode:
+    description: The checks only read, so they run the same in check mode and never report a change.
     support: full
-    details: The checks only read; they run the same in check mode.
   diff_mode:
+    description: Nothing is changed, so there is no diff.
     support: none
 options:
   checks:

@@ -125,7 +125,7 @@ def check_mtu_probe(probe, params):
         if good:
             answered.append(peer)
             continue
-        small, _ = _ping(probe, peer, 56, timeout)
+        small, _detail = _ping(probe, peer, 56, timeout)
         (dropped if small else silent).append("%s (%d-byte DF echo: %s)" % (peer, payload, _short(detail)))
     observed = "%d/%d peers answered full-size DF echo" % (len(answered), len(peers))
     what = "size %s" % size if size else "NIC %s mtu %d - IP/ICMP headers" % (nic, nic_mtu)

@@ -40,7 +40,7 @@ def probe_udp(host, port, timeout):
         sock.settimeout(timeout)
         sock.connect((host, port))
         # Two datagrams: the first ICMP error can arrive after the first recv has started waiting.
-        for _ in range(2):
+        for _attempt in range(2):
             sock.send(b"ocp.day2 port check\n")
             try:
                 sock.recv(512)

@@ -108,7 +108,7 @@ class CannedAPI:
             return 200, {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": []}
         if path == "/apis":
             groups = {}
-            for group_version, *_ in KINDS:
+            for group_version, *_rest in KINDS:
                 if "/" in group_version:
                     group, version = group_version.split("/")
                     groups[group] = {"groupVersion": group_version, "version": version}

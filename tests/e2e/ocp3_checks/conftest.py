@@ -95,7 +95,8 @@ class Chronyd:
         )
         wait_for(
             lambda: (
-                subprocess.run(["chronyc", "-h", self.socket, "tracking"], capture_output=True).returncode in (0, 1)
+                subprocess.run(["chronyc", "-h", self.socket, "tracking"], capture_output=True, check=False).returncode
+                in (0, 1)
                 and os.path.exists(self.socket)
             ),
             timeout=15,

@@ -27,7 +27,7 @@ LISTENER = textwrap.dedent(
     print("ready", flush=True)
     while True:
         if proto == "tcp":
-            conn, _ = s.accept()
+            conn, _peer = s.accept()
             conn.close()
         else:
             s.recvfrom(2048)

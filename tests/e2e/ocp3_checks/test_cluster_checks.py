@@ -101,7 +101,7 @@ def test_healthy_cluster_passes_and_check_mode_changes_nothing(canned_api, etcd_
     assert "/healthz" in canned_api.requests
 
     canned_api.add(leader_configmap(HOLDER, _now()))
-    result, _ = _run(tmp_path, _role_vars(canned_api, etcd_tls), check=True)
+    result, _results = _run(tmp_path, _role_vars(canned_api, etcd_tls), check=True)
     assert result.rc == 0, result
     recap = result.stdout.split("PLAY RECAP")[1]
     assert "changed=0" in recap and "failed=0" in recap, recap

@@ -65,9 +65,9 @@ def test_ntp_against_real_chronyd(chronyd_pair, tmp_path):
 
 
 def test_ntp_without_a_daemon_fails(chronyd_pair, tmp_path):
-    synced, _ = chronyd_pair
+    synced, _unsynced = chronyd_pair
     synced.stop()
-    results, _ = _run_module_tasks(tmp_path, {"stopped": {"checks": ["ntp"], "chronyc_socket": synced.socket}})
+    results, _data = _run_module_tasks(tmp_path, {"stopped": {"checks": ["ntp"], "chronyc_socket": synced.socket}})
     result = results["stopped"]["ntp"]
     assert result["status"] == "fail", result
     assert result["observed"].startswith("chronyc: ")
@@ -79,7 +79,7 @@ def test_disk_entropy_and_storage_driver_on_localhost(tmp_path):
     overlay.write_text("DOCKER_STORAGE_OPTIONS='--storage-driver overlay2'\n")
     devicemapper = tmp_path / "docker-storage-dm"
     devicemapper.write_text('DOCKER_STORAGE_OPTIONS="--storage-driver devicemapper --storage-opt dm.fs=xfs"\n')
-    results, _ = _run_module_tasks(
+    results, _data = _run_module_tasks(
         tmp_path,
         {
             "small": {

@@ -89,7 +89,8 @@ MEMBERS = {
 }
 
 
-def _runner(members=MEMBERS, health=None, rc=0):
+def _runner(members=None, health=None, rc=0):
+    members = members or MEMBERS
     health = health or [{"endpoint": "https://m%d:2379" % i, "health": True} for i in (1, 2, 3)]
     calls = []
 
