@@ -85,7 +85,7 @@ def mode_of(path):
 
 def assert_private_tree(root):
     """Every directory under root (included) is 0700 and every file 0600."""
-    for dirpath, dirs, files in os.walk(str(root)):
+    for dirpath, _dirs, files in os.walk(str(root)):
         assert mode_of(dirpath) == 0o700, "%s is %o" % (dirpath, mode_of(dirpath))
         for f in files:
             p = os.path.join(dirpath, f)

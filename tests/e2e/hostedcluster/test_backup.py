@@ -86,7 +86,8 @@ def test_backup_to_disk_and_s3(mgmt_cluster, moto, bucket, ha_cluster, tmp_path)
     in_s3 = s3.get_object(Bucket=bucket, Key=prefix + "/" + key["file"])["Body"].read()
     assert yaml.safe_load(in_s3)["data"]["key"] == secret["data"]["key"]
     assert yaml.safe_load(s3.get_object(Bucket=bucket, Key=prefix + "/manifest.json")["Body"].read()) == manifest
-    assert "presigned_url" not in open(manifests[0]).read()
+    with open(manifests[0]) as f:
+        assert "presigned_url" not in f.read()
 
 
 def test_check_mode_changes_nothing(mgmt_cluster, moto, bucket, ha_cluster, tmp_path):
@@ -131,7 +132,7 @@ def test_no_secret_in_verbose_output(mgmt_cluster, moto, bucket, ha_cluster, tmp
         },
     )
     # credentials only through the role variables, so the run must handle them itself
-    clean_env = {k: "" for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
+    clean_env = dict.fromkeys(("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"), "")
     res = run("hostedcluster_etcd_backup", inv, env=dict(env, **clean_env), verbosity=3, diff=True)
     assert res.rc == 0, res
     out = res.output

@@ -9,15 +9,16 @@ from .helpers import backup_host, cluster_state, find_manifests, run, write_inve
 
 # (id, fault to inject on the simulator, step named in the failure message)
 API_FAULTS = [
-    ("record-annotation-500", dict(method="PATCH", path=r"/hostedclusters/example$", status=500, times=1),
+    ("record-annotation-500", {"method": "PATCH", "path": r"/hostedclusters/example$", "status": 500, "times": 1},
      "Record the prior state"),
-    ("pause-nodepool-500", dict(method="PATCH", path=r"/nodepools/", status=500, times=1),
+    ("pause-nodepool-500", {"method": "PATCH", "path": r"/nodepools/", "status": 500, "times": 1},
      "Pause the HostedCluster"),
-    ("scale-down-500", dict(method="PATCH", path=r"/deployments/openshift-apiserver/scale$", status=500, times=1),
+    ("scale-down-500",
+     {"method": "PATCH", "path": r"/deployments/openshift-apiserver/scale$", "status": 500, "times": 1},
      "Scale the API servers to 0"),
-    ("snapshot-exec-500", dict(method="GET", path=r"/pods/etcd-1/exec$", status=500, times=None),
+    ("snapshot-exec-500", {"method": "GET", "path": r"/pods/etcd-1/exec$", "status": 500, "times": None},
      "Snapshot each etcd member"),
-    ("key-secret-read-500", dict(method="GET", path=r"/secrets/[^/]*etcd-encryption-key$", status=500, times=1),
+    ("key-secret-read-500", {"method": "GET", "path": r"/secrets/[^/]*etcd-encryption-key$", "status": 500, "times": 1},
      "Read the encryption key secrets"),
 ]  # fmt: skip
 
@@ -25,7 +26,9 @@ API_FAULTS = [
 def _inventory(tmp_path, mgmt, hc, moto=None, bucket=None, **extra):
     host = backup_host(hc, mgmt, hostedcluster_etcd_backup_dir=str(tmp_path / "backups"), **extra)
     if bucket:
-        host.update(hostedcluster_etcd_backup_s3_bucket=bucket, hostedcluster_etcd_backup_s3_endpoint_url=moto.endpoint_url)
+        host.update(
+            hostedcluster_etcd_backup_s3_bucket=bucket, hostedcluster_etcd_backup_s3_endpoint_url=moto.endpoint_url
+        )
     return write_inventory(tmp_path, {hc.name: host})
 
 

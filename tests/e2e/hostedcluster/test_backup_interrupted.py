@@ -36,7 +36,9 @@ def test_interrupted_run_then_rerun(mgmt_cluster, ha_cluster, tmp_path):
     hc, _data = ha_cluster
     before = cluster_state(mgmt_cluster, hc)
     backups = tmp_path / "backups"
-    inv = write_inventory(tmp_path, {hc.name: backup_host(hc, mgmt_cluster, hostedcluster_etcd_backup_dir=str(backups))})
+    inv = write_inventory(
+        tmp_path, {hc.name: backup_host(hc, mgmt_cluster, hostedcluster_etcd_backup_dir=str(backups))}
+    )
 
     # the snapshot of etcd-1 hangs, so the run is surely mid-way (paused, API servers at 0) when it is killed
     mgmt_cluster.faults.add(method="GET", path=r"/pods/etcd-1/exec$", stall=60, times=1)
