@@ -159,13 +159,29 @@ def matching_records(record_sets, domain, zone_name):
 @AWSRetry.jittered_backoff()
 def _list_records(client, zone_id, start_name):
     paginator = client.get_paginator("list_resource_record_sets")
-    pages = paginator.paginate(HostedZoneId=zone_id, StartRecordName=start_name)
-    return pages.build_full_result()["ResourceRecordSets"]
+    params = {"HostedZoneId": zone_id}
+    if start_name:
+        params["StartRecordName"] = start_name
+    return paginator.paginate(**params).build_full_result()["ResourceRecordSets"]
 
 
-def list_records(client, zone_id, domain):
-    # Route53 sorts names by reversed labels, so every name at or under domain comes at or after it.
-    return _list_records(client, zone_id, normalize_name(domain) + ".")
+def start_name(domain, zone_name):
+    """Where to start listing: the domain when it is in the zone, the zone's first record when the zone is
+    inside the domain; Day2Error when they are unrelated (nothing could ever match: surely a mistake)."""
+    domain, zone_name = normalize_name(domain), normalize_name(zone_name)
+    if domain == zone_name or domain.endswith("." + zone_name):
+        # Route53 sorts names by reversed labels, so every name at or under domain comes at or after it.
+        return domain + "."
+    if zone_name.endswith("." + domain):
+        return None
+    raise Day2Error(
+        "The domain %s is not in the hosted zone %s, so no record of it can be there. Check domain and the "
+        "zone (hosted_zone_id or zone_name)." % (domain, zone_name)
+    )
+
+
+def list_records(client, zone_id, start):
+    return _list_records(client, zone_id, start)
 
 
 def zone_by_id(client, zone_id):
@@ -226,10 +242,11 @@ def wait_clean(client, params, check_mode, clock=time.monotonic, sleep=time.slee
     else:
         zone_id, zone_name = zone_by_name(client, params["zone_name"], params["private_zone"])
     domain, allowed = params["domain"], params["allowed_remaining"]
+    first = start_name(domain, zone_name)
     deadline = start + params["timeout"]
     waited = False
     while True:
-        remaining = matching_records(list_records(client, zone_id, domain), domain, zone_name)
+        remaining = matching_records(list_records(client, zone_id, first), domain, zone_name)
         result = {
             "changed": False,
             "zone_id": zone_id,

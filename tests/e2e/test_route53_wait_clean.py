@@ -1,6 +1,7 @@
 """route53_wait_clean through ansible-playbook, with the collection installed, against moto on loopback."""
 
 import json
+import logging
 import threading
 import time
 
@@ -90,20 +91,47 @@ def zone(moto):
     return zone_id
 
 
+class FirstListing(logging.Handler):
+    """Set when moto (in this process) serves the first record listing of the zone: the module is polling."""
+
+    def __init__(self, zone_id):
+        super().__init__()
+        self.zone_id = zone_id
+        self.seen = threading.Event()
+
+    def emit(self, record):
+        message = record.getMessage()
+        if "GET " in message and "/hostedzone/%s/rrset" % self.zone_id in message:
+            self.seen.set()
+
+
 def delete_later(moto, zone_id, names, delay):
+    """Delete the records `delay` seconds after the module's first listing, as ExternalDNS would."""
+    listener = FirstListing(zone_id)
+    log = logging.getLogger("werkzeug")
+    log.addHandler(listener)
+    previous_level = log.level
+    log.setLevel(logging.INFO)
+
     def run():
-        time.sleep(delay)
-        change(moto, zone_id, "DELETE", names)
+        try:
+            listener.seen.wait(120)
+            time.sleep(delay)
+            change(moto, zone_id, "DELETE", names)
+        finally:
+            log.removeHandler(listener)
+            log.setLevel(previous_level)
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
-    return thread
+    return thread, listener
 
 
 def test_waits_for_external_dns_to_clean(tmp_path, moto, zone):
-    actor = delete_later(moto, zone, CLUSTER_RECORDS, 3)
+    actor, listener = delete_later(moto, zone, CLUSTER_RECORDS, 3)
     result, _ = play(tmp_path, moto, zone_id=zone)
     actor.join(10)
+    assert listener.seen.is_set()
     assert not result.get("failed"), result
     assert result["remaining"] == [] and result["remaining_count"] == 0
     assert result["waited"] is True
@@ -201,3 +229,9 @@ def test_missing_credentials(tmp_path, moto):
     assert result["failed"] is True
     assert "Route53 request failed (check the AWS credentials" in result["msg"]
     assert "Unable to locate credentials" in result["msg"]
+
+
+def test_domain_outside_the_zone_is_refused(tmp_path, moto, zone):
+    result, _ = play(tmp_path, moto, zone_id=zone, domain="example.other.org")
+    assert result["failed"] is True
+    assert "The domain example.other.org is not in the hosted zone hypershift.example.com" in result["msg"]

@@ -320,3 +320,22 @@ def test_main_requires_exactly_one_zone_option(run_main):
     assert result["failed"] and "hosted_zone_id" in result["msg"] and "zone_name" in result["msg"]
     result = run({"domain": DOMAIN, "hosted_zone_id": ZONE, "zone_name": "x.com"})
     assert result["failed"] and "mutually exclusive" in result["msg"]
+
+
+def test_start_name():
+    assert mod.start_name(DOMAIN, "hypershift.example.com.") == DOMAIN + "."
+    assert mod.start_name("HyperShift.example.com.", "hypershift.example.com") == "hypershift.example.com."
+    assert mod.start_name("example.com", "hypershift.example.com") is None
+    with pytest.raises(Day2Error, match="The domain other.org is not in the hosted zone hypershift.example.com"):
+        mod.start_name("other.org", "hypershift.example.com")
+    with pytest.raises(Day2Error, match="not in the hosted zone"):
+        mod.start_name("myhypershift.example.com", "hypershift.example.com")
+
+
+def test_domain_above_the_zone_lists_the_whole_zone(stubbed):
+    client, stubber = stubbed
+    clock = Clock()
+    expect_zone(stubber)
+    stubber.add_response("list_resource_record_sets", listing(rr("api." + DOMAIN + ".")), {"HostedZoneId": ZONE})
+    result = mod.wait_clean(client, params(domain="example.com", allowed_remaining=1), False, clock, clock.sleep)
+    assert result["remaining_count"] == 1
