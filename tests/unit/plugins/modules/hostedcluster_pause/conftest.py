@@ -4,6 +4,7 @@ import copy
 import json
 
 import pytest
+from ansible.module_utils import _internal
 from ansible.module_utils.testing import patch_module_args
 from kubernetes.client.exceptions import ApiException
 from kubernetes.dynamic.exceptions import NotFoundError, ResourceNotFoundError, api_exception
@@ -116,6 +117,9 @@ def run_module(fake_client, capsys, monkeypatch):
     from ansible_collections.ocp.day2.plugins.modules import hostedcluster_pause
 
     monkeypatch.setattr(k8s, "get_api_client", lambda module=None, **kw: fake_client)
+    # Once any controller code is imported in this process (ansible.errors, say), module warnings would go
+    # to the controller's display instead of the result; run the module as on a target.
+    monkeypatch.setattr(_internal, "is_controller", False)
     monkeypatch.setattr(hostedcluster_pause, "WAIT_SLEEP", 0.01)
 
     def run(args, check=False, diff=False):
