@@ -17,6 +17,10 @@ STATUS_FIELDS = ("hash", "revision", "totalKey", "totalSize")
 SHA256_RE = re.compile(r"^([0-9a-fA-F]{64})\s")
 # Slowest etcd (or API server) answer we accept before calling an endpoint unreachable.
 DIAL_TIMEOUT = 10
+# `env` prefix for etcdctl in a pod: API v3, and the container's own ETCDCTL_* variables unset because the
+# flags are ours (etcdctl 3.4 refuses a flag shadowed by its variable; 3.5 lets the flag win).
+POD_ENV = ["env", "-u", "ETCDCTL_CACERT", "-u", "ETCDCTL_CERT", "-u", "ETCDCTL_KEY", "-u", "ETCDCTL_ENDPOINTS",
+           "ETCDCTL_API=3"]  # fmt: skip
 
 
 class Deadline:
@@ -59,21 +63,21 @@ def timeout_args(deadline):
 def save_command(etcdctl, endpoint, path, cacert, cert, key, deadline, use_env=False):
     """`etcdctl snapshot save` against exactly one endpoint (etcdctl refuses several for a snapshot).
 
-    use_env prefixes `env ETCDCTL_API=3`, the way the seeds run it through `oc exec` (no shell needed);
-    host mode sets ETCDCTL_API in the subprocess environment instead.
+    use_env prefixes `env ... ETCDCTL_API=3` (POD_ENV), the way the seeds run it through `oc exec` (no shell
+    needed); host mode sets the subprocess environment instead.
     """
     cmd = [etcdctl, "--endpoints=%s" % endpoint]
     cmd += tls_args(cacert, cert, key)
     cmd += timeout_args(deadline)
     cmd += ["snapshot", "save", path]
-    return (["env", "ETCDCTL_API=3"] + cmd) if use_env else cmd
+    return (POD_ENV + cmd) if use_env else cmd
 
 
 def status_command(tool, binary, path, use_env=False):
     """`snapshot status -w json` with etcdutl (etcd >= 3.5, offline) or etcdctl (etcd 3.4)."""
     cmd = [binary, "snapshot", "status", path, "-w", "json"]
     if tool == "etcdctl" and use_env:
-        return ["env", "ETCDCTL_API=3"] + cmd
+        return POD_ENV + cmd
     if tool == "etcdutl" and use_env:
         # `env` makes a missing binary exit 127 the same way in every container runtime.
         return ["env"] + cmd

@@ -144,6 +144,8 @@ notes:
   - Check mode takes no snapshot and writes nothing; it checks the pod and container (pod mode), the TLS files
     and tools (host mode) and the bucket, and returns what it would do in C(would_snapshot) and C(would_deliver).
   - The etcd container needs C(env), C(cat), C(sha256sum) and C(rm) (the OpenShift etcd image has them).
+  - With temporary AWS credentials the presigned URL embeds I(aws_session_token); Ansible masks that secret in
+    the task result, which makes such a URL unusable. Presign with credentials that have no session token.
   - The module class stacks kubernetes.core's AnsibleK8SModule on amazon.aws's AnsibleAWSModule, so both
     collections' auth options, environment fallbacks and clients are used as they are.
 requirements:

@@ -74,14 +74,20 @@ class FakePod:
         self.has_etcdutl = has_etcdutl
         self.frame_size = frame_size
         self.commands = []
+        self.unset = []  # variables removed with `env -u`
         self.save_error = None  # stderr text to fail etcdctl snapshot save with
         self.corrupt_cat = False
         self.truncate_cat = False
 
     def frames_for(self, command):
         self.commands.append(list(command))
-        argv = command[1:] if command[0] == "env" else command
-        argv = [a for a in argv if a != "ETCDCTL_API=3"]
+        argv = list(command)
+        if argv[0] == "env":
+            argv = argv[1:]
+            while argv[0] == "-u":
+                self.unset.append(argv[1])
+                argv = argv[2:]
+            argv = [a for a in argv if a != "ETCDCTL_API=3"]
         tool = argv[0].rsplit("/", 1)[-1]
         if tool == "etcdutl" and not self.has_etcdutl:
             return exit_frames(127, b"env: 'etcdutl': No such file or directory\n")

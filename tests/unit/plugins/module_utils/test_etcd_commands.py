@@ -85,7 +85,9 @@ def test_save_command_pod_uses_env_like_the_seeds():
     cmd = cmds.save_command(
         "etcdctl", "https://localhost:2379", "/var/lib/data/s.db", "/a", "/b", "/c", deadline(), True
     )
-    assert cmd[:3] == ["env", "ETCDCTL_API=3", "etcdctl"]
+    assert cmd[0] == "env" and cmd[cmd.index("ETCDCTL_API=3") + 1] == "etcdctl"
+    for var in ("ETCDCTL_CACERT", "ETCDCTL_CERT", "ETCDCTL_KEY", "ETCDCTL_ENDPOINTS"):
+        assert cmd[cmd.index(var) - 1] == "-u"  # the container's variables would shadow our flags
 
 
 def test_save_command_omits_unset_tls_and_shrinks_timeouts():
@@ -101,7 +103,7 @@ def test_status_commands():
     assert cmds.status_command("etcdutl", "etcdutl", "/p", use_env=True) == [
         "env", "etcdutl", "snapshot", "status", "/p", "-w", "json",
     ]  # fmt: skip
-    assert cmds.status_command("etcdctl", "etcdctl", "/p", use_env=True)[:2] == ["env", "ETCDCTL_API=3"]
+    assert cmds.status_command("etcdctl", "etcdctl", "/p", use_env=True)[:2] == ["env", "-u"]
     assert cmds.status_command("etcdctl", "/bin/etcdctl", "/p") == [
         "/bin/etcdctl",
         "snapshot",

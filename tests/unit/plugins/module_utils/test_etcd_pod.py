@@ -110,7 +110,10 @@ def test_full_flow_streams_binary_in_frames_and_verifies():
     assert bytes(sink.data) == data and max(sink.sizes) <= 32 * 1024
     assert src.cleanup(d) is None and pod.files == {}
     save = pod.commands[0]
-    assert save[:3] == ["env", "ETCDCTL_API=3", "etcdctl"] and "--endpoints=https://localhost:2379" in save
+    assert (
+        save[0] == "env" and save[9:11] == ["ETCDCTL_API=3", "etcdctl"] and "--endpoints=https://localhost:2379" in save
+    )
+    assert set(pod.unset) == {"ETCDCTL_CACERT", "ETCDCTL_CERT", "ETCDCTL_KEY", "ETCDCTL_ENDPOINTS"}
     assert "--cacert=/etc/etcd/tls/client/etcd-client-ca.crt" in save and src.path.startswith("/var/lib/data/")
     assert pod.commands[-1] == ["rm", "-f", src.path, src.path + ".part"]
 
