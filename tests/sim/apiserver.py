@@ -11,6 +11,7 @@ import asyncio
 import json
 import ssl
 import threading
+import time
 
 import aiohttp.web
 import attrs
@@ -83,7 +84,8 @@ def _parse_path(path):
 class ApiServer:
     """HTTPS on 127.0.0.1 in a thread of its own; `exec_handler(raw, ns, pod, params)` serves pod exec."""
 
-    def __init__(self, store, ca, server_cert, faults, exec_handler=None, log_handler=None):
+    def __init__(self, store, ca, server_cert, faults, exec_handler=None, log_handler=None, access_log=None):
+        self.access_log = open(access_log, "a", buffering=1) if access_log else None
         self.store = store
         self.faults = faults
         self.exec_handler = exec_handler
@@ -152,9 +154,19 @@ class ApiServer:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(15)
         self._thread = None
+        if self.access_log is not None:
+            self.access_log.close()
 
     # -- dispatch ---------------------------------------------------------------------------
     async def _dispatch(self, raw):
+        started = time.monotonic()
+        response = await self._dispatch_inner(raw)
+        if self.access_log is not None:
+            self.access_log.write("%s %s %s %d %.3fs\n" % (time.strftime("%H:%M:%S"), raw.method, raw.path_qs,
+                                                            response.status, time.monotonic() - started))  # fmt: skip
+        return response
+
+    async def _dispatch_inner(self, raw):
         fault = self.faults.match(raw.method, raw.path)
         if fault is not None:
             if fault.stall:

@@ -49,7 +49,8 @@ class ManagementCluster:
         self.admin = self.ca.issue("admin", cn="system:admin", organization="system:masters")
         self.pods = PodRuntime(self)
         self.operator = Operator(self)
-        self.api = ApiServer(self.store, self.ca, server, self.faults, self.pods.exec_handler, self.pods.logs)
+        self.api = ApiServer(self.store, self.ca, server, self.faults, self.pods.exec_handler, self.pods.logs,
+                             access_log=os.path.join(self.base_dir, "access.log"))  # fmt: skip
         self.api.start()
         self._write_kubeconfig()
         for obj in bootstrap_objects(self.name):
@@ -144,7 +145,7 @@ class ManagementCluster:
         ):
             self.store.put(obj)
         handle = self.hosted_handle(name, namespace)
-        if wait:
+        if wait and not extra.get("paused_until"):
             self.wait_hosted_cluster(handle, timeout=timeout)
         return handle
 

@@ -71,7 +71,8 @@ def bootstrap_objects(mgmt_name):
 
 
 def hosted_cluster_objects(name, namespace, availability, release_image, nodepools, encryption, base_domain,
-                           channel=None, replicas=2, region="us-east-1"):  # fmt: skip
+                           channel=None, replicas=2, region="us-east-1", restore_snapshot_urls=None,
+                           paused_until=None):  # fmt: skip
     infra_id = "%s-%s" % (name, hashlib.sha256(name.encode()).hexdigest()[:5])
     out = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}]
     secrets = {
@@ -118,6 +119,10 @@ def hosted_cluster_objects(name, namespace, availability, release_image, nodepoo
         }
     if channel:
         spec["channel"] = channel
+    if restore_snapshot_urls:
+        spec["etcd"]["managed"]["storage"]["restoreSnapshotURL"] = list(restore_snapshot_urls)
+    if paused_until:
+        spec["pausedUntil"] = paused_until
     out.append(
         {
             "apiVersion": "hypershift.openshift.io/v1beta1",
@@ -246,18 +251,13 @@ class Operator:
         spec = hc["spec"]
         replicas = 3 if spec.get("controllerAvailabilityPolicy") == "HighlyAvailable" else 1
         pods = self.mgmt.pods
-        old = pods.etcd.pop(hcp_ns, None)
-        if old is not None:
-            old.stop_all()
-        rt = pods.etcd_runtime(hcp_ns, create_replicas=replicas)
-        objs = rendering.control_plane(hc, hcp_ns, replicas, rt)
+        rt = pods.etcd_runtime(hcp_ns) or pods.etcd_runtime(hcp_ns, create_replicas=replicas)
         urls = ((spec.get("etcd") or {}).get("managed") or {}).get("storage", {}).get("restoreSnapshotURL") or []
-        for obj in objs:
-            if obj["kind"] == "StatefulSet" and urls:
-                error = self._restore(hcp_ns, rt, urls)
-                if error:
-                    pods.etcd.pop(hcp_ns, None)
-                    return error
+        if urls:
+            error = self._restore(hcp_ns, rt, urls)
+            if error:
+                return error
+        for obj in rendering.control_plane(hc, hcp_ns, replicas, rt):
             if self.store.get(resources.lookup(obj["apiVersion"], obj["kind"]), hcp_ns, obj["metadata"]["name"]):
                 continue
             self.store.put(obj)

@@ -131,6 +131,7 @@ class Store:
             if http and res.has_status and resources.is_crd(res):
                 obj.pop("status", None)
             validate(res, obj)
+            apply_defaults(res, obj)
             for k in ("deletionTimestamp", "resourceVersion"):
                 meta.pop(k, None)
             meta["uid"] = str(uuid.uuid4())
@@ -184,6 +185,7 @@ class Store:
                     nmeta.pop(k, None)
             if http:
                 validate(res, new, old)
+            apply_defaults(res, new)
             if resources.tracks_generation(res):
                 nmeta["generation"] = ometa.get("generation", 1) + (_spec_of(new) != _spec_of(old))
             if new == old:
@@ -270,6 +272,49 @@ def validate(res, obj, old=None):
                                    "Invalid value: %r: must be greater than or equal to 0" % spec["replicas"])  # fmt: skip
     if res.kind == "Pod" and not spec.get("containers"):
         raise ApiError.invalid(res, name, "spec.containers", "Required value")
+
+
+def _pod_defaults(spec):
+    for key, value in (("restartPolicy", "Always"), ("dnsPolicy", "ClusterFirst"), ("schedulerName", "default-scheduler"),
+                       ("terminationGracePeriodSeconds", 30), ("securityContext", {})):  # fmt: skip
+        spec.setdefault(key, value)
+    for c in (spec.get("containers") or []) + (spec.get("initContainers") or []):
+        image = c.get("image", "")
+        latest = ":" not in image.rsplit("/", 1)[-1] or image.endswith(":latest")
+        c.setdefault("imagePullPolicy", "Always" if latest and "@" not in image else "IfNotPresent")
+        c.setdefault("terminationMessagePath", "/dev/termination-log")
+        c.setdefault("terminationMessagePolicy", "File")
+        c.setdefault("resources", {})
+
+
+def apply_defaults(res, obj):
+    """The defaults the real API server fills in (those clients and kubernetes.core's waiters read)."""
+    spec = obj.get("spec")
+    if not isinstance(spec, dict):
+        return
+    if res.kind in ("Deployment", "StatefulSet", "ReplicaSet"):
+        spec.setdefault("replicas", 1)
+        spec.setdefault("revisionHistoryLimit", 10)
+        if isinstance(spec.get("template"), dict) and isinstance(spec["template"].get("spec"), dict):
+            _pod_defaults(spec["template"]["spec"])
+    if res.kind == "Deployment":
+        spec.setdefault("strategy", {"type": "RollingUpdate",
+                                     "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}})  # fmt: skip
+        spec.setdefault("progressDeadlineSeconds", 600)
+    elif res.kind == "StatefulSet":
+        spec.setdefault("updateStrategy", {"type": "RollingUpdate", "rollingUpdate": {"partition": 0}})
+        spec.setdefault("podManagementPolicy", "OrderedReady")
+        spec.setdefault("persistentVolumeClaimRetentionPolicy", {"whenDeleted": "Retain", "whenScaled": "Retain"})
+    elif res.kind == "Pod":
+        _pod_defaults(spec)
+    elif res.kind == "Service":
+        spec.setdefault("type", "ClusterIP")
+        spec.setdefault("sessionAffinity", "None")
+        if spec.get("clusterIP") is None:
+            spec["clusterIP"] = "172.30.%d.%d" % (random.randint(0, 255), random.randint(1, 254))
+        spec.setdefault("clusterIPs", [spec["clusterIP"]])
+    elif res.kind == "PersistentVolumeClaim":
+        spec.setdefault("volumeMode", "Filesystem")
 
 
 # -- selectors --------------------------------------------------------------------------------
