@@ -40,6 +40,9 @@ def fake_etcdctl(tmp_path):
                                     "endpoints_env": os.environ.get("ETCDCTL_ENDPOINTS")}) + "\\n")
             endpoint = [a for a in args if a.startswith("--endpoints=")]
             if args[-3:-1] == ["snapshot", "save"]:
+                if endpoint and "slow" in endpoint[0]:
+                    import time
+                    time.sleep(30)
                 if endpoint and "dead" in endpoint[0]:
                     sys.stderr.write("Error: context deadline exceeded\\n")
                     sys.exit(1)
@@ -121,6 +124,13 @@ def test_host_unreachable_fails_and_cleans_up(run, fake_etcdctl, tmp_path):
     result = run(args)
     assert result["failed"] and "snapshot save failed on every endpoint" in result["msg"]
     assert "context deadline exceeded" in result["msg"] and "etcd did not answer" in result["msg"]
+    assert os.listdir(tmp_path / "work") == [] and not (tmp_path / "e.db").exists()
+
+
+def test_host_timeout_fails_and_cleans_up(run, fake_etcdctl, tmp_path):
+    args = host_args(fake_etcdctl, tmp_path, dest=str(tmp_path / "e.db"), endpoints=["https://slow:2379"], timeout=2)
+    result = run(args)
+    assert result["failed"] and "Timed out after 2s while taking the snapshot from https://slow:2379" in result["msg"]
     assert os.listdir(tmp_path / "work") == [] and not (tmp_path / "e.db").exists()
 
 
