@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import platform
 import re
+import subprocess
+import sys
 
 from tests.harness.ansible import run_playbook, write_playbook
 
@@ -45,6 +47,7 @@ def test_ntp_against_real_chronyd(chronyd_pair, tmp_path):
         {
             "synced": {"checks": ["ntp"], "chronyc_socket": synced.socket},
             "unsynced": {"checks": ["ntp"], "chronyc_socket": unsynced.socket},
+            "no_daemon": {"checks": ["ntp"], "chronyc_socket": str(tmp_path / "no-chronyd-here.sock")},
             "tight": {
                 "checks": ["ntp"],
                 "chronyc_socket": synced.socket,
@@ -62,16 +65,10 @@ def test_ntp_against_real_chronyd(chronyd_pair, tmp_path):
     # A zero offset limit makes even a perfect clock fail: the offset is really compared.
     assert results["tight"]["ntp"]["status"] == "fail"
     assert data["synced"]["changed"] is False
-
-
-def test_ntp_without_a_daemon_fails(chronyd_pair, tmp_path):
-    synced, _unsynced = chronyd_pair
-    synced.stop()
-    results, _data = _run_module_tasks(tmp_path, {"stopped": {"checks": ["ntp"], "chronyc_socket": synced.socket}})
-    result = results["stopped"]["ntp"]
-    assert result["status"] == "fail", result
-    assert result["observed"].startswith("chronyc: ")
-    assert "No time service answered" in result["message"]
+    # Nothing listens on that socket (as when chronyd is stopped): no source answers.
+    nothing = results["no_daemon"]["ntp"]
+    assert nothing["status"] == "fail", nothing
+    assert nothing["observed"].startswith("chronyc: ") and "No time service answered" in nothing["message"]
 
 
 def test_disk_entropy_and_storage_driver_on_localhost(tmp_path):
@@ -136,3 +133,46 @@ def test_bad_options_fail_with_a_message(tmp_path):
     assert result.rc != 0
     assert "entropy_fail (800) must not be above entropy_ok (500)" in result.output
     assert "Traceback" not in result.output
+
+
+REMEDY_PLAY = """
+- name: Remedies in check mode on localhost
+  hosts: nodes
+  gather_facts: false
+  roles:
+    - role: ocp.day2.ocp3_health_check
+"""
+
+
+def test_chrony_remedy_in_check_mode_changes_nothing_and_rngd_stays_off(tmp_path):
+    inventory = tmp_path / "inventory.json"
+    host = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}
+    inventory.write_text(json.dumps({"all": {"children": {"nodes": {"hosts": {"node1": host}}}}}))
+    before = subprocess.run(["pgrep", "-x", "chronyd"], capture_output=True, text=True, check=False).stdout
+    result = run_playbook(
+        write_playbook(tmp_path, REMEDY_PLAY),
+        inventory=str(inventory),
+        check=True,
+        extra_vars={
+            "ocp3_health_check_checks": ["ntp", "entropy"],
+            "ocp3_health_check_chronyc_socket": str(tmp_path / "no-chronyd-here.sock"),
+            "ocp3_health_check_cluster": False,
+            "ocp3_health_check_fail_on": "never",
+            "ocp3_health_check_remedy_chrony": True,
+            "ocp3_health_check_chrony_package": "chrony",
+            "ocp3_health_check_chrony_service": "chrony",
+            "ocp3_health_check_remedy_rngd": True,
+        },
+    )
+    assert result.rc == 0, result
+    # The NTP check failed, so the chrony remedy ran, in check mode: it reports the start it would do...
+    assert re.search(
+        r"TASK \[ocp.day2.ocp3_health_check : Enable and start chrony\] \*+\nchanged: \[node1\]", result.stdout
+    ), result.stdout
+    # ...and did not do it.
+    after = subprocess.run(["pgrep", "-x", "chronyd"], capture_output=True, text=True, check=False).stdout
+    assert after == before
+    # Entropy does not apply on this kernel (or passed), so rngd is not touched even though it was asked for.
+    major, minor = (int(x) for x in re.match(r"(\d+)\.(\d+)", platform.release()).groups())
+    if (major, minor) >= (5, 18):
+        assert "Install rng-tools" not in result.stdout

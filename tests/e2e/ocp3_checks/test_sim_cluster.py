@@ -1,6 +1,6 @@
 """The role against the simulated management cluster over real HTTPS with client certificates: the cluster
-checks the simulator can serve (nodes, controller leader, router as a Deployment) and the opt-in node config
-map MTU remedy in check mode, for real, and again (idempotent)."""
+checks the simulator can serve (nodes, controller leader, router and registry lookups) and the opt-in node
+config map MTU remedy in check mode, for real, and again in check mode (idempotent)."""
 
 from __future__ import annotations
 
@@ -105,10 +105,13 @@ def _mtus(mgmt):
     ]
 
 
-def test_cluster_checks_over_https(mgmt_cluster, tmp_path):
+def test_cluster_checks_and_node_mtu_remedy(mgmt_cluster, tmp_path):
     _setup(mgmt_cluster)
     mgmt_cluster.put(_node("node2", ready=False))
-    result, cluster = _run(mgmt_cluster, tmp_path)
+    remedy = {"ocp3_health_check_remedy_node_mtu": 1450}
+
+    # Check mode: the cluster checks run for real, the remedy only says what it would change.
+    result, cluster = _run(mgmt_cluster, tmp_path, remedy, check=True)
     assert result.rc == 0, result
     assert cluster["nodes_ready"]["status"] == "fail"
     assert "NotReady: node2 (KubeletNotReady)" in cluster["nodes_ready"]["observed"]
@@ -117,14 +120,6 @@ def test_cluster_checks_over_https(mgmt_cluster, tmp_path):
     # No DeploymentConfig API and no router Deployment: the router is missing (fail), the registry optional.
     assert cluster["router_replicas"]["status"] == "fail"
     assert cluster["docker_registry_replicas"]["status"] == "skipped"
-
-
-def test_node_mtu_remedy_check_mode_real_run_and_rerun(mgmt_cluster, tmp_path):
-    _setup(mgmt_cluster)
-    remedy = {"ocp3_health_check_remedy_node_mtu": 1450, "ocp3_health_check_cluster_checks": ["nodes_ready"]}
-
-    result, _cluster = _run(mgmt_cluster, tmp_path, remedy, check=True)
-    assert result.rc == 0, result
     assert [c["networkConfig"]["mtu"] for c in _mtus(mgmt_cluster)] == [1500, 1500]  # check mode wrote nothing
     assert "changed: [master1]" in result.stdout
 
