@@ -159,8 +159,9 @@ def execute(module):
     source = make_source(module)
     client = s3_client(module) if p.get("s3_bucket") else None
     source.preflight(deadline)
+    bucket_region = None
     if client is not None:
-        s3_transfer.check_bucket(client, p["s3_bucket"], p.get("endpoint_url"))
+        bucket_region = s3_transfer.check_bucket(client, p["s3_bucket"], p.get("endpoint_url"))
     if module.check_mode:
         return {"changed": True, "would_snapshot": source.describe(), "would_deliver": plan(p)}
 
@@ -178,7 +179,9 @@ def execute(module):
 
     s3 = committed.get("s3")
     if s3 is not None and p.get("s3_presign_expiry"):
-        s3["presigned_url"] = s3_transfer.presign(client, s3["bucket"], s3["key"], p["s3_presign_expiry"])
+        s3["presigned_url"] = s3_transfer.presign(
+            client, s3["bucket"], s3["key"], p["s3_presign_expiry"], aws_module(module), bucket_region
+        )
     elif s3 is not None:
         s3["presigned_url"] = None
     artifact = {

@@ -103,14 +103,20 @@ def explain(exc, bucket, key=None, endpoint_url=None):
 
 
 def check_bucket(client, bucket, endpoint_url=None):
-    """Fail before any snapshot is taken when the bucket is missing or not ours."""
+    """Fail before any snapshot is taken when the bucket is missing or not ours; returns the bucket's region."""
     try:
-        client.head_bucket(Bucket=bucket, aws_retry=True)
+        answer = client.head_bucket(Bucket=bucket, aws_retry=True)
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
         raise explain(exc, bucket, endpoint_url=endpoint_url)
+    return answer.get("BucketRegion")
 
 
-def presign(client, bucket, key, expiry):
+def presign(client, bucket, key, expiry, aws_module=None, bucket_region=None):
+    """A SigV4 presigned GET URL. SigV4 signs for one region, so presign in the bucket's own region (uploads
+    follow S3's region redirects by themselves; a URL signed for the wrong region would be refused)."""
+    if aws_module is not None and bucket_region and bucket_region != client.meta.region_name:
+        config = Config(signature_version="s3v4")
+        client = aws_module.client("s3", region=bucket_region, config=config)
     return client.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=int(expiry))
 
 

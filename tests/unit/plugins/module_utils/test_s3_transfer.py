@@ -218,6 +218,33 @@ def test_presign_uses_sigv4(stubbed):
     assert "X-Amz-Algorithm=AWS4-HMAC-SHA256" in url and "X-Amz-Expires=600" in url and "unit-secret" not in url
 
 
+def test_check_bucket_returns_region(stubbed):
+    client, stub = stubbed
+    stub.add_response("head_bucket", {"BucketRegion": "eu-west-1"}, {"Bucket": "bk"})
+    assert s3_transfer.check_bucket(client, "bk") == "eu-west-1"
+
+
+def test_presign_in_the_buckets_region(stubbed):
+    client, _stub = stubbed
+    made = {}
+
+    class FakeAWS:
+        def client(self, service, **extra):
+            made.update(extra)
+            return boto3.client(
+                service,
+                region_name=extra["region"],
+                aws_access_key_id="AKIAUNIT",
+                aws_secret_access_key="unit-secret",
+                config=extra["config"],
+            )
+
+    url = s3_transfer.presign(client, "bk", "k", 60, FakeAWS(), "eu-west-1")
+    assert made["region"] == "eu-west-1" and "%2Feu-west-1%2Fs3%2Faws4_request" in url
+    same = s3_transfer.presign(client, "bk", "k", 60, FakeAWS(), "us-east-1")
+    assert "%2Fus-east-1%2F" in same
+
+
 def test_abort_without_upload_is_quiet(stubbed):
     client, _stub = stubbed
     sink = s3_transfer.S3Sink(client, "bk", "k", "s")
