@@ -127,7 +127,8 @@ def write_archive(fileobj, entries, extras=None):
     Returns the member list [{path, type, size, mode, uid, gid, sha256}] (sha256 for regular files).
     """
     members = []
-    with gzip.GzipFile(filename="", mode="wb", fileobj=fileobj, mtime=0, compresslevel=6) as gz:
+    # nested, not parenthesised: modules run on Python 3.9 targets
+    with gzip.GzipFile(filename="", mode="wb", fileobj=fileobj, mtime=0, compresslevel=6) as gz:  # noqa: SIM117
         with tarfile.open(fileobj=gz, mode="w", format=tarfile.GNU_FORMAT) as tar:
             for name, path in entries:
                 info = _tarinfo(name, path)
@@ -199,10 +200,12 @@ def _mode_differs(path, mode):
 def read_members(src):
     """Open an archive written by write_archive; return (TarFile, {name: TarInfo}). Caller closes the TarFile."""
     try:
-        tar = tarfile.open(src, mode="r:gz")
+        tar = tarfile.open(src, mode="r:gz")  # noqa: SIM115 - the caller closes it
         members = {(m.name[2:] if m.name.startswith("./") else m.name): m for m in tar.getmembers()}
     except (OSError, tarfile.TarError, EOFError) as exc:
-        raise Day2Error("Cannot read the backup archive %s: %s. Is it a tar.gz written by this collection?" % (src, exc))
+        raise Day2Error(
+            "Cannot read the backup archive %s: %s. Is it a tar.gz written by this collection?" % (src, exc)
+        )
     return tar, members
 
 

@@ -56,8 +56,9 @@ def plan(tar, members, names, root):
             st = os.lstat(target)
             if info.isdir():
                 if not stat.S_ISDIR(st.st_mode):
-                    raise Day2Error("%s is in the backup as a directory but is not one on the host; move it aside first."
-                                    % target)
+                    raise Day2Error(
+                        "%s is in the backup as a directory but is not one on the host; move it aside first." % target
+                    )
                 if stat.S_IMODE(st.st_mode) != info.mode or _owner_differs(st, info):
                     action, reason = "replace", "mode or owner"
             elif info.issym():
@@ -65,8 +66,9 @@ def plan(tar, members, names, root):
                     action, reason = "replace", "link target"
             elif info.isreg():
                 if stat.S_ISDIR(st.st_mode):
-                    raise Day2Error("%s is in the backup as a file but is a directory on the host; move it aside first."
-                                    % target)
+                    raise Day2Error(
+                        "%s is in the backup as a file but is a directory on the host; move it aside first." % target
+                    )
                 if not stat.S_ISREG(st.st_mode):
                     action, reason = "replace", "type"
                 elif _file_sha(target) != _member_sha(tar, info):
@@ -163,8 +165,10 @@ def apply(tar, members, steps, root, suffix):
         reason = exc.msg if isinstance(exc, Day2Error) else str(exc)
         msg = "Restoring %s failed: %s. " % (current["path"] if current else "the archive", reason)
         if problems:
-            msg += "Putting back the files already restored ALSO failed for: %s; fix them by hand from their %s copies." % (
-                ", ".join(problems), suffix)
+            msg += (
+                "Putting back the files already restored ALSO failed for: %s; fix them by hand from their %s copies."
+                % (", ".join(problems), suffix)
+            )
         else:
             msg += "The %d files already restored were put back as they were." % len(done)
         raise Day2Error(msg)

@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: ocp.day2 contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -101,25 +100,25 @@ packages_count:
   sample: 512
 """
 
-import os
+import os  # noqa: E402
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 
-from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
-from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup_archive import (
+from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error  # noqa: E402
+from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup_archive import (  # noqa: E402
     PACKAGES_MEMBER,
     collect,
     create,
     installed_packages,
 )
 
-ARGUMENT_SPEC = dict(
-    paths=dict(type="list", elements="str", required=True),
-    root=dict(type="path", default="/"),
-    dest=dict(type="path", required=True),
-    package_list=dict(type="bool", default=True),
-    package_command=dict(type="list", elements="str"),
-)
+ARGUMENT_SPEC = {
+    "paths": {"type": "list", "elements": "str", "required": True},
+    "root": {"type": "path", "default": "/"},
+    "dest": {"type": "path", "required": True},
+    "package_list": {"type": "bool", "default": True},
+    "package_command": {"type": "list", "elements": "str"},
+}
 
 
 def execute(module):
@@ -136,14 +135,16 @@ def execute(module):
     try:
         changed, sha256, size, members = create(params["dest"], entries, extras, check_mode=module.check_mode)
     except OSError as exc:
-        raise Day2Error("Writing the archive %s failed: %s. Check free space and permissions there." % (params["dest"], exc))
-    return dict(
-        changed=changed,
-        archive=dict(path=params["dest"], sha256=sha256, size=size),
-        members=members,
-        missing=missing,
-        packages_count=len(packages),
-    )
+        raise Day2Error(
+            "Writing the archive %s failed: %s. Check free space and permissions there." % (params["dest"], exc)
+        )
+    return {
+        "changed": changed,
+        "archive": {"path": params["dest"], "sha256": sha256, "size": size},
+        "members": members,
+        "missing": missing,
+        "packages_count": len(packages),
+    }
 
 
 def main():

@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: ocp.day2 contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -120,12 +119,12 @@ packages:
   sample: {"backup_count": 512, "current_count": 511, "missing": ["ansible-2.4.0.0-5.el7.noarch"], "added": []}
 """
 
-import os
+import os  # noqa: E402
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 
-from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
-from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup_archive import (
+from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error  # noqa: E402
+from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup_archive import (  # noqa: E402
     PACKAGES_MEMBER,
     installed_packages,
     package_diff,
@@ -133,16 +132,16 @@ from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup_archive impor
     read_members,
     select,
 )
-from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup_restore import apply, plan
+from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup_restore import apply, plan  # noqa: E402
 
-ARGUMENT_SPEC = dict(
-    src=dict(type="path", required=True),
-    files=dict(type="list", elements="str", required=True),
-    root=dict(type="path", default="/"),
-    backup_suffix=dict(type="str", default=".old"),
-    package_diff=dict(type="bool", default=True),
-    package_command=dict(type="list", elements="str"),
-)
+ARGUMENT_SPEC = {
+    "src": {"type": "path", "required": True},
+    "files": {"type": "list", "elements": "str", "required": True},
+    "root": {"type": "path", "default": "/"},
+    "backup_suffix": {"type": "str", "default": ".old"},
+    "package_diff": {"type": "bool", "default": True},
+    "package_command": {"type": "list", "elements": "str"},
+}
 
 
 def execute(module):
@@ -176,19 +175,19 @@ def execute(module):
         for s in steps
         if s["action"] != "none"
     ]
-    result = dict(
-        changed=bool(restored),
-        restored=restored,
-        unchanged=[s["path"] for s in steps if s["action"] == "none"],
-        packages=packages,
-    )
+    result = {
+        "changed": bool(restored),
+        "restored": restored,
+        "unchanged": [s["path"] for s in steps if s["action"] == "none"],
+        "packages": packages,
+    }
     if module._diff and restored:
-        result["diff"] = dict(
-            before="".join("%s\n" % r["path"] for r in restored if r["action"] == "replace"),
-            after="".join("%s (%s from backup)\n" % (r["path"], r["reason"]) for r in restored),
-            before_header=params["root"],
-            after_header=params["src"],
-        )
+        result["diff"] = {
+            "before": "".join("%s\n" % r["path"] for r in restored if r["action"] == "replace"),
+            "after": "".join("%s (%s from backup)\n" % (r["path"], r["reason"]) for r in restored),
+            "before_header": params["root"],
+            "after_header": params["src"],
+        }
     return result
 
 

@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: ocp.day2 contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -98,7 +97,8 @@ skipped:
   returned: always
   type: list
   elements: dict
-  sample: [{"kind": "Secret", "name": "default-token-x1y2z", "reason": "service account token (recreated by the cluster)"}]
+  sample: [{"kind": "Secret", "name": "default-token-x1y2z",
+            "reason": "service account token (recreated by the cluster)"}]
 errors:
   description: Resource types that could not be listed, with the API server's answer.
   returned: always
@@ -111,11 +111,11 @@ count:
   type: int
 """
 
-import os
+import os  # noqa: E402
 
-from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
-from ansible_collections.ocp.day2.plugins.module_utils.k8s import Day2K8sModule, api_error_text, auth_arg_spec
-from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup_k8s import (
+from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error  # noqa: E402
+from ansible_collections.ocp.day2.plugins.module_utils.k8s import Day2K8sModule, api_error_text, auth_arg_spec  # noqa: E402
+from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup_k8s import (  # noqa: E402
     INDEX_FILE,
     clean,
     dumps,
@@ -141,12 +141,12 @@ except ImportError:
 def argument_spec():
     spec = auth_arg_spec()
     spec.update(
-        namespace=dict(type="str", required=True),
-        dest=dict(type="path", required=True),
-        include_resources=dict(type="list", elements="str", default=[]),
-        exclude_resources=dict(type="list", elements="str"),
-        include_owned=dict(type="bool", default=False),
-        keep_node_ports=dict(type="bool", default=False),
+        namespace={"type": "str", "required": True},
+        dest={"type": "path", "required": True},
+        include_resources={"type": "list", "elements": "str", "default": []},
+        exclude_resources={"type": "list", "elements": "str"},
+        include_owned={"type": "bool", "default": False},
+        keep_node_ports={"type": "bool", "default": False},
     )
     return spec
 
@@ -194,23 +194,41 @@ def execute(module):
         records, skipped, errors = collect(client, params)
     except DynamicApiError as exc:
         if getattr(exc, "status", None) == 404:
-            raise Day2Error("The project %s does not exist (or is not visible with these credentials)." % params["namespace"])
+            raise Day2Error(
+                "The project %s does not exist (or is not visible with these credentials)." % params["namespace"]
+            )
         raise
     dest = params["dest"]
     changed = ensure_dir(dest, module.check_mode)
     files = []
     for key, (res, items) in sorted(records.items()):
         items.sort(key=lambda o: o["metadata"]["name"])
-        text = yaml.safe_dump({"apiVersion": "v1", "kind": "List", "items": items}, sort_keys=True, default_flow_style=False)
+        text = yaml.safe_dump(
+            {"apiVersion": "v1", "kind": "List", "items": items}, sort_keys=True, default_flow_style=False
+        )
         file_changed, sha = write_if_changed(os.path.join(dest, key + ".yaml"), text, module.check_mode)
         changed |= file_changed
-        files.append(dict(file=key + ".yaml", resource=key, kind=res.kind, api_version=items[0]["apiVersion"],
-                          count=len(items), sha256=sha))
-    index = dict(namespace=params["namespace"], files=files, skipped=skipped, errors=errors)
+        files.append(
+            {
+                "file": key + ".yaml",
+                "resource": key,
+                "kind": res.kind,
+                "api_version": items[0]["apiVersion"],
+                "count": len(items),
+                "sha256": sha,
+            }
+        )
+    index = {"namespace": params["namespace"], "files": files, "skipped": skipped, "errors": errors}
     index_changed, _sha = write_if_changed(os.path.join(dest, INDEX_FILE), dumps(index), module.check_mode)
     changed |= index_changed
-    return dict(changed=changed, dest=dest, files=files, skipped=skipped, errors=errors,
-                count=sum(f["count"] for f in files))
+    return {
+        "changed": changed,
+        "dest": dest,
+        "files": files,
+        "skipped": skipped,
+        "errors": errors,
+        "count": sum(f["count"] for f in files),
+    }
 
 
 def main():

@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: ocp.day2 contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -92,12 +91,12 @@ failed:
   sample: [{"object": "Route/web", "error": "admission webhook denied the request (HTTP 422)"}]
 """
 
-import json
-import os
+import json  # noqa: E402
+import os  # noqa: E402
 
-from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
-from ansible_collections.ocp.day2.plugins.module_utils.k8s import Day2K8sModule, api_error_text, auth_arg_spec
-from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup_k8s import INDEX_FILE, for_namespace, import_rank
+from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error  # noqa: E402
+from ansible_collections.ocp.day2.plugins.module_utils.k8s import Day2K8sModule, api_error_text, auth_arg_spec  # noqa: E402
+from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup_k8s import INDEX_FILE, for_namespace, import_rank  # noqa: E402
 
 try:
     import yaml
@@ -121,10 +120,10 @@ except ImportError:
 def argument_spec():
     spec = auth_arg_spec()
     spec.update(
-        src=dict(type="path", required=True),
-        namespace=dict(type="str"),
-        create_namespace=dict(type="bool", default=True),
-        exclude_resources=dict(type="list", elements="str", default=[]),
+        src={"type": "path", "required": True},
+        namespace={"type": "str"},
+        create_namespace={"type": "bool", "default": True},
+        exclude_resources={"type": "list", "elements": "str", "default": []},
     )
     return spec
 
@@ -168,11 +167,15 @@ def ensure_namespace(module, client, namespace):
         return True
     try:
         request = client.resource("ProjectRequest", "project.openshift.io/v1")
-        client.create(request, {"apiVersion": "project.openshift.io/v1", "kind": "ProjectRequest",
-                                "metadata": {"name": namespace}})
+        client.create(
+            request,
+            {"apiVersion": "project.openshift.io/v1", "kind": "ProjectRequest", "metadata": {"name": namespace}},
+        )
     except ResourceNotFoundError:
-        client.create(client.resource("Namespace", "v1"),
-                      {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
+        client.create(
+            client.resource("Namespace", "v1"),
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}},
+        )
     return True
 
 
@@ -193,7 +196,9 @@ def execute(module):
         try:
             res = client.resource(obj["kind"], obj["apiVersion"])
         except ResourceNotFoundError:
-            failed.append({"object": label, "error": "the API server does not serve %s %s" % (obj["apiVersion"], obj["kind"])})
+            failed.append(
+                {"object": label, "error": "the API server does not serve %s %s" % (obj["apiVersion"], obj["kind"])}
+            )
             continue
         if not namespace_created:
             try:
@@ -213,14 +218,25 @@ def execute(module):
                 existing.append(label)
             else:
                 failed.append({"object": label, "error": api_error_text(exc)})
-    result = dict(changed=bool(created) or namespace_created, namespace=namespace, namespace_created=namespace_created,
-                  created=created, existing=existing, failed=failed)
+    result = {
+        "changed": bool(created) or namespace_created,
+        "namespace": namespace,
+        "namespace_created": namespace_created,
+        "created": created,
+        "existing": existing,
+        "failed": failed,
+    }
     if failed:
         raise Day2Error(
             "%d of %d objects could not be created in %s: %s. Fix the cause and run again; objects already there are "
-            "left alone." % (len(failed), len(entries), namespace,
-                             "; ".join("%s: %s" % (f["object"], f["error"]) for f in failed[:10])),
-            **result
+            "left alone."
+            % (
+                len(failed),
+                len(entries),
+                namespace,
+                "; ".join("%s: %s" % (f["object"], f["error"]) for f in failed[:10]),
+            ),
+            **result,
         )
     return result
 

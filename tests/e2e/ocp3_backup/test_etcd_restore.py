@@ -58,7 +58,8 @@ def etcd3(tmp_path):
         conf = tmp_path / m.name / "etcd.conf"
         conf.parent.mkdir(exist_ok=True)
         conf.write_text(
-            "ETCD_NAME=%s\nETCD_INITIAL_CLUSTER=%s\nETCD_INITIAL_CLUSTER_STATE=new\n" % (m.name, cluster.initial_cluster)
+            "ETCD_NAME=%s\nETCD_INITIAL_CLUSTER=%s\nETCD_INITIAL_CLUSTER_STATE=new\n"
+            % (m.name, cluster.initial_cluster)
         )
         env = dict(
             os.environ,
@@ -121,7 +122,8 @@ def test_etcd_restore_one_member_then_add_members(tmp_path, etcd3, installed_col
     assert len(before) == 2000
 
     backup_play = write_playbook(
-        tmp_path, "- hosts: etcd-0\n  connection: local\n  gather_facts: false\n  roles:\n    - ocp.day2.ocp3_etcd_backup\n",
+        tmp_path,
+        "- hosts: etcd-0\n  connection: local\n  gather_facts: false\n  roles:\n    - ocp.day2.ocp3_etcd_backup\n",
         name="backup.yml",
     )
     (tmp_path / "root" / "etc" / "etcd").mkdir(parents=True)
@@ -150,7 +152,9 @@ def test_etcd_restore_one_member_then_add_members(tmp_path, etcd3, installed_col
     cluster.etcdctl("del", "/kubernetes.io/test/000007")
 
     play = write_playbook(
-        tmp_path, "- hosts: etcd\n  gather_facts: false\n  roles:\n    - ocp.day2.ocp3_etcd_restore\n", name="restore.yml"
+        tmp_path,
+        "- hosts: etcd\n  gather_facts: false\n  roles:\n    - ocp.day2.ocp3_etcd_restore\n",
+        name="restore.yml",
     )
     restore_vars = {"ocp3_etcd_restore_manifest": manifest}
 

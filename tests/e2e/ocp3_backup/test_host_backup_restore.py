@@ -107,7 +107,10 @@ def test_host_backup_then_restore(host, installed_collection):
     assert manifest["packages_count"] == len(PACKAGES)
     assert "/etc/etcd/ca" in manifest["missing"]
     by_path = {m["path"]: m for m in manifest["members"]}
-    assert by_path["/etc/origin/master/ca.key"]["sha256"] == hashlib.sha256(FILES["etc/origin/master/ca.key"][0]).hexdigest()
+    assert (
+        by_path["/etc/origin/master/ca.key"]["sha256"]
+        == hashlib.sha256(FILES["etc/origin/master/ca.key"][0]).hexdigest()
+    )
     assert by_path["/etc/NetworkManager/dispatcher.d/99-origin-dns.sh"]["mode"] == "0755"
     assert by_path["/etc/origin/master/current.yaml"] == dict(by_path["/etc/origin/master/current.yaml"], type="link")
 
@@ -177,7 +180,9 @@ def test_host_restore_rolls_back_and_refuses_damaged_archive(host, installed_col
     assert mc.read_bytes() == b"edited\n"
 
     # a path that is not in the backup is refused, nothing changes
-    result = run_playbook(restore_play, extra_vars=_restore_vars(tmp_path, ocp3_host_restore_files=["/etc/origin/typo.yaml"]))
+    result = run_playbook(
+        restore_play, extra_vars=_restore_vars(tmp_path, ocp3_host_restore_files=["/etc/origin/typo.yaml"])
+    )
     assert result.rc != 0 and "/etc/origin/typo.yaml" in result.output, result
     assert mc.read_bytes() == b"edited\n"
 

@@ -22,30 +22,91 @@ def _seed(mgmt):
     ns = "shop"
     mgmt.put({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
     meta = lambda name, **kw: dict({"name": name, "namespace": ns}, **kw)  # noqa: E731
-    mgmt.put({"apiVersion": "v1", "kind": "Secret", "metadata": meta("default-token-abcde", annotations={
-        "kubernetes.io/service-account.name": "default"}), "type": "kubernetes.io/service-account-token",
-        "data": {"token": base64.b64encode(b"sa-token-value").decode()}})
-    mgmt.put({"apiVersion": "v1", "kind": "Secret", "metadata": meta("default-dockercfg-fghij", annotations={
-        "openshift.io/token-secret.name": "default-token-abcde"}), "type": "kubernetes.io/dockercfg",
-        "data": {".dockercfg": base64.b64encode(b"{}").decode()}})
-    mgmt.put({"apiVersion": "v1", "kind": "Secret", "metadata": meta("db"), "type": "Opaque",
-              "data": {"password": base64.b64encode(SECRET_VALUE.encode()).decode()}})
-    mgmt.put({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta("default"),
-              "secrets": [{"name": "default-token-abcde"}, {"name": "default-dockercfg-fghij"}],
-              "imagePullSecrets": [{"name": "default-dockercfg-fghij"}]})
-    mgmt.put({"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta("conf", labels={"app": "web"}),
-              "data": {"greeting": "hello"}})
-    mgmt.put({"apiVersion": "v1", "kind": "Service", "metadata": meta("web"),
-              "spec": {"selector": {"app": "web"}, "ports": [{"port": 8080, "targetPort": 8080}]}})
-    mgmt.put({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": meta("data"),
-              "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}})
-    mgmt.put({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta("web"), "spec": {
-        "replicas": 1, "selector": {"matchLabels": {"app": "web"}},
-        "template": {"metadata": {"labels": {"app": "web"}},
-                     "spec": {"containers": [{"name": "web", "image": "registry.example.com/web:1"}]}}}})
-    mgmt.put({"apiVersion": "route.openshift.io/v1", "kind": "Route", "metadata": meta("web", annotations={
-        "openshift.io/host.generated": "true"}), "spec": {"host": "web-shop.apps.example.com",
-                                                          "to": {"kind": "Service", "name": "web"}}})
+    mgmt.put(
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": meta("default-token-abcde", annotations={"kubernetes.io/service-account.name": "default"}),
+            "type": "kubernetes.io/service-account-token",
+            "data": {"token": base64.b64encode(b"sa-token-value").decode()},
+        }
+    )
+    mgmt.put(
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": meta(
+                "default-dockercfg-fghij", annotations={"openshift.io/token-secret.name": "default-token-abcde"}
+            ),
+            "type": "kubernetes.io/dockercfg",
+            "data": {".dockercfg": base64.b64encode(b"{}").decode()},
+        }
+    )
+    mgmt.put(
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": meta("db"),
+            "type": "Opaque",
+            "data": {"password": base64.b64encode(SECRET_VALUE.encode()).decode()},
+        }
+    )
+    mgmt.put(
+        {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": meta("default"),
+            "secrets": [{"name": "default-token-abcde"}, {"name": "default-dockercfg-fghij"}],
+            "imagePullSecrets": [{"name": "default-dockercfg-fghij"}],
+        }
+    )
+    mgmt.put(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": meta("conf", labels={"app": "web"}),
+            "data": {"greeting": "hello"},
+        }
+    )
+    mgmt.put(
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": meta("web"),
+            "spec": {"selector": {"app": "web"}, "ports": [{"port": 8080, "targetPort": 8080}]},
+        }
+    )
+    mgmt.put(
+        {
+            "apiVersion": "v1",
+            "kind": "PersistentVolumeClaim",
+            "metadata": meta("data"),
+            "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}},
+        }
+    )
+    mgmt.put(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": meta("web"),
+            "spec": {
+                "replicas": 1,
+                "selector": {"matchLabels": {"app": "web"}},
+                "template": {
+                    "metadata": {"labels": {"app": "web"}},
+                    "spec": {"containers": [{"name": "web", "image": "registry.example.com/web:1"}]},
+                },
+            },
+        }
+    )
+    mgmt.put(
+        {
+            "apiVersion": "route.openshift.io/v1",
+            "kind": "Route",
+            "metadata": meta("web", annotations={"openshift.io/host.generated": "true"}),
+            "spec": {"host": "web-shop.apps.example.com", "to": {"kind": "Service", "name": "web"}},
+        }
+    )
     return ns
 
 
@@ -56,8 +117,12 @@ def _names(mgmt, api_version, kind, ns):
 def test_project_export_then_import_into_new_project(tmp_path, mgmt_cluster, installed_collection):
     mgmt = mgmt_cluster
     ns = _seed(mgmt)
-    backup_play = write_playbook(tmp_path, "- hosts: localhost\n  connection: local\n  gather_facts: false\n"
-                                 "  roles:\n    - ocp.day2.ocp3_project_backup\n", name="backup.yml")
+    backup_play = write_playbook(
+        tmp_path,
+        "- hosts: localhost\n  connection: local\n  gather_facts: false\n"
+        "  roles:\n    - ocp.day2.ocp3_project_backup\n",
+        name="backup.yml",
+    )
     backup_vars = {
         "ocp3_project_backup_namespaces": [ns],
         "ocp3_project_backup_controller_dir": str(tmp_path / "projects"),
@@ -76,12 +141,29 @@ def test_project_export_then_import_into_new_project(tmp_path, mgmt_cluster, ins
     for f in export.iterdir():
         assert stat.S_IMODE(f.stat().st_mode) == 0o600, f
     assert "events.yaml" not in files
-    for expected in ("secrets.yaml", "serviceaccounts.yaml", "configmaps.yaml", "services.yaml",
-                     "persistentvolumeclaims.yaml", "deployments.apps.yaml", "routes.route.openshift.io.yaml"):
+    for expected in (
+        "secrets.yaml",
+        "serviceaccounts.yaml",
+        "configmaps.yaml",
+        "services.yaml",
+        "persistentvolumeclaims.yaml",
+        "deployments.apps.yaml",
+        "routes.route.openshift.io.yaml",
+    ):
         assert expected in files, files
     text = "".join((export / f).read_text() for f in files if f.endswith(".yaml"))
-    for field in ("uid:", "resourceVersion:", "creationTimestamp:", "selfLink:", "managedFields:", "clusterIP",
-                  "volumeName:", "ownerReferences:", "web-shop.apps.example.com", "namespace: shop"):
+    for field in (
+        "uid:",
+        "resourceVersion:",
+        "creationTimestamp:",
+        "selfLink:",
+        "managedFields:",
+        "clusterIP",
+        "volumeName:",
+        "ownerReferences:",
+        "web-shop.apps.example.com",
+        "namespace: shop",
+    ):
         assert field not in text, field
     secrets = yaml.safe_load((export / "secrets.yaml").read_text())["items"]
     assert [s["metadata"]["name"] for s in secrets] == ["db"]
@@ -98,10 +180,17 @@ def test_project_export_then_import_into_new_project(tmp_path, mgmt_cluster, ins
     check = run_playbook(backup_play, extra_vars=backup_vars, check=True)
     assert check.rc == 0 and _changed(check) == 0, check
 
-    restore_play = write_playbook(tmp_path, "- hosts: localhost\n  connection: local\n  gather_facts: false\n"
-                                  "  roles:\n    - ocp.day2.ocp3_project_restore\n", name="restore.yml")
-    restore_vars = {"ocp3_project_restore_src": str(export), "ocp3_project_restore_namespace": "shop-copy",
-                    "ocp3_project_restore_kubeconfig": mgmt.kubeconfig}
+    restore_play = write_playbook(
+        tmp_path,
+        "- hosts: localhost\n  connection: local\n  gather_facts: false\n"
+        "  roles:\n    - ocp.day2.ocp3_project_restore\n",
+        name="restore.yml",
+    )
+    restore_vars = {
+        "ocp3_project_restore_src": str(export),
+        "ocp3_project_restore_namespace": "shop-copy",
+        "ocp3_project_restore_kubeconfig": mgmt.kubeconfig,
+    }
     result = run_playbook(restore_play, extra_vars=restore_vars, verbosity=3)
     assert result.rc == 0, result
     assert SECRET_VALUE not in result.output
@@ -125,25 +214,62 @@ def test_project_export_then_import_into_new_project(tmp_path, mgmt_cluster, ins
 def test_project_import_failure_deletes_the_project_it_created(tmp_path, mgmt_cluster, installed_collection):
     mgmt = mgmt_cluster
     ns = _seed(mgmt)
-    play = write_playbook(tmp_path, "- hosts: localhost\n  connection: local\n  gather_facts: false\n"
-                          "  roles:\n    - ocp.day2.ocp3_project_backup\n", name="backup.yml")
-    assert run_playbook(play, extra_vars={
-        "ocp3_project_backup_namespaces": [ns], "ocp3_project_backup_controller_dir": str(tmp_path / "projects"),
-        "ocp3_project_backup_name": "p1", "ocp3_project_backup_kubeconfig": mgmt.kubeconfig}).rc == 0
+    play = write_playbook(
+        tmp_path,
+        "- hosts: localhost\n  connection: local\n  gather_facts: false\n"
+        "  roles:\n    - ocp.day2.ocp3_project_backup\n",
+        name="backup.yml",
+    )
+    assert (
+        run_playbook(
+            play,
+            extra_vars={
+                "ocp3_project_backup_namespaces": [ns],
+                "ocp3_project_backup_controller_dir": str(tmp_path / "projects"),
+                "ocp3_project_backup_name": "p1",
+                "ocp3_project_backup_kubeconfig": mgmt.kubeconfig,
+            },
+        ).rc
+        == 0
+    )
     export = tmp_path / "broken"
     shutil.copytree(tmp_path / "projects" / "p1" / ns, export)
     index = json.loads((export / "export.json").read_text())
-    index["files"].append({"file": "widgets.example.com.yaml", "resource": "widgets.example.com", "kind": "Widget",
-                           "api_version": "example.com/v1", "count": 1, "sha256": ""})
+    index["files"].append(
+        {
+            "file": "widgets.example.com.yaml",
+            "resource": "widgets.example.com",
+            "kind": "Widget",
+            "api_version": "example.com/v1",
+            "count": 1,
+            "sha256": "",
+        }
+    )
     (export / "export.json").write_text(json.dumps(index))
-    (export / "widgets.example.com.yaml").write_text(yaml.safe_dump({"apiVersion": "v1", "kind": "List", "items": [
-        {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}]}))
+    (export / "widgets.example.com.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "List",
+                "items": [{"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}],
+            }
+        )
+    )
 
-    restore = write_playbook(tmp_path, "- hosts: localhost\n  connection: local\n  gather_facts: false\n"
-                             "  roles:\n    - ocp.day2.ocp3_project_restore\n", name="restore.yml")
-    result = run_playbook(restore, extra_vars={"ocp3_project_restore_src": str(export),
-                                               "ocp3_project_restore_namespace": "shop-broken",
-                                               "ocp3_project_restore_kubeconfig": mgmt.kubeconfig})
+    restore = write_playbook(
+        tmp_path,
+        "- hosts: localhost\n  connection: local\n  gather_facts: false\n"
+        "  roles:\n    - ocp.day2.ocp3_project_restore\n",
+        name="restore.yml",
+    )
+    result = run_playbook(
+        restore,
+        extra_vars={
+            "ocp3_project_restore_src": str(export),
+            "ocp3_project_restore_namespace": "shop-broken",
+            "ocp3_project_restore_kubeconfig": mgmt.kubeconfig,
+        },
+    )
     assert result.rc != 0, result
     assert "FAILED at step 'Create the objects in the project'" in result.output
     assert "Widget/w" in result.output and "was deleted again" in result.output
