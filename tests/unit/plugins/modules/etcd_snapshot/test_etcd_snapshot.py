@@ -65,8 +65,8 @@ def fake_etcdctl(tmp_path):
 def run(capsys, monkeypatch):
     monkeypatch.setenv("ETCDCTL_ENDPOINTS", "https://from-the-admin-shell:2379")
 
-    def _run(args, check=False):
-        with patch_module_args(dict(args, _ansible_check_mode=check)), pytest.raises(SystemExit):
+    def _run(args, check=False, diff=False):
+        with patch_module_args(dict(args, _ansible_check_mode=check, _ansible_diff=diff)), pytest.raises(SystemExit):
             mod.main()
         return json.loads(capsys.readouterr().out)
 
@@ -110,6 +110,15 @@ def test_host_snapshot_to_dest(run, fake_etcdctl, tmp_path):
     assert os.listdir(tmp_path / "work") == []  # temporary snapshot removed
     save = fake_etcdctl.calls()[0]
     assert save["api"] == "3" and save["endpoints_env"] is None  # the admin's ETCDCTL_* do not leak in
+
+
+def test_host_diff_shows_the_replaced_dest(run, fake_etcdctl, tmp_path):
+    dest = tmp_path / "e.db"
+    dest.write_bytes(b"older snapshot")
+    result = run(host_args(fake_etcdctl, tmp_path, dest=str(dest)), diff=True)
+    assert result["diff"]["before"]["dest"] == "%s (existing file, 14 bytes, replaced)" % dest
+    assert result["diff"]["after"] == {"dest": str(dest), "s3": None}
+    assert dest.read_bytes() == SNAPSHOT
 
 
 def test_host_falls_back_to_next_endpoint(run, fake_etcdctl, tmp_path):
