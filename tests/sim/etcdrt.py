@@ -185,31 +185,48 @@ class EtcdRuntime:
         eps = [self.members[i].client_url for i in alive]
         return self.cluster.etcdctl(*args, endpoints=eps, check=check, timeout=20)
 
-    def _member_list(self, alive):
-        res = self._ctl(alive[:1], "member", "list", "-w", "json")
+    def _member_list(self, alive, attempts=1):
+        """The membership as seen by the first alive member (etcd 3.4 needs quorum for it), or None."""
+        for attempt in range(attempts):
+            res = self._ctl(alive[:1], "--command-timeout=3s", "member", "list", "-w", "json", check=False)
+            if res.returncode == 0:
+                break
+            time.sleep(0.5)
+        else:
+            return None
         members = json.loads(res.stdout).get("members", [])
         for mem in members:
             mem["ID"] = "%x" % mem["ID"] if isinstance(mem["ID"], int) else mem["ID"]
         return members
 
+    def _has_leader(self, alive, wait=4.0):
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            res = self._ctl(alive, "--command-timeout=1s", "endpoint", "status", "-w", "json", check=False)
+            try:
+                if any(e["Status"]["leader"] for e in json.loads(res.stdout or "[]")):
+                    return True
+            except (ValueError, KeyError, TypeError):
+                pass
+            time.sleep(0.2)
+        return False
+
     def _join(self, alive, empty):
-        members = self._member_list(alive)
-        alive_urls = {self.members[i].peer_url for i in alive}
-        voters = sum(1 for mem in members if set(mem.get("peerURLs", [])) & alive_urls)
-        if voters * 2 <= len(members):
+        members = self._member_list(alive, attempts=6) if self._has_leader(alive) else None
+        if members is None:
             if len(alive) != 1:
                 return  # no quorum and nothing safe to do: leave the pods crash-looping, as a real cluster would
             m = self.members[alive[0]]
             m.stop()
             m.start(self.full_initial(alive), "new", force_new_cluster=True)
             self._wait_listening(alive)
-            members = self._member_list(alive)
+            members = self._member_list(alive, attempts=10) or []
             for mem in members:
                 if mem.get("peerURLs") != [m.peer_url]:
                     self._ctl(alive, "member", "update", mem["ID"], "--peer-urls=%s" % m.peer_url, check=False)
         for i in empty:
             m = self.members[i]
-            for mem in self._member_list(alive):
+            for mem in self._member_list(alive, attempts=10) or []:
                 if mem.get("name") == m.name or m.peer_url in mem.get("peerURLs", []):
                     self._ctl(alive, "member", "remove", mem["ID"], check=False)
             res = self._ctl(alive, "member", "add", m.name, "--peer-urls=%s" % m.peer_url, check=False)
@@ -219,7 +236,7 @@ class EtcdRuntime:
             shutil.rmtree(m.data_dir, ignore_errors=True)
             m.start(found.group(1), "existing")
             try:
-                wait_for(lambda m=m: any(x.get("name") == m.name for x in self._member_list(alive)),
+                wait_for(lambda m=m: any(x.get("name") == m.name for x in self._member_list(alive) or []),
                          timeout=15, interval=0.1, what="member %s to start" % m.name)  # fmt: skip
             except TimeoutError:
                 pass

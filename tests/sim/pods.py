@@ -72,14 +72,30 @@ exec %s "$@"
 """
 
 
+_ETCDUTL_SHIM = """#!/bin/sh
+# etcd 3.4 has no etcdutl: `etcdctl snapshot restore|status` take the same arguments. etcdutl (3.5)
+# restores into an existing empty --data-dir, which etcdctl 3.4 refuses: remove it first.
+d=""; prev=""
+for a in "$@"; do
+  case "$a" in --data-dir=*) d="${a#--data-dir=}" ;; esac
+  [ "$prev" = "--data-dir" ] && d="$a"
+  prev="$a"
+done
+if [ -n "$d" ] && [ -d "$d" ] && [ -z "$(ls -A "$d")" ]; then rmdir "$d"; fi
+ETCDCTL_API=3 exec %s "$@"
+"""
+
+
 def _write_shims(directory):
     os.makedirs(directory, exist_ok=True)
     etcdctl = shutil.which("etcdctl") or "/usr/bin/etcdctl"
     etcdutl = shutil.which("etcdutl")
-    for name, target in (("etcdctl", etcdctl), ("etcdutl", etcdutl or "env ETCDCTL_API=3 " + etcdctl)):
+    shims = {"etcdctl": _ETCDCTL_SHIM % etcdctl}
+    shims["etcdutl"] = _ETCDCTL_SHIM % etcdutl if etcdutl else _ETCDUTL_SHIM % etcdctl
+    for name, text in shims.items():
         path = os.path.join(directory, name)
         with open(path, "w") as f:
-            f.write(_ETCDCTL_SHIM % target)
+            f.write(text)
         os.chmod(path, 0o755)
 
 
