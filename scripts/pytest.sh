@@ -6,6 +6,7 @@ cd "$root"
 export PYTHONPATH="$root/.build/pythonpath${PYTHONPATH:+:$PYTHONPATH}"
 mkdir -p .build/pythonpath/ansible_collections/ocp
 ln -sfn "$root" .build/pythonpath/ansible_collections/ocp/day2
-.venv/bin/python -m pytest -p no:cacheprovider -q -ra tests "$@"
+[ $# -eq 0 ] && set -- tests
+.venv/bin/python -m pytest -p no:cacheprovider -q -ra "$@"
 rc=$?
 exit $rc
