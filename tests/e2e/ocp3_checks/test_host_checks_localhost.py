@@ -144,7 +144,7 @@ REMEDY_PLAY = """
 """
 
 
-def test_chrony_remedy_in_check_mode_changes_nothing_and_rngd_stays_off(tmp_path):
+def test_remedy_in_check_mode_and_unreachable_cluster(tmp_path):
     inventory = tmp_path / "inventory.json"
     host = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}
     inventory.write_text(json.dumps({"all": {"children": {"nodes": {"hosts": {"node1": host}}}}}))
@@ -156,7 +156,9 @@ def test_chrony_remedy_in_check_mode_changes_nothing_and_rngd_stays_off(tmp_path
         extra_vars={
             "ocp3_health_check_checks": ["ntp", "entropy"],
             "ocp3_health_check_chronyc_socket": str(tmp_path / "no-chronyd-here.sock"),
-            "ocp3_health_check_cluster": False,
+            # The cluster cannot be reached: one failed summary row, and the play goes on.
+            "ocp3_health_check_kubeconfig": str(tmp_path / "no-such-kubeconfig"),
+            "ocp3_health_check_cluster_checks": ["nodes_ready"],
             "ocp3_health_check_fail_on": "never",
             "ocp3_health_check_remedy_chrony": True,
             "ocp3_health_check_chrony_package": "chrony",
@@ -172,6 +174,7 @@ def test_chrony_remedy_in_check_mode_changes_nothing_and_rngd_stays_off(tmp_path
     # ...and did not do it.
     after = subprocess.run(["pgrep", "-x", "chronyd"], capture_output=True, text=True, check=False).stdout
     assert after == before
+    assert re.search(r"\(cluster\)\s+cluster_checks\s+FAIL", result.stdout), result.stdout
     # Entropy does not apply on this kernel (or passed), so rngd is not touched even though it was asked for.
     major, minor = (int(x) for x in re.match(r"(\d+)\.(\d+)", platform.release()).groups())
     if (major, minor) >= (5, 18):
