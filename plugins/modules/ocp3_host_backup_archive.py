@@ -22,7 +22,7 @@ description:
     dependency of this collection) and because that module does not give reproducible bytes or a
     member list with checksums for the manifest.
 author:
-  - ocp.day2 maintainers
+  - ocp.day2 maintainers (@ocp-day2)
 options:
   paths:
     description:
@@ -57,8 +57,10 @@ notes:
 attributes:
   check_mode:
     support: full
+    description: Computes the archive and its checksum without writing it.
   diff_mode:
     support: none
+    description: Not supported; the archive is binary.
 """
 
 EXAMPLES = r"""

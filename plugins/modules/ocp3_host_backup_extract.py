@@ -22,7 +22,7 @@ description:
   - Written because M(ansible.builtin.unarchive) cannot keep a copy of each replaced file, roll
     back a partial restore or report the package difference.
 author:
-  - ocp.day2 maintainers
+  - ocp.day2 maintainers (@ocp-day2)
 options:
   src:
     description:
@@ -65,8 +65,10 @@ notes:
 attributes:
   check_mode:
     support: full
+    description: Reports which files would be restored and the package difference without writing anything.
   diff_mode:
     support: full
+    description: Lists the paths that change with the reason, never file contents.
 """
 
 EXAMPLES = r"""

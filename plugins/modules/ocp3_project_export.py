@@ -28,7 +28,7 @@ description:
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
 author:
-  - ocp.day2 maintainers
+  - ocp.day2 maintainers (@ocp-day2)
 options:
   namespace:
     description: The project (namespace) to export.
@@ -66,8 +66,10 @@ notes:
 attributes:
   check_mode:
     support: full
+    description: Reads the cluster and reports which files would change without writing them.
   diff_mode:
     support: none
+    description: Not supported; the files hold secrets.
 requirements:
   - kubernetes
   - PyYAML

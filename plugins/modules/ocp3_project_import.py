@@ -26,7 +26,7 @@ description:
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
 author:
-  - ocp.day2 maintainers
+  - ocp.day2 maintainers (@ocp-day2)
 options:
   src:
     description: Directory holding C(export.json) and the YAML files of an export.
@@ -49,8 +49,10 @@ notes:
 attributes:
   check_mode:
     support: full
+    description: Reports the objects that would be created without creating anything.
   diff_mode:
     support: none
+    description: Not supported; objects are only created, never changed.
 requirements:
   - kubernetes
   - PyYAML
