@@ -29,14 +29,13 @@ class HostProbe:
         exe = self.which(args[0])
         if exe is None:
             return 127, "", "%s: command not found" % args[0]
-        env = {"LC_ALL": "C", "LANG": "C"}
-        self.module.run_command_environ_update = env
         args = [exe] + list(args[1:])
         # run_command has no timeout of its own: coreutils' timeout bounds commands that could hang.
         wrapper = self.which("timeout") if timeout else None
         if wrapper:
             args = [wrapper, str(timeout)] + args
-        return self.module.run_command(args, check_rc=False)
+        # The C locale: the parsers read English output.
+        return self.module.run_command(args, check_rc=False, environ_update={"LC_ALL": "C", "LANG": "C"})
 
     def read(self, path):
         """The text of a file, or None when it does not exist or cannot be read."""
