@@ -21,7 +21,10 @@ def _changed(result):
 def _seed(mgmt):
     ns = "shop"
     mgmt.put({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
-    meta = lambda name, **kw: dict({"name": name, "namespace": ns}, **kw)  # noqa: E731
+
+    def meta(name, **kw):
+        return dict({"name": name, "namespace": ns}, **kw)
+
     mgmt.put(
         {
             "apiVersion": "v1",

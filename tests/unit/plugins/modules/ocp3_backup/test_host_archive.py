@@ -44,7 +44,7 @@ def run(module, args, capsys, monkeypatch, check=False):
 
 def test_collect_expands_globs_and_reports_missing(tree):
     entries, missing = collect(str(tree), ["/etc/origin", "/etc/sysconfig/docker*", "/etc/cni"])
-    names = [n for n, _p in entries]
+    names = [entry[0] for entry in entries]
     assert "etc/origin/master/ca.key" in names and "etc/sysconfig/docker-network" in names
     assert "etc/sysconfig/other" not in names
     assert missing == ["/etc/cni"]
@@ -53,21 +53,21 @@ def test_collect_expands_globs_and_reports_missing(tree):
 
 
 def test_archive_is_reproducible_and_mode_0600(tree, tmp_path):
-    entries, _ = collect(str(tree), ["/etc/origin"])
+    entries = collect(str(tree), ["/etc/origin"])[0]
     dest = str(tmp_path / "a.tar.gz")
     changed, sha, size, members = create(dest, entries, {".ocp-day2/packages.txt": b"p-1\n"})
     assert changed and os.stat(dest).st_mode & 0o777 == 0o600 and size == os.path.getsize(dest)
     os.utime(dest, (0, 0))
-    changed2, sha2, _, _ = create(dest, entries, {".ocp-day2/packages.txt": b"p-1\n"})
+    changed2, sha2 = create(dest, entries, {".ocp-day2/packages.txt": b"p-1\n"})[:2]
     assert not changed2 and sha2 == sha
-    check_changed, check_sha, _, _ = create(dest, entries, {".ocp-day2/packages.txt": b"p-2\n"}, check_mode=True)
+    check_changed, check_sha = create(dest, entries, {".ocp-day2/packages.txt": b"p-2\n"}, check_mode=True)[:2]
     assert check_changed and check_sha != sha
     assert create(dest, entries, {".ocp-day2/packages.txt": b"p-1\n"})[1] == sha, "check mode wrote nothing"
     assert {m["path"] for m in members} >= {"/etc/origin/master/ca.key", "/etc/origin/master"}
 
 
 def test_select_and_package_diff(tree, tmp_path):
-    entries, _ = collect(str(tree), ["/etc/origin", "/etc/sysconfig"])
+    entries = collect(str(tree), ["/etc/origin", "/etc/sysconfig"])[0]
     dest = str(tmp_path / "a.tar.gz")
     create(dest, entries, {".ocp-day2/packages.txt": b"x\n"})
     tar, members = read_members(dest)
@@ -82,13 +82,13 @@ def test_select_and_package_diff(tree, tmp_path):
 
 
 def test_restore_rolls_back_every_file_when_one_fails(tree, tmp_path, monkeypatch):
-    entries, _ = collect(str(tree), ["/etc/origin", "/etc/sysconfig"])
+    entries = collect(str(tree), ["/etc/origin", "/etc/sysconfig"])[0]
     dest = str(tmp_path / "a.tar.gz")
     create(dest, entries)
     (tree / "etc/origin/master/master-config.yaml").write_text("changed\n")
     (tree / "etc/sysconfig/docker").write_text("changed too\n")
     tar, members = read_members(dest)
-    names, _ = select(members, ["/etc/origin/master/master-config.yaml", "/etc/sysconfig/docker"])
+    names = select(members, ["/etc/origin/master/master-config.yaml", "/etc/sysconfig/docker"])[0]
     steps = plan(tar, members, names, str(tree))
     assert [s["action"] for s in steps] == ["replace", "replace"]
     real_write = restore_utils._write_file

@@ -20,7 +20,7 @@ from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup_k8s import (
 )
 from ansible_collections.ocp.day2.plugins.modules import ocp3_project_export, ocp3_project_import
 
-VERBS = ["create", "delete", "get", "list", "patch", "update", "watch"]
+VERBS = ("create", "delete", "get", "list", "patch", "update", "watch")
 
 
 def res(name, kind, group="", version="v1", namespaced=True, verbs=VERBS, preferred=True):
