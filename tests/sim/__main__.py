@@ -58,15 +58,22 @@ def serve(args):
             print("hosted cluster %s/%s ready in %.1fs" % (hc.namespace, hc.name, time.monotonic() - started))
         kubeconfig = os.path.join(out, "kubeconfig")
         _merge_kubeconfigs([c.kubeconfig for c in clusters], kubeconfig)
-        env = dict(moto.env, KUBECONFIG=kubeconfig, SIM_DIR=out, SIM_CONTEXTS=",".join(args.names),
-                   SIM_MOTO_URL=moto.endpoint_url)  # fmt: skip
+        env = dict(
+            moto.env,
+            KUBECONFIG=kubeconfig,
+            SIM_DIR=out,
+            SIM_CONTEXTS=",".join(args.names),
+            SIM_MOTO_URL=moto.endpoint_url,
+        )
         for c in clusters:
             env["SIM_KUBECONFIG_%s" % c.name.upper().replace("-", "_")] = os.path.join(out, "kubeconfig-%s" % c.name)
         with open(os.path.join(out, "env"), "w") as f:
             for k, v in sorted(env.items()):
                 f.write("export %s=%s\n" % (k, v))
-        print("simulator up: %s; `source %s/env` then `kubectl get hc -A`; Ctrl-C stops" % (
-            ", ".join("%s %s" % (c.name, c.api_url) for c in clusters), out))  # fmt: skip
+        print(
+            "simulator up: %s; `source %s/env` then `kubectl get hc -A`; Ctrl-C stops"
+            % (", ".join("%s %s" % (c.name, c.api_url) for c in clusters), out)
+        )
         sys.stdout.flush()
         while not stop.wait(1):
             pass

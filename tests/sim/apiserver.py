@@ -85,7 +85,7 @@ class ApiServer:
     """HTTPS on 127.0.0.1 in a thread of its own; `exec_handler(raw, ns, pod, params)` serves pod exec."""
 
     def __init__(self, store, ca, server_cert, faults, exec_handler=None, log_handler=None, access_log=None):
-        self.access_log = open(access_log, "a", buffering=1) if access_log else None
+        self.access_log = open(access_log, "a", buffering=1) if access_log else None  # noqa: SIM115 - lives with the server
         self.store = store
         self.faults = faults
         self.exec_handler = exec_handler
@@ -162,8 +162,10 @@ class ApiServer:
         started = time.monotonic()
         response = await self._dispatch_inner(raw)
         if self.access_log is not None:
-            self.access_log.write("%s %s %s %d %.3fs\n" % (time.strftime("%H:%M:%S"), raw.method, raw.path_qs,
-                                                            response.status, time.monotonic() - started))  # fmt: skip
+            self.access_log.write(
+                "%s %s %s %d %.3fs\n"
+                % (time.strftime("%H:%M:%S"), raw.method, raw.path_qs, response.status, time.monotonic() - started)
+            )
         return response
 
     async def _dispatch_inner(self, raw):
@@ -214,8 +216,12 @@ class ApiServer:
                 if "as=Table" in headers.get("Accept", ""):
                     return tables.table(res.kind, items, rv), 200
                 kind = res.kind + "List"
-                return {"kind": kind, "apiVersion": res.api_version, "metadata": {"resourceVersion": rv},
-                        "items": items}, 200  # fmt: skip
+                return {
+                    "kind": kind,
+                    "apiVersion": res.api_version,
+                    "metadata": {"resourceVersion": rv},
+                    "items": items,
+                }, 200
             if sub == "log":
                 return (self.log_handler(ns, name, query) if self.log_handler else ""), 200
             obj = store.must_get(res, ns, name)
@@ -301,7 +307,7 @@ class ApiServer:
             "apiVersion": "autoscaling/v1",
             "metadata": {
                 k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp") if k in meta
-            },  # fmt: skip
+            },
             "spec": {"replicas": spec.get("replicas", 1 if res.kind in ("Deployment", "StatefulSet") else 0)},
             "status": {"replicas": status.get("replicas", 0), "selector": selector_string(spec.get("selector") or {})},
         }

@@ -49,8 +49,15 @@ class ManagementCluster:
         self.admin = self.ca.issue("admin", cn="system:admin", organization="system:masters")
         self.pods = PodRuntime(self)
         self.operator = Operator(self)
-        self.api = ApiServer(self.store, self.ca, server, self.faults, self.pods.exec_handler, self.pods.logs,
-                             access_log=os.path.join(self.base_dir, "access.log"))  # fmt: skip
+        self.api = ApiServer(
+            self.store,
+            self.ca,
+            server,
+            self.faults,
+            self.pods.exec_handler,
+            self.pods.logs,
+            access_log=os.path.join(self.base_dir, "access.log"),
+        )
         self.api.start()
         self._write_kubeconfig()
         for obj in bootstrap_objects(self.name):

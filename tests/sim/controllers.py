@@ -12,7 +12,7 @@ import threading
 
 from . import resources
 from .errors import ApiError
-from .store import match_selector, now
+from .store import now
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +29,14 @@ def _hash(obj):
 
 def _owner(obj):
     meta = obj["metadata"]
-    return {"apiVersion": obj["apiVersion"], "kind": obj["kind"], "name": meta["name"], "uid": meta["uid"],
-            "controller": True, "blockOwnerDeletion": True}  # fmt: skip
+    return {
+        "apiVersion": obj["apiVersion"],
+        "kind": obj["kind"],
+        "name": meta["name"],
+        "uid": meta["uid"],
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
 
 
 class Controllers:
@@ -60,7 +66,7 @@ class Controllers:
                 return
             try:
                 self.reconcile()
-            except Exception:  # noqa: BLE001 - a controller keeps going, like a real one
+            except Exception:
                 log.exception("simulator controller pass failed")
 
     def reconcile(self):
@@ -127,7 +133,7 @@ class Controllers:
                     and any(
                         (v.get("persistentVolumeClaim") or {}).get("claimName") == meta["name"]
                         for v in p["spec"].get("volumes") or []
-                    )  # fmt: skip
+                    )
                     for p in pods
                 )
                 if not used:
@@ -143,22 +149,29 @@ class Controllers:
             meta["finalizers"] = sorted(set(meta.get("finalizers") or []) | {PVC_FINALIZER})
             pvc.setdefault("spec", {})["volumeName"] = "pvc-" + meta["uid"]
             size = ((pvc["spec"].get("resources") or {}).get("requests") or {}).get("storage", "8Gi")
-            pvc["status"] = {"phase": "Bound", "accessModes": pvc["spec"].get("accessModes", ["ReadWriteOnce"]),
-                             "capacity": {"storage": size}}  # fmt: skip
+            pvc["status"] = {
+                "phase": "Bound",
+                "accessModes": pvc["spec"].get("accessModes", ["ReadWriteOnce"]),
+                "capacity": {"storage": size},
+            }
             self._update(R["PersistentVolumeClaim"], pvc)
 
     def _update(self, res, obj, sub=None):
         try:
-            return self.store.update(res, obj, obj["metadata"].get("namespace"), obj["metadata"]["name"], sub,
-                                     check_rv=False)  # fmt: skip
+            return self.store.update(
+                res, obj, obj["metadata"].get("namespace"), obj["metadata"]["name"], sub, check_rv=False
+            )
         except ApiError:
             return None
 
     # -- pods ---------------------------------------------------------------------------------------
     def _pvc_ready(self, ns, claim):
         pvc = self.store.get(R["PersistentVolumeClaim"], ns, claim)
-        return bool(pvc and not pvc["metadata"].get("deletionTimestamp")
-                    and "sim.ocp.day2/host-path" in (pvc["metadata"].get("annotations") or {}))  # fmt: skip
+        return bool(
+            pvc
+            and not pvc["metadata"].get("deletionTimestamp")
+            and "sim.ocp.day2/host-path" in (pvc["metadata"].get("annotations") or {})
+        )
 
     def _new_pod(self, owner, name, template, extra_labels):
         meta = copy.deepcopy(template.get("metadata") or {})
@@ -174,10 +187,18 @@ class Controllers:
         started = (pod.get("status") or {}).get("startTime") or now()
         statuses = []
         for c in containers:
-            st = {"name": c["name"], "image": c.get("image", ""), "imageID": c.get("image", ""), "ready": ready,
-                  "started": phase == "Running", "containerID": "cri-o://" + _hash([pod["metadata"]["uid"], c["name"]]),
-                  "restartCount": 0, "state": {"running": {"startedAt": started}} if ready else
-                  {"waiting": {"reason": waiting or "ContainerCreating"}}}  # fmt: skip
+            st = {
+                "name": c["name"],
+                "image": c.get("image", ""),
+                "imageID": c.get("image", ""),
+                "ready": ready,
+                "started": phase == "Running",
+                "containerID": "cri-o://" + _hash([pod["metadata"]["uid"], c["name"]]),
+                "restartCount": 0,
+                "state": {"running": {"startedAt": started}}
+                if ready
+                else {"waiting": {"reason": waiting or "ContainerCreating"}},
+            }
             statuses.append(st)
         cond = "True" if ready else "False"
         status = {
@@ -194,8 +215,11 @@ class Controllers:
             self._update(R["Pod"], pod, "status")
 
     def _run_pod(self, pod):
-        claims = [v["persistentVolumeClaim"]["claimName"] for v in pod["spec"].get("volumes") or []
-                  if "persistentVolumeClaim" in v]  # fmt: skip
+        claims = [
+            v["persistentVolumeClaim"]["claimName"]
+            for v in pod["spec"].get("volumes") or []
+            if "persistentVolumeClaim" in v
+        ]
         if not all(self._pvc_ready(pod["metadata"]["namespace"], c) for c in claims):
             self._set_pod_status(pod, "Pending", False)
             return
@@ -208,24 +232,37 @@ class Controllers:
         ns = meta["namespace"]
         want = spec.get("replicas", 1)
         tmpl_hash = _hash(spec["template"])
-        pods = [p for p in self.store.list(R["Pod"], ns)[0]
-                if any(o.get("uid") == meta["uid"] for o in p["metadata"].get("ownerReferences") or [])]  # fmt: skip
+        pods = [
+            p
+            for p in self.store.list(R["Pod"], ns)[0]
+            if any(o.get("uid") == meta["uid"] for o in p["metadata"].get("ownerReferences") or [])
+        ]
         for p in pods:
             if (p["metadata"].get("labels") or {}).get("pod-template-hash") != tmpl_hash:
                 self._delete(R["Pod"], p)
         pods = [p for p in pods if (p["metadata"].get("labels") or {}).get("pod-template-hash") == tmpl_hash]
         while len(pods) < want and not meta.get("deletionTimestamp"):
             suffix = "".join(random.choices(string.ascii_lowercase + "0123456789", k=5))
-            pods.append(self._new_pod(dep, "%s-%s-%s" % (meta["name"], tmpl_hash, suffix), spec["template"],
-                                      {"pod-template-hash": tmpl_hash}))  # fmt: skip
+            pods.append(
+                self._new_pod(
+                    dep,
+                    "%s-%s-%s" % (meta["name"], tmpl_hash, suffix),
+                    spec["template"],
+                    {"pod-template-hash": tmpl_hash},
+                )
+            )
         for p in sorted(pods, key=lambda p: p["metadata"]["creationTimestamp"])[want:]:
             self._delete(R["Pod"], p)
         pods = pods[:want]
         for p in pods:
             if (p.get("status") or {}).get("phase") != "Running":
                 self._run_pod(p)
-        ready = sum(1 for p in self.store.list(R["Pod"], ns)[0] if p["metadata"]["name"] in
-                    {x["metadata"]["name"] for x in pods} and (p.get("status") or {}).get("phase") == "Running")  # fmt: skip
+        ready = sum(
+            1
+            for p in self.store.list(R["Pod"], ns)[0]
+            if p["metadata"]["name"] in {x["metadata"]["name"] for x in pods}
+            and (p.get("status") or {}).get("phase") == "Running"
+        )
         cond = "True" if ready >= want else "False"
         status = {
             "observedGeneration": meta.get("generation", 1),
@@ -239,7 +276,7 @@ class Controllers:
                     "type": "Available",
                     "status": cond,
                     "reason": "MinimumReplicasAvailable" if cond == "True" else "MinimumReplicasUnavailable",
-                },  # fmt: skip
+                },
                 {"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable"},
             ],
         }
@@ -253,8 +290,11 @@ class Controllers:
         ns, name = meta["namespace"], meta["name"]
         want = 0 if meta.get("deletionTimestamp") else spec.get("replicas", 1)
         rt = self.mgmt.pods.etcd_runtime(ns) if name == "etcd" else None
-        pods = {p["metadata"]["name"]: p for p in self.store.list(R["Pod"], ns)[0]
-                if any(o.get("uid") == meta["uid"] for o in p["metadata"].get("ownerReferences") or [])}  # fmt: skip
+        pods = {
+            p["metadata"]["name"]: p
+            for p in self.store.list(R["Pod"], ns)[0]
+            if any(o.get("uid") == meta["uid"] for o in p["metadata"].get("ownerReferences") or [])
+        }
         limit = len(rt.members) if rt else want
         for pname, p in pods.items():
             idx = int(pname.rsplit("-", 1)[1])
@@ -268,10 +308,16 @@ class Controllers:
                 claim = "%s-%s" % (tmpl["metadata"]["name"], pname)
                 claims.append((tmpl["metadata"]["name"], claim))
                 if self.store.get(R["PersistentVolumeClaim"], ns, claim) is None:
-                    pvc = {"apiVersion": "v1", "kind": "PersistentVolumeClaim",
-                           "metadata": {"name": claim, "namespace": ns,
-                                        "labels": dict((spec.get("selector") or {}).get("matchLabels") or {})},
-                           "spec": copy.deepcopy(tmpl.get("spec") or {})}  # fmt: skip
+                    pvc = {
+                        "apiVersion": "v1",
+                        "kind": "PersistentVolumeClaim",
+                        "metadata": {
+                            "name": claim,
+                            "namespace": ns,
+                            "labels": dict((spec.get("selector") or {}).get("matchLabels") or {}),
+                        },
+                        "spec": copy.deepcopy(tmpl.get("spec") or {}),
+                    }
                     self.store.create(R["PersistentVolumeClaim"], pvc)
             pod = pods.get(pname)
             if rt is not None and (pod is None or self._etcd_pods.get((ns, i)) not in (None, pod["metadata"]["uid"])):
@@ -303,16 +349,32 @@ class Controllers:
                 if pod is None:
                     continue
                 state = rt.status(i)
-                self._set_pod_status(pod, "Running" if state != "Pending" else "Pending", state == "Running",
-                                     state if state != "Running" else None)  # fmt: skip
-        pods = [p for p in self.store.list(R["Pod"], ns)[0]
-                if any(o.get("uid") == meta["uid"] for o in p["metadata"].get("ownerReferences") or [])]  # fmt: skip
-        ready = sum(1 for p in pods if all(c.get("ready") for c in (p.get("status") or {}).get("containerStatuses") or
-                                           [{}]))  # fmt: skip
+                self._set_pod_status(
+                    pod,
+                    "Running" if state != "Pending" else "Pending",
+                    state == "Running",
+                    state if state != "Running" else None,
+                )
+        pods = [
+            p
+            for p in self.store.list(R["Pod"], ns)[0]
+            if any(o.get("uid") == meta["uid"] for o in p["metadata"].get("ownerReferences") or [])
+        ]
+        ready = sum(
+            1 for p in pods if all(c.get("ready") for c in (p.get("status") or {}).get("containerStatuses") or [{}])
+        )
         rev = "%s-%s" % (name, _hash(spec["template"]))
-        status = {"observedGeneration": meta.get("generation", 1), "replicas": len(pods), "readyReplicas": ready,
-                  "currentReplicas": len(pods), "updatedReplicas": len(pods), "availableReplicas": ready,
-                  "currentRevision": rev, "updateRevision": rev, "collisionCount": 0}  # fmt: skip
+        status = {
+            "observedGeneration": meta.get("generation", 1),
+            "replicas": len(pods),
+            "readyReplicas": ready,
+            "currentReplicas": len(pods),
+            "updatedReplicas": len(pods),
+            "availableReplicas": ready,
+            "currentRevision": rev,
+            "updateRevision": rev,
+            "collisionCount": 0,
+        }
         if sts.get("status") != status:
             sts["status"] = status
             self._update(R["StatefulSet"], sts, "status")

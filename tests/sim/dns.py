@@ -42,9 +42,20 @@ class ExternalDNS:
     def _change(self, action, zone_id, fqdn, value):
         self._client().change_resource_record_sets(
             HostedZoneId=zone_id,
-            ChangeBatch={"Changes": [{"Action": action, "ResourceRecordSet": {
-                "Name": fqdn, "Type": "A", "TTL": 60, "ResourceRecords": [{"Value": value}]}}]},
-        )  # fmt: skip
+            ChangeBatch={
+                "Changes": [
+                    {
+                        "Action": action,
+                        "ResourceRecordSet": {
+                            "Name": fqdn,
+                            "Type": "A",
+                            "TTL": 60,
+                            "ResourceRecords": [{"Value": value}],
+                        },
+                    }
+                ]
+            },
+        )
 
     def add_wildcard(self, hc, hcp_ns):
         if self.mgmt.moto is None:

@@ -28,17 +28,50 @@ class SimMember(EtcdMember):
     def start(self, initial_cluster, state="new", token="etcd-cluster", force_new_cluster=False):
         os.makedirs(self.data_dir, mode=0o700, exist_ok=True)
         args = [
-            shutil.which("etcd") or "etcd", "--name", self.name, "--data-dir", self.data_dir,
-            "--listen-client-urls", self.client_url, "--advertise-client-urls", self.client_url,
-            "--listen-peer-urls", self.peer_url, "--initial-advertise-peer-urls", self.peer_url,
-            "--initial-cluster", initial_cluster, "--initial-cluster-state", state,
-            "--initial-cluster-token", token,
-            "--cert-file", self.cert.cert, "--key-file", self.cert.key,
-            "--trusted-ca-file", self.ca.cert, "--client-cert-auth",
-            "--peer-cert-file", self.cert.cert, "--peer-key-file", self.cert.key,
-            "--peer-trusted-ca-file", self.ca.cert, "--peer-client-cert-auth",
-            "--log-level", "error", "--snapshot-count", "10000",
-        ]  # fmt: skip
+            shutil.which("etcd") or "etcd",
+            "--name",
+            self.name,
+            "--data-dir",
+            self.data_dir,
+            "--listen-client-urls",
+            self.client_url,
+            "--advertise-client-urls",
+            self.client_url,
+            "--listen-peer-urls",
+            self.peer_url,
+            "--initial-advertise-peer-urls",
+            self.peer_url,
+            "--initial-cluster",
+            initial_cluster,
+            "--initial-cluster-state",
+            state,
+            "--initial-cluster-token",
+            token,
+            "--cert-file",
+            self.cert.cert,
+            "--key-file",
+            self.cert.key,
+            "--trusted-ca-file",
+            self.ca.cert,
+            "--client-cert-auth",
+            "--peer-cert-file",
+            self.cert.cert,
+            "--peer-key-file",
+            self.cert.key,
+            "--peer-trusted-ca-file",
+            self.ca.cert,
+            "--peer-client-cert-auth",
+            "--log-level",
+            "error",
+            "--snapshot-count",
+            "10000",
+            "--heartbeat-interval",
+            "50",
+            "--election-timeout",
+            "500",
+            # members join one after the other: do not wait etcd's 5 s "connected since" check between adds
+            "--strict-reconfig-check=false",
+        ]
         if force_new_cluster:
             args.append("--force-new-cluster")
         with open(self.log_path, "ab") as log:
@@ -62,8 +95,14 @@ class EtcdRuntime:
         self.cluster = EtcdCluster(os.path.join(self.dir, "etcd"), names=names)
         pki = os.path.join(self.dir, "etcd", "pki")
         svc = "%s.svc" % namespace
-        sans = ["127.0.0.1", "localhost", "etcd-client.%s" % svc, "etcd-client.%s.cluster.local" % svc,
-                "*.etcd-discovery.%s" % svc, "*.etcd-discovery.%s.cluster.local" % svc]  # fmt: skip
+        sans = [
+            "127.0.0.1",
+            "localhost",
+            "etcd-client.%s" % svc,
+            "etcd-client.%s.cluster.local" % svc,
+            "*.etcd-discovery.%s" % svc,
+            "*.etcd-discovery.%s.cluster.local" % svc,
+        ]
         # one server/peer certificate for all members, as HyperShift's etcd-server-tls/etcd-peer-tls secrets
         self.server_cert = self.cluster.ca.issue("etcd-server", directory=pki, sans=sans)
         for m in self.cluster.members:
@@ -85,13 +124,19 @@ class EtcdRuntime:
         for i, m in enumerate(self.members):
             if pod_name == m.name:
                 mine = m
-            for suffix in (".etcd-discovery.%s.svc.cluster.local" % self.namespace,
-                           ".etcd-discovery.%s.svc" % self.namespace, ".etcd-discovery"):  # fmt: skip
+            for suffix in (
+                ".etcd-discovery.%s.svc.cluster.local" % self.namespace,
+                ".etcd-discovery.%s.svc" % self.namespace,
+                ".etcd-discovery",
+            ):
                 out["etcd-%d%s:2379" % (i, suffix)] = "127.0.0.1:%d" % m.client_port
                 out["etcd-%d%s:2380" % (i, suffix)] = "127.0.0.1:%d" % m.peer_port
         target = mine or next((m for m in self.members if m.running()), self.members[0])
-        for host in ("etcd-client.%s.svc.cluster.local" % self.namespace, "etcd-client.%s.svc" % self.namespace,
-                     "etcd-client"):  # fmt: skip
+        for host in (
+            "etcd-client.%s.svc.cluster.local" % self.namespace,
+            "etcd-client.%s.svc" % self.namespace,
+            "etcd-client",
+        ):
             out[host + ":2379"] = "127.0.0.1:%d" % target.client_port
         if mine is not None:
             for host in ("localhost", "127.0.0.1", "[::1]"):
@@ -152,10 +197,12 @@ class EtcdRuntime:
                     m.proc = None
                     self.crashes[i] = self.crashes.get(i, 0) + 1
             todo = [
-                i for i in sorted(desired)
-                if not self.members[i].running() and i not in self.failed
+                i
+                for i in sorted(desired)
+                if not self.members[i].running()
+                and i not in self.failed
                 and time.monotonic() - self.members[i].started_at > min(2.0 * self.crashes.get(i, 0), 10)
-            ]  # fmt: skip
+            ]
             if not todo:
                 return
             for i in todo:
@@ -176,18 +223,29 @@ class EtcdRuntime:
 
     def _wait_listening(self, indexes):
         try:
-            wait_for(lambda: all(self.members[i].listening() or not self.members[i].running() for i in indexes),
-                     timeout=15, interval=0.05, what="etcd members %s to listen" % indexes)  # fmt: skip
+            wait_for(
+                lambda: all(self.members[i].listening() or not self.members[i].running() for i in indexes),
+                timeout=15,
+                interval=0.05,
+                what="etcd members %s to listen" % indexes,
+            )
         except TimeoutError:
             pass
 
     def _ctl(self, alive, *args, check=True):
         eps = [self.members[i].client_url for i in alive]
-        return self.cluster.etcdctl(*args, endpoints=eps, check=check, timeout=20)
+        started = time.monotonic()
+        res = self.cluster.etcdctl(*args, endpoints=eps, check=check, timeout=20)
+        self.log("etcdctl %s -> %d (%.2fs)" % (" ".join(args), res.returncode, time.monotonic() - started))
+        return res
+
+    def log(self, message):
+        with open(os.path.join(self.dir, "runtime.log"), "a") as f:
+            f.write("%s %s\n" % (time.strftime("%H:%M:%S"), message))
 
     def _member_list(self, alive, attempts=1):
         """The membership as seen by the first alive member (etcd 3.4 needs quorum for it), or None."""
-        for attempt in range(attempts):
+        for _ in range(attempts):
             res = self._ctl(alive[:1], "--command-timeout=3s", "member", "list", "-w", "json", check=False)
             if res.returncode == 0:
                 break
@@ -199,7 +257,7 @@ class EtcdRuntime:
             mem["ID"] = "%x" % mem["ID"] if isinstance(mem["ID"], int) else mem["ID"]
         return members
 
-    def _has_leader(self, alive, wait=4.0):
+    def _has_leader(self, alive, wait=2.5):
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
             res = self._ctl(alive, "--command-timeout=1s", "endpoint", "status", "-w", "json", check=False)
@@ -217,6 +275,7 @@ class EtcdRuntime:
             if len(alive) != 1:
                 return  # no quorum and nothing safe to do: leave the pods crash-looping, as a real cluster would
             m = self.members[alive[0]]
+            self.log("no quorum with only %s alive: restarting it with --force-new-cluster" % m.name)
             m.stop()
             m.start(self.full_initial(alive), "new", force_new_cluster=True)
             self._wait_listening(alive)
@@ -228,16 +287,21 @@ class EtcdRuntime:
             m = self.members[i]
             for mem in self._member_list(alive, attempts=10) or []:
                 if mem.get("name") == m.name or m.peer_url in mem.get("peerURLs", []):
-                    self._ctl(alive, "member", "remove", mem["ID"], check=False)
+                    self._ctl(alive, "--command-timeout=2s", "member", "remove", mem["ID"], check=False)
             res = self._ctl(alive, "member", "add", m.name, "--peer-urls=%s" % m.peer_url, check=False)
             found = re.search(r'ETCD_INITIAL_CLUSTER="([^"]*)"', res.stdout)
             if not found:
                 continue
             shutil.rmtree(m.data_dir, ignore_errors=True)
+            self.log("starting %s as a new member of %s" % (m.name, found.group(1)))
             m.start(found.group(1), "existing")
             try:
-                wait_for(lambda m=m: any(x.get("name") == m.name for x in self._member_list(alive) or []),
-                         timeout=15, interval=0.1, what="member %s to start" % m.name)  # fmt: skip
+                wait_for(
+                    lambda m=m, alive=alive: any(x.get("name") == m.name for x in self._member_list(alive) or []),
+                    timeout=15,
+                    interval=0.1,
+                    what="member %s to start" % m.name,
+                )
             except TimeoutError:
                 pass
             alive = alive + [i]

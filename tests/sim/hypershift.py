@@ -14,8 +14,19 @@ from . import rendering, resources
 from .dns import ExternalDNS
 from .store import now
 
-R = {k: resources.lookup(None, k) for k in ("HostedCluster", "NodePool", "HostedControlPlane", "Namespace",
-                                             "StatefulSet", "Deployment", "PersistentVolumeClaim", "Secret")}  # fmt: skip
+R = {
+    k: resources.lookup(None, k)
+    for k in (
+        "HostedCluster",
+        "NodePool",
+        "HostedControlPlane",
+        "Namespace",
+        "StatefulSet",
+        "Deployment",
+        "PersistentVolumeClaim",
+        "Secret",
+    )
+}
 FINALIZER = "hypershift.openshift.io/finalizer"
 
 
@@ -44,35 +55,71 @@ def _b64(data):
 
 
 def bootstrap_objects(mgmt_name):
-    out = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}}
-           for n in ("default", "kube-system", "hypershift", "clusters")]  # fmt: skip
+    out = [
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}}
+        for n in ("default", "kube-system", "hypershift", "clusters")
+    ]
     for i in range(3):
-        out.append({
-            "apiVersion": "v1", "kind": "Node",
-            "metadata": {"name": "%s-worker-%d" % (mgmt_name, i),
-                         "labels": {"node-role.kubernetes.io/worker": "", "kubernetes.io/os": "linux",
-                                    "topology.kubernetes.io/zone": "us-east-1" + "abc"[i]}},
-            "spec": {"providerID": "aws:///us-east-1%s/i-0%015x" % ("abc"[i], i)},
-            "status": {"conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady"}],
-                       "nodeInfo": {"kubeletVersion": "v1.27.8+4fab27b", "kubeProxyVersion": "v1.27.8+4fab27b",
-                                    "architecture": "amd64", "bootID": "boot-%d" % i, "machineID": "machine-%d" % i,
-                                    "systemUUID": "uuid-%d" % i, "containerRuntimeVersion": "cri-o://1.27.2",
-                                    "kernelVersion": "5.14.0-284.el9.x86_64", "operatingSystem": "linux",
-                                    "osImage": "Red Hat Enterprise Linux CoreOS 414.92"}},
-        })  # fmt: skip
-    out.append({
-        "apiVersion": "v1", "kind": "ConfigMap",
-        "metadata": {"name": "supported-versions", "namespace": "hypershift",
-                     "labels": {"hypershift.openshift.io/supported-versions": "true"}},
-        "data": {"supported-versions": '{"versions":["4.15","4.14","4.13"]}', "server-version": "4.15.0"},
-    })  # fmt: skip
+        out.append(
+            {
+                "apiVersion": "v1",
+                "kind": "Node",
+                "metadata": {
+                    "name": "%s-worker-%d" % (mgmt_name, i),
+                    "labels": {
+                        "node-role.kubernetes.io/worker": "",
+                        "kubernetes.io/os": "linux",
+                        "topology.kubernetes.io/zone": "us-east-1" + "abc"[i],
+                    },
+                },
+                "spec": {"providerID": "aws:///us-east-1%s/i-0%015x" % ("abc"[i], i)},
+                "status": {
+                    "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady"}],
+                    "nodeInfo": {
+                        "kubeletVersion": "v1.27.8+4fab27b",
+                        "kubeProxyVersion": "v1.27.8+4fab27b",
+                        "architecture": "amd64",
+                        "bootID": "boot-%d" % i,
+                        "machineID": "machine-%d" % i,
+                        "systemUUID": "uuid-%d" % i,
+                        "containerRuntimeVersion": "cri-o://1.27.2",
+                        "kernelVersion": "5.14.0-284.el9.x86_64",
+                        "operatingSystem": "linux",
+                        "osImage": "Red Hat Enterprise Linux CoreOS 414.92",
+                    },
+                },
+            }
+        )
+    out.append(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {
+                "name": "supported-versions",
+                "namespace": "hypershift",
+                "labels": {"hypershift.openshift.io/supported-versions": "true"},
+            },
+            "data": {"supported-versions": '{"versions":["4.15","4.14","4.13"]}', "server-version": "4.15.0"},
+        }
+    )
     out.append(rendering.deployment("operator", "hypershift", "quay.io/hypershift/hypershift-operator:4.15", 2))
     return out
 
 
-def hosted_cluster_objects(name, namespace, availability, release_image, nodepools, encryption, base_domain,
-                           channel=None, replicas=2, region="us-east-1", restore_snapshot_urls=None,
-                           paused_until=None):  # fmt: skip
+def hosted_cluster_objects(
+    name,
+    namespace,
+    availability,
+    release_image,
+    nodepools,
+    encryption,
+    base_domain,
+    channel=None,
+    replicas=2,
+    region="us-east-1",
+    restore_snapshot_urls=None,
+    paused_until=None,
+):
     infra_id = "%s-%s" % (name, hashlib.sha256(name.encode()).hexdigest()[:5])
     out = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}]
     secrets = {
@@ -83,10 +130,19 @@ def hosted_cluster_objects(name, namespace, availability, release_image, nodepoo
         secrets["%s-etcd-encryption-key" % name] = {"key": _b64(os.urandom(32))}
     for sname, data in secrets.items():
         stype = "kubernetes.io/dockerconfigjson" if "pull" in sname else "Opaque"
-        out.append({"apiVersion": "v1", "kind": "Secret", "type": stype,
-                    "metadata": {"name": sname, "namespace": namespace,
-                                 "labels": {"hypershift.openshift.io/safe-to-delete-with-cluster": "true"}},
-                    "data": data})  # fmt: skip
+        out.append(
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "type": stype,
+                "metadata": {
+                    "name": sname,
+                    "namespace": namespace,
+                    "labels": {"hypershift.openshift.io/safe-to-delete-with-cluster": "true"},
+                },
+                "data": data,
+            }
+        )
     spec = {
         "release": {"image": release_image},
         "clusterID": str(uuid.uuid5(uuid.NAMESPACE_DNS, "%s.%s" % (name, namespace))),
@@ -94,24 +150,50 @@ def hosted_cluster_objects(name, namespace, availability, release_image, nodepoo
         "controllerAvailabilityPolicy": availability,
         "infrastructureAvailabilityPolicy": availability,
         "dns": {"baseDomain": base_domain},
-        "etcd": {"managementType": "Managed", "managed": {"storage": {
-            "type": "PersistentVolume", "persistentVolume": {"size": "8Gi", "storageClassName": "gp3-csi"}}}},
+        "etcd": {
+            "managementType": "Managed",
+            "managed": {
+                "storage": {
+                    "type": "PersistentVolume",
+                    "persistentVolume": {"size": "8Gi", "storageClassName": "gp3-csi"},
+                }
+            },
+        },
         "fips": False,
-        "networking": {"clusterNetwork": [{"cidr": "10.132.0.0/14"}], "serviceNetwork": [{"cidr": "172.31.0.0/16"}],
-                       "machineNetwork": [{"cidr": "10.0.0.0/16"}], "networkType": "OVNKubernetes"},
+        "networking": {
+            "clusterNetwork": [{"cidr": "10.132.0.0/14"}],
+            "serviceNetwork": [{"cidr": "172.31.0.0/16"}],
+            "machineNetwork": [{"cidr": "10.0.0.0/16"}],
+            "networkType": "OVNKubernetes",
+        },
         "olmCatalogPlacement": "management",
-        "platform": {"type": "AWS", "aws": {"region": region, "endpointAccess": "Public",
-                                            "rolesRef": {"nodePoolManagementARN": "arn:aws:iam::123456789012:role/"
-                                                         "%s-node-pool" % infra_id}}},
+        "platform": {
+            "type": "AWS",
+            "aws": {
+                "region": region,
+                "endpointAccess": "Public",
+                "rolesRef": {"nodePoolManagementARN": "arn:aws:iam::123456789012:role/%s-node-pool" % infra_id},
+            },
+        },
         "pullSecret": {"name": "%s-pull-secret" % name},
         "sshKey": {"name": "%s-ssh-key" % name},
         "issuerURL": "https://oidc-%s.s3.%s.amazonaws.com/%s" % (region, region, infra_id),
         "services": [
-            {"service": s, "servicePublishingStrategy": {"type": "Route", "route": {"hostname": "%s.%s.%s" % (
-                h, name, base_domain)}}} for s, h in (("APIServer", "api"), ("OAuthServer", "oauth"),
-                                                      ("Konnectivity", "konnectivity"), ("Ignition", "ignition"))
+            {
+                "service": s,
+                "servicePublishingStrategy": {
+                    "type": "Route",
+                    "route": {"hostname": "%s.%s.%s" % (h, name, base_domain)},
+                },
+            }
+            for s, h in (
+                ("APIServer", "api"),
+                ("OAuthServer", "oauth"),
+                ("Konnectivity", "konnectivity"),
+                ("Ignition", "ignition"),
+            )
         ],
-    }  # fmt: skip
+    }
     if encryption:
         spec["secretEncryption"] = {
             "type": "aescbc",
@@ -132,17 +214,32 @@ def hosted_cluster_objects(name, namespace, availability, release_image, nodepoo
         }
     )
     for i in range(nodepools):
-        out.append({
-            "apiVersion": "hypershift.openshift.io/v1beta1", "kind": "NodePool",
-            "metadata": {"name": "%s-%s%s" % (name, region, "abcdef"[i % 6]), "namespace": namespace},
-            "spec": {"clusterName": name, "replicas": replicas, "release": {"image": release_image}, "arch": "amd64",
-                     "management": {"upgradeType": "Replace", "autoRepair": False,
-                                    "replace": {"strategy": "RollingUpdate",
-                                                "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}},
-                     "platform": {"type": "AWS", "aws": {"instanceType": "m5.large",
-                                                         "rootVolume": {"size": 120, "type": "gp3"},
-                                                         "subnet": {"id": "subnet-0%015x" % i}}}},
-        })  # fmt: skip
+        out.append(
+            {
+                "apiVersion": "hypershift.openshift.io/v1beta1",
+                "kind": "NodePool",
+                "metadata": {"name": "%s-%s%s" % (name, region, "abcdef"[i % 6]), "namespace": namespace},
+                "spec": {
+                    "clusterName": name,
+                    "replicas": replicas,
+                    "release": {"image": release_image},
+                    "arch": "amd64",
+                    "management": {
+                        "upgradeType": "Replace",
+                        "autoRepair": False,
+                        "replace": {"strategy": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
+                    },
+                    "platform": {
+                        "type": "AWS",
+                        "aws": {
+                            "instanceType": "m5.large",
+                            "rootVolume": {"size": 120, "type": "gp3"},
+                            "subnet": {"id": "subnet-0%015x" % i},
+                        },
+                    },
+                },
+            }
+        )
     return out
 
 
@@ -197,8 +294,9 @@ class Operator:
     def _put_status(self, res, obj, status):
         if obj.get("status") != status:
             obj["status"] = status
-            self.store.update(res, obj, obj["metadata"].get("namespace"), obj["metadata"]["name"], "status",
-                              check_rv=False)  # fmt: skip
+            self.store.update(
+                res, obj, obj["metadata"].get("namespace"), obj["metadata"]["name"], "status", check_rv=False
+            )
 
     def hosted_cluster(self, hc):
         meta, spec = hc["metadata"], hc["spec"]
@@ -223,9 +321,15 @@ class Operator:
             error = self._render(hc, hcp_ns)
             if error:
                 status = rendering.hc_status(hc, None, self._progress, self.mgmt.upgrade_seconds)
-                status["conditions"].append({"type": "EtcdSnapshotRestored", "status": "False",
-                                             "reason": "RestoreFailed", "message": error,
-                                             "lastTransitionTime": now()})  # fmt: skip
+                status["conditions"].append(
+                    {
+                        "type": "EtcdSnapshotRestored",
+                        "status": "False",
+                        "reason": "RestoreFailed",
+                        "message": error,
+                        "lastTransitionTime": now(),
+                    }
+                )
                 self._put_status(R["HostedCluster"], hc, status)
                 return
             hcp = self.store.get(R["HostedControlPlane"], hcp_ns, name)
@@ -285,11 +389,27 @@ class Operator:
             if os.path.isdir(os.path.join(data, "member")):
                 continue
             res = subprocess.run(
-                ["etcdctl", "snapshot", "restore", snap, "--name", m.name, "--data-dir", data,
-                 "--initial-cluster", rt.full_initial(), "--initial-advertise-peer-urls", m.peer_url,
-                 "--initial-cluster-token", "etcd-cluster"],
-                env=dict(os.environ, ETCDCTL_API="3"), capture_output=True, text=True, check=False,
-            )  # fmt: skip
+                [
+                    "etcdctl",
+                    "snapshot",
+                    "restore",
+                    snap,
+                    "--name",
+                    m.name,
+                    "--data-dir",
+                    data,
+                    "--initial-cluster",
+                    rt.full_initial(),
+                    "--initial-advertise-peer-urls",
+                    m.peer_url,
+                    "--initial-cluster-token",
+                    "etcd-cluster",
+                ],
+                env=dict(os.environ, ETCDCTL_API="3"),
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             if res.returncode != 0:
                 return "restoring the etcd snapshot for etcd-%d failed: %s" % (i, res.stderr.strip()[-300:])
         return None

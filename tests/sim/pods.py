@@ -24,10 +24,46 @@ from .errors import ApiError
 from .etcdrt import EtcdRuntime
 
 ALLOWED = {
-    "etcdctl", "etcdutl", "sh", "bash", "tar", "cat", "rm", "mkdir", "cp", "mv", "ls", "sha256sum", "md5sum",
-    "env", "test", "[", "stat", "find", "du", "df", "head", "tail", "wc", "echo", "printf", "true", "false",
-    "sleep", "date", "touch", "chmod", "grep", "gzip", "gunzip", "sync", "id", "whoami", "hostname", "dd",
-}  # fmt: skip
+    "etcdctl",
+    "etcdutl",
+    "sh",
+    "bash",
+    "tar",
+    "cat",
+    "rm",
+    "mkdir",
+    "cp",
+    "mv",
+    "ls",
+    "sha256sum",
+    "md5sum",
+    "env",
+    "test",
+    "[",
+    "stat",
+    "find",
+    "du",
+    "df",
+    "head",
+    "tail",
+    "wc",
+    "echo",
+    "printf",
+    "true",
+    "false",
+    "sleep",
+    "date",
+    "touch",
+    "chmod",
+    "grep",
+    "gzip",
+    "gunzip",
+    "sync",
+    "id",
+    "whoami",
+    "hostname",
+    "dd",
+}
 
 _BINARY = {"cat", "tar", "dd", "gzip", "gunzip"}
 _PODS = resources.lookup("v1", "Pod")
@@ -209,8 +245,12 @@ class PodRuntime:
         shims = [("/usr/bin/" + n, os.path.join(self.bin, n)) for n in ("etcdctl", "etcdutl")]
         tr = _translator(pairs + shims)
         root = os.path.join(self.pod_dir(pod), "root")
-        env = {"PATH": self.bin + ":" + os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"), "HOSTNAME": name,
-               "HOME": mounts["/tmp"], "LANG": "C.UTF-8"}  # fmt: skip
+        env = {
+            "PATH": self.bin + ":" + os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"),
+            "HOSTNAME": name,
+            "HOME": mounts["/tmp"],
+            "LANG": "C.UTF-8",
+        }
         for item in spec.get("env") or []:
             if "value" in item:
                 env[item["name"]] = tr(str(item["value"]))

@@ -39,24 +39,38 @@ def etcd_image(release_image):
 def deployment(name, ns, image, replicas, labels=None):
     labels = labels or {"app": name}
     return {
-        "apiVersion": "apps/v1", "kind": "Deployment",
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
         "metadata": {"name": name, "namespace": ns, "labels": dict(labels)},
-        "spec": {"replicas": replicas, "selector": {"matchLabels": dict(labels)},
-                 "strategy": {"type": "RollingUpdate"},
-                 "template": {"metadata": {"labels": dict(labels)},
-                              "spec": {"containers": [{"name": name, "image": image,
-                                                       "command": ["/usr/bin/sleep", "infinity"]}]}}},
-    }  # fmt: skip
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": dict(labels)},
+            "strategy": {"type": "RollingUpdate"},
+            "template": {
+                "metadata": {"labels": dict(labels)},
+                "spec": {"containers": [{"name": name, "image": image, "command": ["/usr/bin/sleep", "infinity"]}]},
+            },
+        },
+    }
 
 
 def ensure_pvc(store, base_dir, ns, name, size="8Gi"):
     """Create PVC `name` bound to a fresh directory (the layout the PVC controller uses); return the path."""
     pvc = store.get(_PVC, ns, name)
     if pvc is None:
-        pvc = store.create(_PVC, {"apiVersion": "v1", "kind": "PersistentVolumeClaim",
-                                  "metadata": {"name": name, "namespace": ns, "labels": {"app": "etcd"}},
-                                  "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": "gp3-csi",
-                                           "resources": {"requests": {"storage": size}}}})  # fmt: skip
+        pvc = store.create(
+            _PVC,
+            {
+                "apiVersion": "v1",
+                "kind": "PersistentVolumeClaim",
+                "metadata": {"name": name, "namespace": ns, "labels": {"app": "etcd"}},
+                "spec": {
+                    "accessModes": ["ReadWriteOnce"],
+                    "storageClassName": "gp3-csi",
+                    "resources": {"requests": {"storage": size}},
+                },
+            },
+        )
     meta = pvc["metadata"]
     path = (meta.get("annotations") or {}).get("sim.ocp.day2/host-path")
     if path:
@@ -73,13 +87,21 @@ def ensure_pvc(store, base_dir, ns, name, size="8Gi"):
 
 
 def _secret(name, ns, files):
-    return {"apiVersion": "v1", "kind": "Secret", "type": "Opaque", "metadata": {"name": name, "namespace": ns},
-            "data": {k: _b64file(v) for k, v in files.items()}}  # fmt: skip
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "Opaque",
+        "metadata": {"name": name, "namespace": ns},
+        "data": {k: _b64file(v) for k, v in files.items()},
+    }
 
 
 def _service(name, ns, ports, headless=False, svc_type="ClusterIP"):
-    spec = {"type": svc_type, "selector": {"app": name if not name.startswith("etcd") else "etcd"},
-            "ports": [{"name": n, "port": p, "protocol": "TCP", "targetPort": p} for n, p in ports]}  # fmt: skip
+    spec = {
+        "type": svc_type,
+        "selector": {"app": name if not name.startswith("etcd") else "etcd"},
+        "ports": [{"name": n, "port": p, "protocol": "TCP", "targetPort": p} for n, p in ports],
+    }
     if headless:
         spec.update(clusterIP="None", publishNotReadyAddresses=True)
     return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": ns}, "spec": spec}
@@ -87,7 +109,7 @@ def _service(name, ns, ports, headless=False, svc_type="ClusterIP"):
 
 def control_plane(hc, ns, replicas, rt):
     meta, spec = hc["metadata"], hc["spec"]
-    name, base = meta["name"], spec["dns"]["baseDomain"]
+    name = meta["name"]
     image = spec["release"]["image"]
     pki = rt.cluster
     out = [
@@ -118,18 +140,32 @@ def control_plane(hc, ns, replicas, rt):
             "data": {"ca.crt": _read(pki.ca.cert)},
         }
     )
-    hcp_spec = {"releaseImage": image, "controllerAvailabilityPolicy": spec.get("controllerAvailabilityPolicy"),
-                "etcd": copy.deepcopy(spec.get("etcd")), "dns": copy.deepcopy(spec.get("dns")),
-                "platform": copy.deepcopy(spec.get("platform")), "infraID": spec.get("infraID"),
-                "clusterID": spec.get("clusterID"), "pullSecret": {"name": "pull-secret"},
-                "networking": copy.deepcopy(spec.get("networking"))}  # fmt: skip
+    hcp_spec = {
+        "releaseImage": image,
+        "controllerAvailabilityPolicy": spec.get("controllerAvailabilityPolicy"),
+        "etcd": copy.deepcopy(spec.get("etcd")),
+        "dns": copy.deepcopy(spec.get("dns")),
+        "platform": copy.deepcopy(spec.get("platform")),
+        "infraID": spec.get("infraID"),
+        "clusterID": spec.get("clusterID"),
+        "pullSecret": {"name": "pull-secret"},
+        "networking": copy.deepcopy(spec.get("networking")),
+    }
     for key in ("secretEncryption", "pausedUntil", "channel"):
         if key in spec:
             hcp_spec[key] = copy.deepcopy(spec[key])
-    out.append({"apiVersion": "hypershift.openshift.io/v1beta1", "kind": "HostedControlPlane",
-                "metadata": {"name": name, "namespace": ns,
-                             "annotations": {"hypershift.openshift.io/cluster": "%s/%s" % (meta["namespace"], name)}},
-                "spec": hcp_spec})  # fmt: skip
+    out.append(
+        {
+            "apiVersion": "hypershift.openshift.io/v1beta1",
+            "kind": "HostedControlPlane",
+            "metadata": {
+                "name": name,
+                "namespace": ns,
+                "annotations": {"hypershift.openshift.io/cluster": "%s/%s" % (meta["namespace"], name)},
+            },
+            "spec": hcp_spec,
+        }
+    )
     out.append(_service("etcd-discovery", ns, [("peer", 2380), ("etcd-client", 2379)], headless=True))
     out.append(_service("etcd-client", ns, [("etcd-client", 2379), ("metrics", 2381)]))
     out.append(_service("kube-apiserver", ns, [("client", 6443)]))
@@ -139,65 +175,133 @@ def control_plane(hc, ns, replicas, rt):
         host = ((svc.get("servicePublishingStrategy") or {}).get("route") or {}).get("hostname")
         if not host:
             continue
-        rname = {"APIServer": "kube-apiserver", "OAuthServer": "oauth", "Konnectivity": "konnectivity-server",
-                 "Ignition": "ignition-server"}.get(svc["service"], svc["service"].lower())  # fmt: skip
-        out.append({"apiVersion": "route.openshift.io/v1", "kind": "Route",
-                    "metadata": {"name": rname, "namespace": ns,
-                                 "labels": {"hypershift.openshift.io/hosted-control-plane": ns},
-                                 "annotations": {"external-dns.alpha.kubernetes.io/hostname": host}},
-                    "spec": {"host": host, "to": {"kind": "Service", "name": rname}, "tls": {"termination": "passthrough"}},
-                    "status": {"ingress": [{"host": host, "routerName": "default",
-                                            "conditions": [{"type": "Admitted", "status": "True"}]}]}})  # fmt: skip
+        rname = {
+            "APIServer": "kube-apiserver",
+            "OAuthServer": "oauth",
+            "Konnectivity": "konnectivity-server",
+            "Ignition": "ignition-server",
+        }.get(svc["service"], svc["service"].lower())
+        out.append(
+            {
+                "apiVersion": "route.openshift.io/v1",
+                "kind": "Route",
+                "metadata": {
+                    "name": rname,
+                    "namespace": ns,
+                    "labels": {"hypershift.openshift.io/hosted-control-plane": ns},
+                    "annotations": {"external-dns.alpha.kubernetes.io/hostname": host},
+                },
+                "spec": {"host": host, "to": {"kind": "Service", "name": rname}, "tls": {"termination": "passthrough"}},
+                "status": {
+                    "ingress": [
+                        {"host": host, "routerName": "default", "conditions": [{"type": "Admitted", "status": "True"}]}
+                    ]
+                },
+            }
+        )
     for dep in ("kube-apiserver", "openshift-apiserver", "openshift-oauth-apiserver", "control-plane-operator"):
         d = deployment(dep, ns, image, replicas, {"app": dep, "hypershift.openshift.io/control-plane-component": dep})
         out.append(d)
     infra = spec.get("infraID", name)
-    out.append({"apiVersion": "cluster.x-k8s.io/v1beta1", "kind": "Cluster", "metadata": {"name": infra, "namespace": ns},
-                "spec": {"infrastructureRef": {"apiVersion": "infrastructure.cluster.x-k8s.io/v1beta2",
-                                               "kind": "AWSCluster", "name": infra}},
-                "status": {"phase": "Provisioned", "infrastructureReady": True, "controlPlaneReady": True}})  # fmt: skip
-    out.append({"apiVersion": "infrastructure.cluster.x-k8s.io/v1beta2", "kind": "AWSCluster",
-                "metadata": {"name": infra, "namespace": ns},
-                "spec": {"region": (spec.get("platform", {}).get("aws") or {}).get("region", "us-east-1")},
-                "status": {"ready": True}})  # fmt: skip
+    out.append(
+        {
+            "apiVersion": "cluster.x-k8s.io/v1beta1",
+            "kind": "Cluster",
+            "metadata": {"name": infra, "namespace": ns},
+            "spec": {
+                "infrastructureRef": {
+                    "apiVersion": "infrastructure.cluster.x-k8s.io/v1beta2",
+                    "kind": "AWSCluster",
+                    "name": infra,
+                }
+            },
+            "status": {"phase": "Provisioned", "infrastructureReady": True, "controlPlaneReady": True},
+        }
+    )
+    out.append(
+        {
+            "apiVersion": "infrastructure.cluster.x-k8s.io/v1beta2",
+            "kind": "AWSCluster",
+            "metadata": {"name": infra, "namespace": ns},
+            "spec": {"region": (spec.get("platform", {}).get("aws") or {}).get("region", "us-east-1")},
+            "status": {"ready": True},
+        }
+    )
     out.append(etcd_statefulset(ns, image, replicas))
     return out
 
 
 def etcd_statefulset(ns, image, replicas):
-    mounts = [("data", "/var/lib"), ("client-tls", "/etc/etcd/tls/client"), ("server-tls", "/etc/etcd/tls/server"),
-              ("peer-tls", "/etc/etcd/tls/peer"), ("etcd-ca", "/etc/etcd/tls/etcd-ca")]  # fmt: skip
-    env = {"ETCDCTL_API": "3", "ETCDCTL_CACERT": "/etc/etcd/tls/etcd-ca/ca.crt",
-           "ETCDCTL_CERT": "/etc/etcd/tls/client/etcd-client.crt", "ETCDCTL_KEY": "/etc/etcd/tls/client/etcd-client.key",
-           "ETCDCTL_ENDPOINTS": "https://localhost:2379"}  # fmt: skip
+    mounts = [
+        ("data", "/var/lib"),
+        ("client-tls", "/etc/etcd/tls/client"),
+        ("server-tls", "/etc/etcd/tls/server"),
+        ("peer-tls", "/etc/etcd/tls/peer"),
+        ("etcd-ca", "/etc/etcd/tls/etcd-ca"),
+    ]
+    env = {
+        "ETCDCTL_API": "3",
+        "ETCDCTL_CACERT": "/etc/etcd/tls/etcd-ca/ca.crt",
+        "ETCDCTL_CERT": "/etc/etcd/tls/client/etcd-client.crt",
+        "ETCDCTL_KEY": "/etc/etcd/tls/client/etcd-client.key",
+        "ETCDCTL_ENDPOINTS": "https://localhost:2379",
+    }
     etcd = {
-        "name": "etcd", "image": etcd_image(image),
+        "name": "etcd",
+        "image": etcd_image(image),
         "command": ["/usr/bin/etcd"],
-        "args": ["--data-dir=/var/lib/data", "--name=$(HOSTNAME)", "--initial-cluster-token=etcd-cluster",
-                 "--listen-client-urls=https://0.0.0.0:2379", "--listen-peer-urls=https://0.0.0.0:2380",
-                 "--cert-file=/etc/etcd/tls/server/server.crt", "--key-file=/etc/etcd/tls/server/server.key",
-                 "--trusted-ca-file=/etc/etcd/tls/etcd-ca/ca.crt", "--client-cert-auth=true"],
+        "args": [
+            "--data-dir=/var/lib/data",
+            "--name=$(HOSTNAME)",
+            "--initial-cluster-token=etcd-cluster",
+            "--listen-client-urls=https://0.0.0.0:2379",
+            "--listen-peer-urls=https://0.0.0.0:2380",
+            "--cert-file=/etc/etcd/tls/server/server.crt",
+            "--key-file=/etc/etcd/tls/server/server.key",
+            "--trusted-ca-file=/etc/etcd/tls/etcd-ca/ca.crt",
+            "--client-cert-auth=true",
+        ],
         "env": [{"name": k, "value": v} for k, v in env.items()],
         "ports": [{"containerPort": 2379, "name": "client"}, {"containerPort": 2380, "name": "peer"}],
         "volumeMounts": [{"name": n, "mountPath": p} for n, p in mounts],
-    }  # fmt: skip
-    healthz = {"name": "healthz", "image": etcd_image(image), "command": ["/usr/bin/control-plane-operator"],
-               "args": ["etcd-healthz"], "env": etcd["env"], "volumeMounts": etcd["volumeMounts"][1:]}  # fmt: skip
-    volumes = [{"name": "client-tls", "secret": {"secretName": "etcd-client-tls", "defaultMode": 416}},
-               {"name": "server-tls", "secret": {"secretName": "etcd-server-tls", "defaultMode": 416}},
-               {"name": "peer-tls", "secret": {"secretName": "etcd-peer-tls", "defaultMode": 416}},
-               {"name": "etcd-ca", "configMap": {"name": "etcd-ca"}}]  # fmt: skip
+    }
+    healthz = {
+        "name": "healthz",
+        "image": etcd_image(image),
+        "command": ["/usr/bin/control-plane-operator"],
+        "args": ["etcd-healthz"],
+        "env": etcd["env"],
+        "volumeMounts": etcd["volumeMounts"][1:],
+    }
+    volumes = [
+        {"name": "client-tls", "secret": {"secretName": "etcd-client-tls", "defaultMode": 416}},
+        {"name": "server-tls", "secret": {"secretName": "etcd-server-tls", "defaultMode": 416}},
+        {"name": "peer-tls", "secret": {"secretName": "etcd-peer-tls", "defaultMode": 416}},
+        {"name": "etcd-ca", "configMap": {"name": "etcd-ca"}},
+    ]
     labels = {"app": "etcd", "hypershift.openshift.io/control-plane-component": "etcd"}
     return {
-        "apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "etcd", "namespace": ns, "labels": labels},
-        "spec": {"replicas": replicas, "serviceName": "etcd-discovery", "podManagementPolicy": "Parallel",
-                 "selector": {"matchLabels": {"app": "etcd"}},
-                 "template": {"metadata": {"labels": labels},
-                              "spec": {"containers": [etcd, healthz], "volumes": volumes}},
-                 "volumeClaimTemplates": [{"metadata": {"name": "data"},
-                                           "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": "gp3-csi",
-                                                    "resources": {"requests": {"storage": "8Gi"}}}}]},
-    }  # fmt: skip
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "metadata": {"name": "etcd", "namespace": ns, "labels": labels},
+        "spec": {
+            "replicas": replicas,
+            "serviceName": "etcd-discovery",
+            "podManagementPolicy": "Parallel",
+            "selector": {"matchLabels": {"app": "etcd"}},
+            "template": {"metadata": {"labels": labels}, "spec": {"containers": [etcd, healthz], "volumes": volumes}},
+            "volumeClaimTemplates": [
+                {
+                    "metadata": {"name": "data"},
+                    "spec": {
+                        "accessModes": ["ReadWriteOnce"],
+                        "storageClassName": "gp3-csi",
+                        "resources": {"requests": {"storage": "8Gi"}},
+                    },
+                }
+            ],
+        },
+    }
 
 
 # -- statuses ---------------------------------------------------------------------------------------
@@ -209,8 +313,13 @@ def conditions(old, wanted, generation=None):
     out = []
     for ctype, status, reason, message in wanted:
         p = prev.get(ctype)
-        cond = {"type": ctype, "status": status, "reason": reason, "message": message,
-                "lastTransitionTime": p["lastTransitionTime"] if p and p.get("status") == status else now()}  # fmt: skip
+        cond = {
+            "type": ctype,
+            "status": status,
+            "reason": reason,
+            "message": message,
+            "lastTransitionTime": p["lastTransitionTime"] if p and p.get("status") == status else now(),
+        }
         if generation is not None:
             cond["observedGeneration"] = generation
         out.append(cond)
@@ -250,8 +359,9 @@ def hc_status(hc, etcd_ok, progress, upgrade_seconds):
         ):
             history[0].update(state="Completed", completionTime=now())
             progress.pop(key, None)
-        ver.update(desired={"image": image, "version": version}, history=history,
-                   observedGeneration=meta.get("generation", 1))  # fmt: skip
+        ver.update(
+            desired={"image": image, "version": version}, history=history, observedGeneration=meta.get("generation", 1)
+        )
     if spec.get("channel") and ver.get("desired"):
         ver["availableUpdates"] = available_updates(ver["desired"]["version"], spec["channel"])
     else:
@@ -263,10 +373,18 @@ def hc_status(hc, etcd_ok, progress, upgrade_seconds):
         ("Available", "True" if etcd_ok else "False", "AsExpected" if etcd_ok else "EtcdUnavailable", ""),
         ("Progressing", "True" if progressing else "False", "AsExpected", ""),
         ("Degraded", "False", "AsExpected", ""),
-        ("ValidReleaseImage", "True" if valid else "False", "AsExpected" if valid else "InvalidImage",
-         "" if valid else bad),
-        ("ClusterVersionReleaseAccepted", "True" if valid else "False",
-         "PayloadLoaded" if valid else "RetrievePayload", "" if valid else bad),
+        (
+            "ValidReleaseImage",
+            "True" if valid else "False",
+            "AsExpected" if valid else "InvalidImage",
+            "" if valid else bad,
+        ),
+        (
+            "ClusterVersionReleaseAccepted",
+            "True" if valid else "False",
+            "PayloadLoaded" if valid else "RetrievePayload",
+            "" if valid else bad,
+        ),
         ("ClusterVersionProgressing", "True" if progressing else "False", "AsExpected", ""),
         ("ClusterVersionAvailable", "True" if history else "False", "FromClusterVersion", ""),
         ("ClusterVersionSucceeding", "True", "FromClusterVersion", ""),
@@ -274,7 +392,7 @@ def hc_status(hc, etcd_ok, progress, upgrade_seconds):
         ("ReconciliationActive", "True", "AsExpected", "Reconciliation active on resource"),
         ("ValidConfiguration", "True", "AsExpected", ""),
         ("SupportedHostedCluster", "True", "AsExpected", ""),
-    ]  # fmt: skip
+    ]
     status = {
         "version": ver,
         "conditions": conditions(old.get("conditions"), wanted, meta.get("generation")),

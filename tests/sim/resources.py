@@ -54,10 +54,10 @@ RESOURCES = [
     Resource("hypershift.openshift.io", "v1beta1", "hostedclusters", "HostedCluster", shortnames=("hc", "hcs")),
     Resource(
         "hypershift.openshift.io", "v1beta1", "nodepools", "NodePool", shortnames=("np", "nps"), subresources=_SCALE
-    ),  # fmt: skip
+    ),
     Resource(
         "hypershift.openshift.io", "v1beta1", "hostedcontrolplanes", "HostedControlPlane", shortnames=("hcp", "hcps")
-    ),  # fmt: skip
+    ),
     Resource("cluster.x-k8s.io", "v1beta1", "clusters", "Cluster", shortnames=("cl",)),
     Resource(
         "cluster.x-k8s.io",
@@ -66,13 +66,13 @@ RESOURCES = [
         "MachineDeployment",
         shortnames=("md",),
         subresources=_SCALE,
-    ),  # fmt: skip
+    ),
     Resource("cluster.x-k8s.io", "v1beta1", "machinesets", "MachineSet", shortnames=("ms",), subresources=_SCALE),
     Resource("cluster.x-k8s.io", "v1beta1", "machines", "Machine", shortnames=("ma",)),
     Resource("infrastructure.cluster.x-k8s.io", "v1beta2", "awsclusters", "AWSCluster"),
     Resource(
         "infrastructure.cluster.x-k8s.io", "v1beta2", "awsmachinetemplates", "AWSMachineTemplate", subresources=()
-    ),  # fmt: skip
+    ),
     Resource("infrastructure.cluster.x-k8s.io", "v1beta2", "awsmachines", "AWSMachine"),
     Resource(
         "certificates.k8s.io",
@@ -82,7 +82,7 @@ RESOURCES = [
         namespaced=False,
         shortnames=("csr",),
         subresources=("status", "approval"),
-    ),  # fmt: skip
+    ),
 ]
 
 # Kinds with a spec the API server owns a generation for (all but the plain data kinds).

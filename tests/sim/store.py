@@ -157,8 +157,9 @@ class Store:
                 raise ApiError.not_found(res, name)
             meta = obj.setdefault("metadata", {})
             if meta.get("name", name) != name:
-                raise ApiError.bad_request("the name of the object (%s) does not match the name on the URL (%s)"
-                                           % (meta.get("name"), name))  # fmt: skip
+                raise ApiError.bad_request(
+                    "the name of the object (%s) does not match the name on the URL (%s)" % (meta.get("name"), name)
+                )
             rv = meta.get("resourceVersion")
             if check_rv and rv and rv != old["metadata"]["resourceVersion"]:
                 raise ApiError.conflict(res, name)
@@ -266,17 +267,22 @@ def validate(res, obj, old=None):
             raise ApiError.invalid(res, name, "spec.template.spec.containers", "Required value")
         if old is not None and (old.get("spec") or {}).get("selector") != spec.get("selector"):
             raise ApiError.invalid(res, name, "spec.selector", "Invalid value: field is immutable")
-    if res.scalable and spec.get("replicas") is not None:
-        if not isinstance(spec["replicas"], int) or spec["replicas"] < 0:
-            raise ApiError.invalid(res, name, "spec.replicas",
-                                   "Invalid value: %r: must be greater than or equal to 0" % spec["replicas"])  # fmt: skip
+    replicas = spec.get("replicas")
+    if res.scalable and replicas is not None and (not isinstance(replicas, int) or replicas < 0):
+        msg = "Invalid value: %r: must be greater than or equal to 0" % replicas
+        raise ApiError.invalid(res, name, "spec.replicas", msg)
     if res.kind == "Pod" and not spec.get("containers"):
         raise ApiError.invalid(res, name, "spec.containers", "Required value")
 
 
 def _pod_defaults(spec):
-    for key, value in (("restartPolicy", "Always"), ("dnsPolicy", "ClusterFirst"), ("schedulerName", "default-scheduler"),
-                       ("terminationGracePeriodSeconds", 30), ("securityContext", {})):  # fmt: skip
+    for key, value in (
+        ("restartPolicy", "Always"),
+        ("dnsPolicy", "ClusterFirst"),
+        ("schedulerName", "default-scheduler"),
+        ("terminationGracePeriodSeconds", 30),
+        ("securityContext", {}),
+    ):
         spec.setdefault(key, value)
     for c in (spec.get("containers") or []) + (spec.get("initContainers") or []):
         image = c.get("image", "")
@@ -298,8 +304,9 @@ def apply_defaults(res, obj):
         if isinstance(spec.get("template"), dict) and isinstance(spec["template"].get("spec"), dict):
             _pod_defaults(spec["template"]["spec"])
     if res.kind == "Deployment":
-        spec.setdefault("strategy", {"type": "RollingUpdate",
-                                     "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}})  # fmt: skip
+        spec.setdefault(
+            "strategy", {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}}
+        )
         spec.setdefault("progressDeadlineSeconds", 600)
     elif res.kind == "StatefulSet":
         spec.setdefault("updateStrategy", {"type": "RollingUpdate", "rollingUpdate": {"partition": 0}})

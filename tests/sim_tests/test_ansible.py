@@ -145,7 +145,9 @@ PLAY = """
 
     - name: Results
       ansible.builtin.debug:
-        msg: "RESULTS changed={{ created.changed }} again={{ again.changed }} pods={{ etcd_pods.resources | length }} rc={{ snap.rc }}"
+        msg: >-
+          RESULTS changed={{ created.changed }} again={{ again.changed }}
+          pods={{ etcd_pods.resources | length }} rc={{ snap.rc }}
 """
 
 
@@ -153,8 +155,9 @@ def test_kubernetes_core_modules(mgmt_cluster, tmp_path):
     hc = mgmt_cluster.create_hosted_cluster(name="ans", availability="SingleReplica")
     hc.etcd.put_many({"/ansible/k%d" % i: "v%d" % i for i in range(20)})
     play = write_playbook(tmp_path, PLAY)
-    res = run_playbook(play, extra_vars={"kubeconfig": mgmt_cluster.kubeconfig, "ns": hc.hcp_namespace,
-                                         "out_dir": str(tmp_path)})  # fmt: skip
+    res = run_playbook(
+        play, extra_vars={"kubeconfig": mgmt_cluster.kubeconfig, "ns": hc.hcp_namespace, "out_dir": str(tmp_path)}
+    )
     assert res.rc == 0, res.stdout[-5000:] + res.stderr[-2000:]
     assert "RESULTS changed=True again=False pods=1 rc=0" in res.stdout
     local = (tmp_path / "snapshot.db").read_bytes()

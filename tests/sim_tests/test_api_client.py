@@ -52,7 +52,9 @@ def test_discovery_serves_core_and_custom_kinds(dyn):
 
 def test_crud_metadata_and_list_shape(mgmt_cluster, dyn):
     cms = dyn.resources.get(api_version="v1", kind="ConfigMap")
-    created = cms.create(body={"metadata": {"name": "one", "labels": {"tier": "a"}}, "data": {"k": "v"}}, namespace="default")
+    created = cms.create(
+        body={"metadata": {"name": "one", "labels": {"tier": "a"}}, "data": {"k": "v"}}, namespace="default"
+    )
     meta = created.metadata
     assert meta.uid and meta.resourceVersion and meta.creationTimestamp
     cms.create(body={"metadata": {"name": "two", "labels": {"tier": "b"}}}, namespace="default")
@@ -89,19 +91,34 @@ def test_replace_with_stale_resource_version_conflicts(dyn):
 def test_patch_types_and_generation(dyn):
     deps = dyn.resources.get(api_version="apps/v1", kind="Deployment")
     deps.create(body=_deployment("web"), namespace="default")
-    merged = deps.patch(name="web", namespace="default", body={"metadata": {"labels": {"x": "1"}}},
-                        content_type="application/merge-patch+json")  # fmt: skip
+    merged = deps.patch(
+        name="web",
+        namespace="default",
+        body={"metadata": {"labels": {"x": "1"}}},
+        content_type="application/merge-patch+json",
+    )
     assert merged.metadata.labels["x"] == "1" and merged.metadata.generation == 1
-    smp = deps.patch(name="web", namespace="default", body={"spec": {"replicas": 2, "template": {"spec": {
-        "containers": [{"name": "c", "image": "busybox:2"}]}}}})  # fmt: skip
+    smp = deps.patch(
+        name="web",
+        namespace="default",
+        body={"spec": {"replicas": 2, "template": {"spec": {"containers": [{"name": "c", "image": "busybox:2"}]}}}},
+    )
     assert smp.spec.replicas == 2 and smp.metadata.generation == 2
     assert smp.spec.template.spec.containers[0].image == "busybox:2"
-    jp = deps.patch(name="web", namespace="default", content_type="application/json-patch+json",
-                    body=[{"op": "replace", "path": "/spec/replicas", "value": 0}])  # fmt: skip
+    jp = deps.patch(
+        name="web",
+        namespace="default",
+        content_type="application/json-patch+json",
+        body=[{"op": "replace", "path": "/spec/replicas", "value": 0}],
+    )
     assert jp.spec.replicas == 0
     with pytest.raises(ApiException) as err:
-        deps.patch(name="web", namespace="default", content_type="application/json-patch+json",
-                   body=[{"op": "test", "path": "/spec/replicas", "value": 5}])  # fmt: skip
+        deps.patch(
+            name="web",
+            namespace="default",
+            content_type="application/json-patch+json",
+            body=[{"op": "test", "path": "/spec/replicas", "value": 5}],
+        )
     assert err.value.status == 422
     hcs = dyn.resources.get(api_version="hypershift.openshift.io/v1beta1", kind="HostedCluster")
     hcs.create(body={"metadata": {"name": "h"}, "spec": {"release": {"image": "x"}}}, namespace="clusters")
@@ -133,8 +150,12 @@ def test_finalizers_keep_object_until_removed(mgmt_cluster, dyn):
     cms.delete(name="held", namespace="default")
     held = cms.get(name="held", namespace="default")
     assert held.metadata.deletionTimestamp
-    cms.patch(name="held", namespace="default", body={"metadata": {"finalizers": None}},
-              content_type="application/merge-patch+json")  # fmt: skip
+    cms.patch(
+        name="held",
+        namespace="default",
+        body={"metadata": {"finalizers": None}},
+        content_type="application/merge-patch+json",
+    )
     assert mgmt_cluster.get("v1", "ConfigMap", "held", "default") is None
 
 
@@ -144,8 +165,14 @@ def test_watch_sees_changes(mgmt_cluster, api):
     v1 = client.CoreV1Api(api)
     v1.create_namespaced_config_map("default", {"metadata": {"name": "w"}})
     rv = v1.list_namespaced_config_map("default").metadata.resource_version
-    mgmt_cluster.put({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "w", "namespace": "default"},
-                      "data": {"changed": "yes"}})  # fmt: skip
+    mgmt_cluster.put(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "w", "namespace": "default"},
+            "data": {"changed": "yes"},
+        }
+    )
     events = []
     for ev in watch.Watch().stream(v1.list_namespaced_config_map, "default", resource_version=rv, timeout_seconds=2):
         events.append((ev["type"], ev["object"].metadata.name))

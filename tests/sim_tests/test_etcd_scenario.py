@@ -16,8 +16,14 @@ from tests.harness.net import wait_for
 
 pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not on PATH")
 
-TLS = ["--cacert", "/etc/etcd/tls/client/etcd-client-ca.crt", "--cert", "/etc/etcd/tls/client/etcd-client.crt",
-       "--key", "/etc/etcd/tls/client/etcd-client.key"]  # fmt: skip
+TLS = [
+    "--cacert",
+    "/etc/etcd/tls/client/etcd-client-ca.crt",
+    "--cert",
+    "/etc/etcd/tls/client/etcd-client.crt",
+    "--key",
+    "/etc/etcd/tls/client/etcd-client.key",
+]
 
 HELPER = """
 apiVersion: apps/v1
@@ -44,8 +50,13 @@ def test_seed_procedures_by_hand(mgmt_cluster, tmp_path):
     ns = hc.hcp_namespace
 
     def kubectl(*args, stdin=None, check=True):
-        res = subprocess.run(["kubectl", "--kubeconfig", mgmt_cluster.kubeconfig, *args], input=stdin,
-                             capture_output=True, text=True, timeout=60)  # fmt: skip
+        res = subprocess.run(
+            ["kubectl", "--kubeconfig", mgmt_cluster.kubeconfig, *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert not check or res.returncode == 0, "kubectl %s: %s" % (" ".join(args), res.stderr)
         return res
 
@@ -59,19 +70,54 @@ def test_seed_procedures_by_hand(mgmt_cluster, tmp_path):
     # 1. a snapshot in each pod (SPEC A1 / the seed's backup loop)
     for i in range(3):
         pod = "etcd-%d" % i
-        kubectl("exec", "-n", ns, "-c", "etcd", pod, "--", "env", "ETCDCTL_API=3", "/usr/bin/etcdctl", *TLS,
-                "--endpoints=localhost:2379", "snapshot", "save", "/var/lib/data/snapshot.db")  # fmt: skip
-        status = kubectl("exec", "-n", ns, pod, "--", "env", "ETCDCTL_API=3", "/usr/bin/etcdctl", "-w", "json",
-                         "snapshot", "status", "/var/lib/data/snapshot.db")  # fmt: skip
+        kubectl(
+            "exec",
+            "-n",
+            ns,
+            "-c",
+            "etcd",
+            pod,
+            "--",
+            "env",
+            "ETCDCTL_API=3",
+            "/usr/bin/etcdctl",
+            *TLS,
+            "--endpoints=localhost:2379",
+            "snapshot",
+            "save",
+            "/var/lib/data/snapshot.db",
+        )
+        status = kubectl(
+            "exec",
+            "-n",
+            ns,
+            pod,
+            "--",
+            "env",
+            "ETCDCTL_API=3",
+            "/usr/bin/etcdctl",
+            "-w",
+            "json",
+            "snapshot",
+            "status",
+            "/var/lib/data/snapshot.db",
+        )
         assert json.loads(status.stdout)["totalKey"] >= 100
     kubectl("cp", "-c", "etcd", "%s/etcd-0:/var/lib/data/snapshot.db" % ns, str(tmp_path / "etcd.snapshot.db"))
     hc.etcd.put_many({"/written/after/the/snapshot": "x"})
 
     # 2. pause, stop the API servers, scale etcd to 0 and back: data survives on the PVCs
-    kubectl("patch", "-n", "clusters", "hostedclusters/hosted", "-p", '{"spec":{"pausedUntil":"true"}}',
-            "--type=merge")  # fmt: skip
-    kubectl("scale", "-n", ns, "deployment", "--replicas=0", "kube-apiserver", "openshift-apiserver",
-            "openshift-oauth-apiserver")  # fmt: skip
+    kubectl("patch", "-n", "clusters", "hostedclusters/hosted", "-p", '{"spec":{"pausedUntil":"true"}}', "--type=merge")
+    kubectl(
+        "scale",
+        "-n",
+        ns,
+        "deployment",
+        "--replicas=0",
+        "kube-apiserver",
+        "openshift-apiserver",
+        "openshift-oauth-apiserver",
+    )
     kubectl("scale", "-n", ns, "statefulset/etcd", "--replicas=0")
     wait_for(lambda: not any(m.running() for m in hc.etcd.members), timeout=15, what="etcd members to stop")
     assert kubectl("get", "pods", "-n", ns, "-l", "app=etcd", "-o", "name").stdout.strip() == ""
@@ -82,8 +128,11 @@ def test_seed_procedures_by_hand(mgmt_cluster, tmp_path):
 
     # 3. a failed member: delete its pod and PVC; it comes back empty and rejoins (SPEC A5)
     mgmt_cluster.kill_etcd_member(hc, 2)
-    wait_for(lambda: "CrashLoopBackOff" in kubectl("get", "pods", "-n", ns, "-l", "app=etcd").stdout, timeout=10,
-             what="etcd-2 to crash-loop")  # fmt: skip
+    wait_for(
+        lambda: "CrashLoopBackOff" in kubectl("get", "pods", "-n", ns, "-l", "app=etcd").stdout,
+        timeout=10,
+        what="etcd-2 to crash-loop",
+    )
     old_uid = mgmt_cluster.get("v1", "PersistentVolumeClaim", "data-etcd-2", ns)["metadata"]["uid"]
     kubectl("delete", "-n", ns, "pvc/data-etcd-2", "pod/etcd-2", "--wait=false")
     wait_for(etcd_ready, timeout=30, what="etcd-2 to rejoin")
@@ -96,30 +145,58 @@ def test_seed_procedures_by_hand(mgmt_cluster, tmp_path):
     kubectl("scale", "-n", ns, "statefulset/etcd", "--replicas=0")
     kubectl("delete", "-n", ns, "pvc/data-etcd-1", "pvc/data-etcd-2")
     kubectl("apply", "--validate=false", "-n", ns, "-f", "-", stdin=HELPER % {"ns": ns, "image": image.stdout})
-    wait_for(lambda: kubectl("get", "-n", ns, "pods", "--no-headers", "-l", "app=etcd-data").stdout.count("Running"),
-             timeout=15, what="the etcd-data pod")  # fmt: skip
+    wait_for(
+        lambda: kubectl("get", "-n", ns, "pods", "--no-headers", "-l", "app=etcd-data").stdout.count("Running"),
+        timeout=15,
+        what="the etcd-data pod",
+    )
     pod = kubectl("get", "-n", ns, "pods", "--no-headers", "-l", "app=etcd-data", "-o", "name").stdout.split("/")[1]
     pod = pod.strip()
     kubectl("cp", str(tmp_path / "etcd.snapshot.db"), "%s/%s:/var/lib/restored.snap.db" % (ns, pod))
     kubectl("exec", "-n", ns, pod, "--", "rm", "-rf", "/var/lib/data")
     kubectl("exec", "-n", ns, pod, "--", "mkdir", "-p", "/var/lib/data")
     peers = ",".join("etcd-%d=https://etcd-%d.etcd-discovery.%s.svc:2380" % (i, i, ns) for i in range(3))
-    kubectl("exec", "-n", ns, pod, "--", "etcdutl", "snapshot", "restore", "/var/lib/restored.snap.db",
-            "--data-dir=/var/lib/data", "--skip-hash-check", "--name", "etcd-0",
-            "--initial-cluster-token=etcd-cluster", "--initial-cluster", peers,
-            "--initial-advertise-peer-urls", "https://etcd-0.etcd-discovery.%s.svc:2380" % ns)  # fmt: skip
+    kubectl(
+        "exec",
+        "-n",
+        ns,
+        pod,
+        "--",
+        "etcdutl",
+        "snapshot",
+        "restore",
+        "/var/lib/restored.snap.db",
+        "--data-dir=/var/lib/data",
+        "--skip-hash-check",
+        "--name",
+        "etcd-0",
+        "--initial-cluster-token=etcd-cluster",
+        "--initial-cluster",
+        peers,
+        "--initial-advertise-peer-urls",
+        "https://etcd-0.etcd-discovery.%s.svc:2380" % ns,
+    )
     kubectl("exec", "-n", ns, pod, "--", "rm", "/var/lib/restored.snap.db")
     kubectl("delete", "-n", ns, "deployment/etcd-data")
     kubectl("scale", "-n", ns, "statefulset/etcd", "--replicas=3")
     wait_for(etcd_ready, timeout=40, what="etcd restored at 3 members")
     for m in hc.etcd.members:
         restored = hc.etcd.get_all("/", member=m)
-        assert {k.decode(): v for k, v in restored.items() if k.startswith(b"/kubernetes.io/")} == {
-            k: v for k, v in data.items()}  # fmt: skip
+        assert {k.decode(): v for k, v in restored.items() if k.startswith(b"/kubernetes.io/")} == dict(data)
         assert b"/written/after/the/snapshot" not in restored
-    kubectl("scale", "-n", ns, "deployment", "--replicas=3", "kube-apiserver", "openshift-apiserver",
-            "openshift-oauth-apiserver")  # fmt: skip
+    kubectl(
+        "scale",
+        "-n",
+        ns,
+        "deployment",
+        "--replicas=3",
+        "kube-apiserver",
+        "openshift-apiserver",
+        "openshift-oauth-apiserver",
+    )
     kubectl("patch", "-n", "clusters", "hostedclusters/hosted", "-p", '{"spec":{"pausedUntil":null}}', "--type=merge")
     time.sleep(0.3)
-    assert "pausedUntil" not in mgmt_cluster.get("hypershift.openshift.io/v1beta1", "HostedControlPlane", "hosted",
-                                                 ns)["spec"]  # fmt: skip
+    assert (
+        "pausedUntil"
+        not in mgmt_cluster.get("hypershift.openshift.io/v1beta1", "HostedControlPlane", "hosted", ns)["spec"]
+    )

@@ -26,9 +26,19 @@ def single(tmp_path_factory, moto_server):
 
 def _exec(core, ns, pod, cmd, container="etcd", binary=False, stdin=None):
     """Run a command; return (rc, stdout bytes, stderr bytes) from the raw channels."""
-    resp = stream(core.connect_get_namespaced_pod_exec, pod, ns, command=cmd, container=container,
-                  stdin=stdin is not None, stdout=True, stderr=True, tty=False, _preload_content=False,
-                  binary=True)  # fmt: skip
+    resp = stream(
+        core.connect_get_namespaced_pod_exec,
+        pod,
+        ns,
+        command=cmd,
+        container=container,
+        stdin=stdin is not None,
+        stdout=True,
+        stderr=True,
+        tty=False,
+        _preload_content=False,
+        binary=True,
+    )
     out, err = [], []
     if stdin is not None:
         for i in range(0, len(stdin), 1 << 20):
@@ -50,8 +60,16 @@ def test_exit_code_stdout_stderr(single):
     mgmt, hc, core = single
     rc, out, err = _exec(core, hc.hcp_namespace, "etcd-0", ["sh", "-c", "echo out; echo err >&2; exit 7"])
     assert (rc, out, err) == (7, b"out\n", b"err\n")
-    text = stream(core.connect_get_namespaced_pod_exec, "etcd-0", hc.hcp_namespace, command=["ls", "/var/lib"],
-                  stdout=True, stderr=True, stdin=False, tty=False)  # fmt: skip
+    text = stream(
+        core.connect_get_namespaced_pod_exec,
+        "etcd-0",
+        hc.hcp_namespace,
+        command=["ls", "/var/lib"],
+        stdout=True,
+        stderr=True,
+        stdin=False,
+        tty=False,
+    )
     assert "data" in text.split()
 
 
@@ -59,9 +77,21 @@ def test_paths_and_etcdctl_reach_this_pods_member(single):
     mgmt, hc, core = single
     hc.etcd.put_many({"/sim/key": "value"})
     ns = hc.hcp_namespace
-    cmd = ["env", "ETCDCTL_API=3", "/usr/bin/etcdctl", "--cacert", "/etc/etcd/tls/client/etcd-client-ca.crt",
-           "--cert", "/etc/etcd/tls/client/etcd-client.crt", "--key", "/etc/etcd/tls/client/etcd-client.key",
-           "--endpoints=localhost:2379", "snapshot", "save", "/var/lib/data/snapshot.db"]  # fmt: skip
+    cmd = [
+        "env",
+        "ETCDCTL_API=3",
+        "/usr/bin/etcdctl",
+        "--cacert",
+        "/etc/etcd/tls/client/etcd-client-ca.crt",
+        "--cert",
+        "/etc/etcd/tls/client/etcd-client.crt",
+        "--key",
+        "/etc/etcd/tls/client/etcd-client.key",
+        "--endpoints=localhost:2379",
+        "snapshot",
+        "save",
+        "/var/lib/data/snapshot.db",
+    ]
     rc, out, err = _exec(core, ns, "etcd-0", cmd)
     assert rc == 0, err
     assert os.path.getsize(os.path.join(hc.member_dir(0), "data", "snapshot.db")) > 0
@@ -79,15 +109,26 @@ def test_binary_stdin_and_large_streamed_output(single):
     mgmt, hc, core = single
     ns = hc.hcp_namespace
     payload = os.urandom(5 * 1024 * 1024) + bytes(range(256))
-    rc, out, err = _exec(core, ns, "etcd-0", ["sh", "-c", "cat > /var/lib/blob && sha256sum < /var/lib/blob"],
-                         stdin=payload)  # fmt: skip
+    rc, out, err = _exec(
+        core, ns, "etcd-0", ["sh", "-c", "cat > /var/lib/blob && sha256sum < /var/lib/blob"], stdin=payload
+    )
     assert rc == 0, err
     assert out.split()[0].decode() == hashlib.sha256(payload).hexdigest()
     rc, out, _ = _exec(core, ns, "etcd-0", ["cat", "/var/lib/blob"])
     assert out == payload
     # 64 MB through the websocket, counted (not kept) on the client side
-    resp = stream(core.connect_get_namespaced_pod_exec, "etcd-0", ns, command=["sh", "-c", "head -c 64000000 /dev/zero"],
-                  stdout=True, stderr=True, stdin=False, tty=False, _preload_content=False, binary=True)  # fmt: skip
+    resp = stream(
+        core.connect_get_namespaced_pod_exec,
+        "etcd-0",
+        ns,
+        command=["sh", "-c", "head -c 64000000 /dev/zero"],
+        stdout=True,
+        stderr=True,
+        stdin=False,
+        tty=False,
+        _preload_content=False,
+        binary=True,
+    )
     total = 0
     while resp.is_open():
         resp.update(timeout=1)
@@ -100,6 +141,14 @@ def test_binary_stdin_and_large_streamed_output(single):
 def test_exec_into_missing_pod_is_404(single):
     mgmt, hc, core = single
     with pytest.raises(ApiException) as err:
-        stream(core.connect_get_namespaced_pod_exec, "nope", hc.hcp_namespace, command=["ls"],
-               stdout=True, stderr=True, stdin=False, tty=False)  # fmt: skip
+        stream(
+            core.connect_get_namespaced_pod_exec,
+            "nope",
+            hc.hcp_namespace,
+            command=["ls"],
+            stdout=True,
+            stderr=True,
+            stdin=False,
+            tty=False,
+        )
     assert err.value.status in (0, 404) or "404" in str(err.value)

@@ -61,8 +61,11 @@ def test_highly_available_hosted_cluster_shapes(mgmt_cluster, moto_server):
     assert len(hc.etcd.etcdctl("member", "list").stdout.splitlines()) == 3
     cm = mgmt_cluster.get("v1", "ConfigMap", "supported-versions", "hypershift")
     assert "4.14" in cm["data"]["supported-versions"]
-    wait_for(lambda: {"api.example.example.com.", "*.apps.example.example.com."} <= _records(moto_server),
-             timeout=10, what="route53 records")  # fmt: skip
+    wait_for(
+        lambda: {"api.example.example.com.", "*.apps.example.example.com."} <= _records(moto_server),
+        timeout=10,
+        what="route53 records",
+    )
 
 
 def test_pause_upgrade_and_versions(mgmt_cluster):
@@ -73,8 +76,11 @@ def test_pause_upgrade_and_versions(mgmt_cluster):
     new_image = obj["status"]["version"]["availableUpdates"][0]["image"]
     obj["spec"]["pausedUntil"] = "true"
     mgmt_cluster.put(obj)
-    wait_for(lambda: mgmt_cluster.get(*HCP, "up", hc.hcp_namespace)["spec"].get("pausedUntil") == "true",
-             timeout=5, what="pausedUntil on the HostedControlPlane")  # fmt: skip
+    wait_for(
+        lambda: mgmt_cluster.get(*HCP, "up", hc.hcp_namespace)["spec"].get("pausedUntil") == "true",
+        timeout=5,
+        what="pausedUntil on the HostedControlPlane",
+    )
     obj = mgmt_cluster.get(*HC, "up", "clusters")
     obj["spec"]["release"]["image"] = new_image
     mgmt_cluster.put(obj)
@@ -84,8 +90,11 @@ def test_pause_upgrade_and_versions(mgmt_cluster):
     assert {c["type"]: c["status"] for c in paused["status"]["conditions"]}["ReconciliationActive"] == "False"
     del paused["spec"]["pausedUntil"]
     mgmt_cluster.put(paused)
-    wait_for(lambda: "pausedUntil" not in mgmt_cluster.get(*HCP, "up", hc.hcp_namespace)["spec"], timeout=5,
-             what="pausedUntil removed from the HostedControlPlane")  # fmt: skip
+    wait_for(
+        lambda: "pausedUntil" not in mgmt_cluster.get(*HCP, "up", hc.hcp_namespace)["spec"],
+        timeout=5,
+        what="pausedUntil removed from the HostedControlPlane",
+    )
 
     def completed():
         hist = mgmt_cluster.get(*HC, "up", "clusters")["status"]["version"]["history"]
@@ -96,14 +105,25 @@ def test_pause_upgrade_and_versions(mgmt_cluster):
     pool["spec"]["release"]["image"] = new_image
     pool["spec"]["replicas"] = 4
     mgmt_cluster.put(pool)
-    wait_for(lambda: mgmt_cluster.list(*NP, namespace="clusters")[0]["status"]["version"] == "4.14.9", timeout=10,
-             what="the NodePool version")  # fmt: skip
+    wait_for(
+        lambda: mgmt_cluster.list(*NP, namespace="clusters")[0]["status"]["version"] == "4.14.9",
+        timeout=10,
+        what="the NodePool version",
+    )
     assert mgmt_cluster.list(*NP, namespace="clusters")[0]["status"]["replicas"] == 4
     bad = mgmt_cluster.get(*HC, "up", "clusters")
     bad["spec"]["release"]["image"] = "quay.io/not-a-release"
     mgmt_cluster.put(bad)
-    wait_for(lambda: {c["type"]: c["status"] for c in mgmt_cluster.get(*HC, "up", "clusters")["status"][
-        "conditions"]}["ValidReleaseImage"] == "False", timeout=5, what="ValidReleaseImage=False")  # fmt: skip
+    wait_for(
+        lambda: (
+            {c["type"]: c["status"] for c in mgmt_cluster.get(*HC, "up", "clusters")["status"]["conditions"]}[
+                "ValidReleaseImage"
+            ]
+            == "False"
+        ),
+        timeout=5,
+        what="ValidReleaseImage=False",
+    )
 
 
 def test_restore_snapshot_url_and_s3_down(mgmt_pair, moto_server, tmp_path):
@@ -118,8 +138,9 @@ def test_restore_snapshot_url_and_s3_down(mgmt_pair, moto_server, tmp_path):
     url = s3.generate_presigned_url("get_object", Params={"Bucket": "backups", "Key": "mig-etcd-0-snapshot.db"})
     destination.s3_down(True)
     try:
-        restored = destination.create_hosted_cluster(name="mig", availability="SingleReplica", wait=False,
-                                                     restore_snapshot_urls=[url])  # fmt: skip
+        restored = destination.create_hosted_cluster(
+            name="mig", availability="SingleReplica", wait=False, restore_snapshot_urls=[url]
+        )
 
         def restore_failed():
             conds = (destination.get(*HC, "mig", "clusters").get("status") or {}).get("conditions") or []
@@ -138,8 +159,16 @@ def test_external_dns_and_member_kill(mgmt_cluster, moto_server):
     hc = mgmt_cluster.create_hosted_cluster(name="dns")
     wait_for(lambda: "api.dns.example.com." in _records(moto_server), timeout=10, what="the api record")
     mgmt_cluster.kill_etcd_member(hc, 2)
-    wait_for(lambda: mgmt_cluster.get("v1", "Pod", "etcd-2", hc.hcp_namespace)["status"]["containerStatuses"][0][
-        "state"].get("waiting", {}).get("reason") == "CrashLoopBackOff", timeout=10, what="CrashLoopBackOff")  # fmt: skip
+    wait_for(
+        lambda: (
+            mgmt_cluster.get("v1", "Pod", "etcd-2", hc.hcp_namespace)["status"]["containerStatuses"][0]["state"]
+            .get("waiting", {})
+            .get("reason")
+            == "CrashLoopBackOff"
+        ),
+        timeout=10,
+        what="CrashLoopBackOff",
+    )
     assert hc.etcd.etcdctl("endpoint", "health", endpoints=hc.etcd.endpoints[:2]).returncode == 0
     etcd = hc.etcd
     mgmt_cluster.delete(*HC, "dns", "clusters")
