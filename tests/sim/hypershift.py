@@ -10,7 +10,7 @@ import time
 import urllib.request
 import uuid
 
-from . import rendering, resources
+from . import capi, rendering, resources
 from .dns import ExternalDNS
 from .store import now
 
@@ -449,3 +449,4 @@ class Operator:
         status["replicas"] = spec.get("replicas", 0)
         status["conditions"] = rendering.nodepool_conditions(updating, status.get("conditions"))
         self._put_status(R["NodePool"], np, status)
+        capi.reconcile_nodepool(self.store, np, status["version"])
