@@ -22,7 +22,7 @@ from . import resources, tables
 from .errors import ApiError
 from .faults import fault_status
 from .patch import json_patch, merge_patch, strategic_merge_patch
-from .store import match_fields, match_labels, parse_field_selector, parse_label_selector, selector_string
+from .selectors import match_fields, match_labels, parse_field_selector, parse_label_selector, selector_string
 
 
 @attrs.define(kw_only=True)
