@@ -23,11 +23,15 @@ import time
 from tests.harness.etcd import EtcdCluster, EtcdMember
 from tests.harness.net import wait_for
 
+# Members die with the thread that started them (the controller thread), even if pytest itself is killed.
+PDEATHSIG = ["setpriv", "--pdeathsig", "KILL"] if shutil.which("setpriv") else []
+
 
 class SimMember(EtcdMember):
     def start(self, initial_cluster, state="new", token="etcd-cluster", force_new_cluster=False):
         os.makedirs(self.data_dir, mode=0o700, exist_ok=True)
         args = [
+            *PDEATHSIG,
             shutil.which("etcd") or "etcd",
             "--name",
             self.name,

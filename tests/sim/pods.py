@@ -21,7 +21,7 @@ import aiohttp.web
 
 from . import resources
 from .errors import ApiError
-from .etcdrt import EtcdRuntime
+from .etcdrt import PDEATHSIG, EtcdRuntime
 
 ALLOWED = {
     "etcdctl",
@@ -291,6 +291,7 @@ class PodRuntime:
             return
         try:
             proc = await asyncio.create_subprocess_exec(
+                *PDEATHSIG,
                 *argv,
                 stdin=asyncio.subprocess.PIPE if want_stdin else asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE,
