@@ -1,0 +1,109 @@
+"""ocp3_pvc_backup against the simulated cluster: claim data copied out of a running pod, every file verified."""
+
+import hashlib
+import json
+import os
+import re
+import stat
+
+from tests.harness.ansible import run_playbook, write_playbook
+from tests.harness.net import wait_for
+
+PLAY = "- hosts: localhost\n  connection: local\n  gather_facts: false\n  roles:\n    - ocp.day2.ocp3_pvc_backup\n"
+
+
+def _changed(result):
+    return sum(int(n) for n in re.findall(r"changed=(\d+)", result.stdout))
+
+
+def _app(mgmt, ns="shop"):
+    mgmt.put({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
+    mgmt.put(
+        {
+            "apiVersion": "v1",
+            "kind": "PersistentVolumeClaim",
+            "metadata": {"name": "uploads", "namespace": ns},
+            "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}},
+        }
+    )
+    mgmt.put(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "demo", "namespace": ns},
+            "spec": {
+                "replicas": 1,
+                "selector": {"matchLabels": {"app": "demo"}},
+                "template": {
+                    "metadata": {"labels": {"app": "demo"}},
+                    "spec": {
+                        "containers": [
+                            {
+                                "name": "demo",
+                                "image": "registry.example.com/demo:1",
+                                "volumeMounts": [{"name": "data", "mountPath": "/opt/app-root/src/uploaded"}],
+                            }
+                        ],
+                        "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "uploads"}}],
+                    },
+                },
+            },
+        }
+    )
+
+    def running():
+        pods = mgmt.list("v1", "Pod", ns)
+        return any((p.get("status") or {}).get("phase") == "Running" for p in pods)
+
+    wait_for(running, timeout=30, what="the demo pod to run")
+    pvc = mgmt.get("v1", "PersistentVolumeClaim", "uploads", ns)
+    host = pvc["metadata"]["annotations"]["sim.ocp.day2/host-path"]
+    files = {
+        "ocp_sop.txt": b"standard operating procedure\n",
+        "images/logo.bin": bytes(range(256)) * 400,
+        ".hidden": b"dot file\n",
+        "with space.txt": b"spaces in names\n",
+    }
+    for rel, data in files.items():
+        path = os.path.join(host, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
+    return ns, files
+
+
+def test_pvc_backup_copies_and_verifies(tmp_path, mgmt_cluster, installed_collection):
+    mgmt = mgmt_cluster
+    ns, files = _app(mgmt)
+    play = write_playbook(tmp_path, PLAY)
+    extra = {
+        "ocp3_pvc_backup_namespace": ns,
+        "ocp3_pvc_backup_controller_dir": str(tmp_path / "pvc"),
+        "ocp3_pvc_backup_name": "v1",
+        "ocp3_pvc_backup_kubeconfig": mgmt.kubeconfig,
+    }
+    result = run_playbook(play, extra_vars=extra)
+    assert result.rc == 0, result
+
+    base = tmp_path / "pvc" / ns / "v1"
+    for d in (tmp_path / "pvc", tmp_path / "pvc" / ns, base, base / "uploads", base / "uploads" / "images"):
+        assert stat.S_IMODE(d.stat().st_mode) == 0o700, d
+    for rel, data in files.items():
+        copy = base / "uploads" / rel
+        assert copy.read_bytes() == data, rel
+        assert stat.S_IMODE(copy.stat().st_mode) == 0o600, rel
+    manifest = json.loads((base / "manifest.json").read_text())
+    claim = manifest["claims"][0]
+    assert claim["claim"] == "uploads" and claim["path"] == "/opt/app-root/src/uploaded"
+    assert claim["files"] == len(files)
+    assert claim["sha256"] == {rel: hashlib.sha256(data).hexdigest() for rel, data in files.items()}
+
+    check = run_playbook(play, extra_vars=extra, check=True)
+    assert check.rc == 0 and _changed(check) == 0, check
+
+    missing = dict(extra, ocp3_pvc_backup_claims=["uploads", "not-mounted"], ocp3_pvc_backup_name="v2")
+    result = run_playbook(play, extra_vars=missing)
+    assert result.rc != 0, result
+    assert "FAILED at step 'Check that every claim is mounted by a running pod'" in result.output
+    assert "not-mounted is not mounted by a running pod" in result.output
+    assert not (tmp_path / "pvc" / ns / "v2").exists()
