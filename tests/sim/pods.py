@@ -233,8 +233,11 @@ class PodRuntime:
         if container and container not in names:
             raise ApiError.bad_request("container %s is not valid for pod %s" % (container, name))
         spec = containers[names.index(container)] if container else containers[0]
-        if (pod.get("status") or {}).get("phase") != "Running" or pod["metadata"].get("deletionTimestamp"):
-            raise ApiError.bad_request("container %s is not running in pod %s" % (spec["name"], name))
+        states = {c["name"]: c.get("state") or {} for c in (pod.get("status") or {}).get("containerStatuses") or []}
+        running = (pod.get("status") or {}).get("phase") == "Running" and "running" in states.get(spec["name"], {})
+        if not running or pod["metadata"].get("deletionTimestamp"):
+            # what kubectl shows for a crash-looping or not yet started container
+            raise ApiError.bad_request('unable to upgrade connection: container not found ("%s")' % spec["name"])
         mounts = self.prepare_pod(pod)
         pairs = list(mounts.items())
         back_pairs = [(h, p) for p, h in pairs]

@@ -4,6 +4,11 @@ import base64
 import os
 import time
 
+import pytest
+from kubernetes import client, config
+from kubernetes.client.rest import ApiException
+from kubernetes.stream import stream
+
 from tests.harness.net import wait_for
 
 HC = ("hypershift.openshift.io/v1beta1", "HostedCluster")
@@ -170,6 +175,10 @@ def test_external_dns_and_member_kill(mgmt_cluster, moto_server):
         what="CrashLoopBackOff",
     )
     assert hc.etcd.etcdctl("endpoint", "health", endpoints=hc.etcd.endpoints[:2]).returncode == 0
+    core = client.CoreV1Api(config.new_client_from_config(mgmt_cluster.kubeconfig))
+    with pytest.raises(ApiException, match="400"):
+        stream(core.connect_get_namespaced_pod_exec, "etcd-2", hc.hcp_namespace, command=["ls"], stdout=True,
+               stderr=True, stdin=False, tty=False)  # fmt: skip
     etcd = hc.etcd
     mgmt_cluster.delete(*HC, "dns", "clusters")
     wait_for(lambda: mgmt_cluster.get(*HC, "dns", "clusters") is None, timeout=20, what="the HostedCluster to go")
