@@ -66,6 +66,8 @@ class ManagementCluster:
         return self
 
     def stop(self):
+        if getattr(self, "_s3_is_down", False):
+            self.s3_down(False)  # the moto server is shared: never leave it down for the next test
         if self.controllers is not None:
             self.controllers.stop()
             self.controllers = None
@@ -188,6 +190,9 @@ class ManagementCluster:
         """
         if self.moto is None:
             raise RuntimeError("this management cluster has no moto server")
+        if getattr(self, "_s3_is_down", False) == down:
+            return
+        self._s3_is_down = down
         if down:
             self.moto._server.stop()
             self.moto._server._server.server_close()  # free the port: clients get "connection refused"
