@@ -129,6 +129,9 @@ class Store:
                         "Forbidden",
                         "unable to create new content in namespace %s because it is being terminated" % ns,
                     )
+            if http and meta.get("resourceVersion"):
+                # what kube-apiserver's storage layer answers (a 500), e.g. for a backup applied as is
+                raise ApiError(500, "InternalError", "resourceVersion should not be set on objects to be created")
             if http and res.has_status and resources.is_crd(res):
                 obj.pop("status", None)
             validate(res, obj)

@@ -74,6 +74,9 @@ def test_crud_metadata_and_list_shape(mgmt_cluster, dyn):
     with pytest.raises(ApiException) as err:
         cms.create(body={"metadata": {"name": "Bad_Name"}}, namespace="default")
     assert err.value.status == 422
+    with pytest.raises(ApiException) as err:
+        cms.create(body={"metadata": {"name": "stale", "resourceVersion": "5"}}, namespace="default")
+    assert err.value.status == 500 and "resourceVersion should not be set" in err.value.body
 
 
 def test_replace_with_stale_resource_version_conflicts(dyn):
