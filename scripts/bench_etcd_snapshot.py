@@ -1,10 +1,15 @@
 """Benchmark (not a test): move a large snapshot-sized file to S3 (moto on loopback) the way
 etcd_snapshot does, and print wall time, throughput and peak RSS of the process doing it.
 
-    .venv/bin/python scripts/bench_etcd_snapshot.py [--size-mib 512] [--dest]
+    .venv/bin/python scripts/bench_etcd_snapshot.py [--size-mib 512] [--dest] [--source file|pod|wsclient]
 
-The transfer runs in a child process so its peak RSS (ru_maxrss) is its own, not the benchmark's.
-With bounded memory the peak stays near the interpreter's baseline plus a few S3 parts, whatever --size-mib.
+--source file (default): host mode, the snapshot file read in chunks.
+--source pod: pod mode, `cat` in etcd-0 of a hosted cluster on the simulated management cluster
+  (tests/sim), read frame by frame from the exec websocket as the module does.
+--source wsclient: the same exec read through kubernetes' WSClient.update()/read_stdout(), for contrast.
+
+The transfer runs in a child process; its peak RSS (VmHWM, reset after the imports) is printed next
+to its RSS before the transfer. With bounded memory the difference stays flat whatever --size-mib.
 """
 
 import argparse
@@ -27,12 +32,21 @@ from botocore.config import Config
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry, RetryingBotoClientWrapper
 from ansible_collections.ocp.day2.plugins.module_utils.etcd_delivery import Delivery, FileSink, copy_file, file_sha256
 from ansible_collections.ocp.day2.plugins.module_utils.s3_transfer import S3Sink
+from ansible_collections.ocp.day2.plugins.module_utils.etcd_commands import Deadline
 
 def vm(field):
     with open("/proc/self/status") as f:
         return next(int(line.split()[1]) for line in f if line.startswith(field + ":"))
 
-src, endpoint, dest = sys.argv[1], sys.argv[2], sys.argv[3]
+src, endpoint, dest, source = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+if source != "file":
+    import kubernetes
+    from kubernetes.client.api import core_v1_api
+    from kubernetes.stream import stream
+    from ansible_collections.ocp.day2.plugins.module_utils.etcd_pod import PodExec
+    kubeconfig, namespace, pod_path, sha, size = sys.argv[5:10]
+    size = int(size)
+    api = kubernetes.config.new_client_from_config(kubeconfig)
 client = RetryingBotoClientWrapper(
     boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="AKIABENCH",
                  aws_secret_access_key="bench", config=Config(signature_version="s3v4")),
@@ -43,13 +57,27 @@ with open("/proc/self/clear_refs", "w") as f:
     f.write("5")
 baseline = vm("VmRSS")
 start = time.monotonic()
-sha, size = file_sha256(src)
+if source == "file":
+    sha, size = file_sha256(src)
 hashed = time.monotonic()
 sinks = [S3Sink(client, "bench", "snapshot.db", sha, size_hint=size)]
 if dest != "-":
     sinks.append(FileSink(dest))
 delivery = Delivery(sinks)
-copy_file(src, delivery)
+if source == "file":
+    copy_file(src, delivery)
+elif source == "pod":
+    result = PodExec(api, namespace, "etcd-0", "etcd").run(["cat", pod_path], Deadline(3600), "bench", delivery.write)
+    assert result.exit_code == 0, result.stderr
+else:
+    resp = stream(core_v1_api.CoreV1Api(api).connect_get_namespaced_pod_exec, "etcd-0", namespace,
+                  command=["cat", pod_path], container="etcd", stderr=True, stdin=False, stdout=True, tty=False,
+                  _preload_content=False, binary=True)
+    while resp.is_open():
+        resp.update(timeout=1)
+        if resp.peek_stdout():
+            delivery.write(resp.read_stdout())
+    resp.close()
 out = delivery.finish(sha, size)
 end = time.monotonic()
 print(json.dumps({"hash_s": hashed - start, "transfer_s": end - hashed, "bytes": size,
@@ -58,10 +86,27 @@ print(json.dumps({"hash_s": hashed - start, "transfer_s": end - hashed, "bytes":
 """
 
 
+def write_file(path, size_mib):
+    block = hashlib.sha256(b"etcd").digest() * 32768  # 1 MiB, not all zeros
+    with open(path, "wb") as f:
+        for i in range(size_mib):
+            f.write(block[i % 7 :] + block[: i % 7])
+
+
+def sha256_of(path):
+    digest, size = hashlib.sha256(), 0
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mib", type=int, default=512)
     parser.add_argument("--dest", action="store_true", help="also write the file to a dest path (fan-out)")
+    parser.add_argument("--source", choices=["file", "pod", "wsclient"], default="file")
     args = parser.parse_args()
 
     import json
@@ -76,21 +121,33 @@ def main():
 
     with tempfile.TemporaryDirectory() as tmp, MotoServer() as moto:
         moto.client("s3").create_bucket(Bucket="bench")
-        src = os.path.join(tmp, "snapshot.db")
-        block = hashlib.sha256(b"etcd").digest() * 32768  # 1 MiB, not all zeros
-        with open(src, "wb") as f:
-            for i in range(args.size_mib):
-                f.write(block[i % 7 :] + block[: i % 7])
-        env = dict(os.environ, BENCH_ROOT=ROOT, PYTHONPATH=pythonpath)
-        dest = os.path.join(tmp, "out", "snapshot.db") if args.dest else "-"
-        started = time.monotonic()
-        proc = subprocess.run(
-            [sys.executable, "-c", CHILD, src, moto.endpoint_url, dest],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        mgmt = None
+        extra = []
+        try:
+            src = os.path.join(tmp, "snapshot.db")
+            if args.source != "file":
+                from tests.sim.cluster import ManagementCluster
+
+                mgmt = ManagementCluster(os.path.join(tmp, "mgmt"), moto=moto).start()
+                hc = mgmt.create_hosted_cluster(name="bench", availability="SingleReplica")
+                src = os.path.join(hc.member_dir(0), "bench-snapshot.db")  # the pod's /var/lib/bench-snapshot.db
+            write_file(src, args.size_mib)
+            if args.source != "file":
+                sha, size = sha256_of(src)
+                extra = [mgmt.kubeconfig, hc.hcp_namespace, "/var/lib/bench-snapshot.db", sha, str(size)]
+            env = dict(os.environ, BENCH_ROOT=ROOT, PYTHONPATH=pythonpath)
+            dest = os.path.join(tmp, "out", "snapshot.db") if args.dest else "-"
+            started = time.monotonic()
+            proc = subprocess.run(
+                [sys.executable, "-c", CHILD, src, moto.endpoint_url, dest, args.source, *extra],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+        finally:
+            if mgmt is not None:
+                mgmt.stop()
         wall = time.monotonic() - started
         if proc.returncode != 0:
             sys.stderr.write(proc.stderr)
@@ -99,7 +156,8 @@ def main():
         child_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         mib = r["bytes"] / 1048576
         print(
-            "snapshot size      : %.0f MiB in %d S3 parts%s" % (mib, r["parts"], " (+ dest file)" if args.dest else "")
+            "snapshot size      : %.0f MiB in %d S3 parts%s, source %s"
+            % (mib, r["parts"], " (+ dest file)" if args.dest else "", args.source)
         )
         print("wall time          : %.2f s (child process, incl. start-up)" % wall)
         print("sha256 at source   : %.2f s" % r["hash_s"])
