@@ -34,8 +34,11 @@ def _validate(results_by_host, unchecked=None):
     return merged
 
 
-def ocp3_check_table(results_by_host, observed_width=70, unchecked=None):
-    return table.render(_validate(results_by_host, unchecked), observed_width=int(observed_width))
+def ocp3_check_table(results_by_host, observed_width=70, unchecked=None, layout="matrix"):
+    try:
+        return table.render(_validate(results_by_host, unchecked), observed_width=int(observed_width), layout=layout)
+    except ValueError as exc:
+        raise AnsibleFilterError(str(exc))
 
 
 def ocp3_check_problems(results_by_host, statuses=("fail", "warn"), unchecked=None):

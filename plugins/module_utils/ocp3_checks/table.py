@@ -1,6 +1,12 @@
 # Copyright: ocp.day2 contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The end-of-play summary: all hosts x all checks as a plain-text table, then what to fix."""
+"""The end-of-play summary: all hosts x all checks as a plain-text table, then what to fix.
+
+Two layouts. `matrix` (default): one line per host, one column per check (disk:* and port:* folded
+into `disk` and `ports`, showing the worst of them), the cluster checks below as rows, which stays
+readable for a hundred nodes. `rows`: one line per host and check with what was observed.
+Either way every warning and failure follows with its observed value, message and remedy.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,8 @@ from ansible_collections.ocp.day2.plugins.module_utils.ocp3_checks.result import
 
 MARK = {"ok": "ok", "warn": "WARN", "fail": "FAIL", "skipped": "skip"}
 _ORDER = {"fail": 0, "warn": 1, "ok": 2, "skipped": 3}
+CLUSTER = "(cluster)"
+_GROUP_PREFIX = {"disk:": "disk", "port:": "ports"}
 
 
 def rows(results_by_host):
@@ -30,25 +38,69 @@ def _clip(text, width):
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
-def render(results_by_host, observed_width=70):
-    """The table as one string."""
+def _column(name):
+    for prefix, column in _GROUP_PREFIX.items():
+        if name.startswith(prefix):
+            return column
+    return name
+
+
+def _grid(table):
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    lines = []
+    for index, row in enumerate(table):
+        lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
+        if index == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return lines
+
+
+def _rows_table(results_by_host, observed_width):
     table = [("HOST", "CHECK", "STATUS", "OBSERVED")]
     for host, result in rows(results_by_host):
         status = result.get("status", "?")
         table.append(
             (host, result.get("name", "?"), MARK.get(status, status), _clip(result.get("observed"), observed_width))
         )
-    widths = [max(len(row[i]) for row in table) for i in range(3)]
+    return _grid(table)
+
+
+def _matrix(results_by_host, observed_width):
+    hosts = {h: r for h, r in results_by_host.items() if h != CLUSTER}
     lines = []
-    for index, row in enumerate(table):
-        lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3])
-        if index == 0:
-            lines.append("  ".join("-" * w for w in widths) + "  " + "-" * 8)
+    if hosts:
+        columns = []
+        for _host, result in rows(hosts):
+            column = _column(result.get("name", "?"))
+            if column not in columns:
+                columns.append(column)
+        table = [tuple(["HOST"] + columns)]
+        for host in sorted(hosts):
+            cells = {}
+            for result in hosts[host] or []:
+                cells.setdefault(_column(result.get("name", "?")), []).append(result.get("status", "?"))
+            table.append(tuple([host] + [MARK.get(worst(cells[c]), "?") if c in cells else "-" for c in columns]))
+        lines += _grid(table)
+    if CLUSTER in results_by_host:
+        if lines:
+            lines.append("")
+        lines += _rows_table({CLUSTER: results_by_host[CLUSTER]}, observed_width)
+    return lines
+
+
+def render(results_by_host, observed_width=70, layout="matrix"):
+    """The table as one string."""
+    if layout not in ("matrix", "rows"):
+        raise ValueError("layout must be matrix or rows, not %r" % (layout,))
+    if layout == "rows":
+        lines = _rows_table(results_by_host, observed_width)
+    else:
+        lines = _matrix(results_by_host, observed_width)
     everything = [r for _host, r in rows(results_by_host)]
     total = counts(everything)
     lines.append("")
     lines.append(
-        "%d host(s), %d result(s): " % (len(results_by_host), len(everything))
+        "%d host(s), %d result(s): " % (len([h for h in results_by_host if h != CLUSTER]), len(everything))
         + ", ".join("%d %s" % (total[s], s) for s in STATUSES)
         + "; overall %s" % worst(r["status"] for r in everything).upper()
     )
@@ -58,6 +110,8 @@ def render(results_by_host, observed_width=70):
         lines.append("To fix:")
         for item in todo:
             lines.append("- [%s] %s %s: %s" % (item["status"].upper(), item["host"], item["name"], item["message"]))
+            if item.get("observed"):
+                lines.append("    observed: %s" % item["observed"])
             if item.get("remedy"):
                 lines.append("    remedy: %s" % item["remedy"])
     return "\n".join(lines)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 import sys
 
 from tests.e2e.ocp3_checks.canned_api import deploymentconfig, leader_configmap, node, storageclass
@@ -122,8 +123,10 @@ def test_broken_cluster_fails_each_check(canned_api, tmp_path):
     canned_api.healthz = (500, "[-]etcd failed: reason withheld\nhealthz check failed")
     # etcd's only endpoint is a port where nothing listens.
     extra = dict(_role_vars(canned_api, None), ocp3_health_check_etcd_endpoints=["https://127.0.0.1:%d" % free_port()])
+    extra["ocp3_health_check_summary_layout"] = "rows"
     result, cluster = _run(tmp_path, extra)
     assert result.rc != 0
+    assert re.search(r'"master1 +disk:/var +ok +[0-9.]+ GB total', result.stdout), result.stdout
     assert {name: r["status"] for name, r in cluster.items()} == {
         "default_storageclass": "fail",
         "nodes_ready": "fail",

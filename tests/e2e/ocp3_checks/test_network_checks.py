@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 
 from tests.e2e.ocp3_checks.conftest import lab_inventory
@@ -92,7 +93,8 @@ def test_mtu_and_ports_between_namespace_hosts(lab, tmp_path):
 
     # The play fails at the end, naming the failures, after printing one table of all hosts.
     assert result.rc != 0
-    assert "HOST" in result.stdout and "OBSERVED" in result.stdout
+    assert re.search(r'"HOST +mtu +mtu_probe +ports"', result.stdout), result.stdout
+    assert re.search(r'"n1 +FAIL +FAIL +FAIL"', result.stdout) and re.search(r'"n2 +ok +ok +ok"', result.stdout)
     assert "n1 mtu" in result.output and "m port:10250/tcp" in result.output
     assert os.path.exists(str(tmp_path / "results.json"))
 

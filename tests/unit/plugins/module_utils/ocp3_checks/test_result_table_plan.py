@@ -48,8 +48,8 @@ RESULTS = {
 }
 
 
-def test_table_lists_every_host_and_check_then_what_to_fix():
-    text = table.render(RESULTS)
+def test_rows_layout_lists_every_host_and_check_then_what_to_fix():
+    text = table.render(RESULTS, layout="rows")
     lines = text.splitlines()
     assert lines[0].split() == ["HOST", "CHECK", "STATUS", "OBSERVED"]
     assert [line.split()[0] for line in lines[2:6]] == ["master1", "master1", "node1", "node1"]
@@ -58,6 +58,27 @@ def test_table_lists_every_host_and_check_then_what_to_fix():
     fix = text.split("To fix:")[1]
     assert fix.index("[FAIL] node1 disk:/var: too small") < fix.index("[WARN] master1 mtu: small")
     assert "remedy: grow it" in fix
+    assert "observed: 10.0 GB total " + "x" * 100 in fix  # never cut short in the to-fix list
+
+
+def test_matrix_layout_is_hosts_by_checks_with_groups_folded():
+    results = dict(RESULTS)
+    results["node1"] = RESULTS["node1"] + [
+        {"name": "port:10250/tcp", "status": "ok", "observed": ""},
+        {"name": "port:4789/udp", "status": "fail", "observed": "refused", "message": "closed"},
+        {"name": "disk:/var/lib/docker", "status": "ok", "observed": ""},
+    ]
+    results["(cluster)"] = [{"name": "nodes_ready", "status": "ok", "observed": "3/3 Ready"}]
+    lines = table.render(results).splitlines()
+    assert lines[0].split() == ["HOST", "entropy", "mtu", "ntp", "disk", "ports"]
+    assert lines[2].split() == ["master1", "skip", "WARN", "-", "-", "-"]
+    assert lines[3].split() == ["node1", "-", "-", "ok", "FAIL", "FAIL"]  # worst of disk:* and of port:*
+    assert lines[5].split() == ["HOST", "CHECK", "STATUS", "OBSERVED"]
+    assert lines[7].split()[:3] == ["(cluster)", "nodes_ready", "ok"]
+    text = "\n".join(lines)
+    assert "2 host(s), 8 result(s)" in text and "[FAIL] node1 port:4789/udp: closed" in text
+    with pytest.raises(ValueError):
+        table.render(results, layout="grid")
 
 
 def test_problems_filters_by_status():
