@@ -23,7 +23,7 @@ try:
     from kubernetes.client.api import core_v1_api
     from kubernetes.client.rest import ApiException
     from kubernetes.stream import stream
-    from websocket import ABNF, WebSocketConnectionClosedException, WebSocketTimeoutException
+    from websocket import ABNF, WebSocketConnectionClosedException, WebSocketException, WebSocketTimeoutException
 except ImportError:  # pod mode checks for kubernetes before using any of these
 
     class ApiException(Exception):
@@ -33,6 +33,9 @@ except ImportError:  # pod mode checks for kubernetes before using any of these
         pass
 
     class WebSocketTimeoutException(Exception):
+        pass
+
+    class WebSocketException(Exception):
         pass
 
 
@@ -146,6 +149,8 @@ class PodExec:
                     continue  # the deadline check at the top of the loop raises
                 except (WebSocketConnectionClosedException, ConnectionError):
                     break
+                except WebSocketException as exc:
+                    raise Day2Error("The exec stream from %s broke while %s: %s" % (self.where, step, exc))
                 if opcode == ABNF.OPCODE_CLOSE:
                     break
                 if opcode not in (ABNF.OPCODE_BINARY, ABNF.OPCODE_TEXT) or not frame.data:

@@ -7,7 +7,7 @@ from unittest import mock
 
 import pytest
 from kubernetes.client.rest import ApiException
-from websocket import WebSocketTimeoutException
+from websocket import WebSocketProtocolException, WebSocketTimeoutException
 
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error, Day2Timeout
 from ansible_collections.ocp.day2.plugins.module_utils.etcd_commands import Deadline
@@ -92,6 +92,13 @@ def test_run_times_out_with_the_step_named():
     with pytest.raises(Day2Timeout, match="copying the snapshot"):
         pexec.run(["cat", "/x"], deadline, "copying the snapshot")
     assert pexec.clients[-1].closed
+
+
+def test_broken_stream_is_explained():
+    pexec = FakePodExec(FakePod())
+    pexec._open = lambda cmd: FakeWSClient([out(1, b"abc"), WebSocketProtocolException("Invalid close opcode")])
+    with pytest.raises(Day2Error, match="exec stream from container etcd of pod .* broke while copying: Invalid close"):
+        pexec.run(["cat", "/x"], Deadline(10), "copying", lambda chunk: None)
 
 
 def test_full_flow_streams_binary_in_frames_and_verifies():
