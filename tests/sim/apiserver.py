@@ -334,6 +334,7 @@ class ApiServer:
         if name:
             fields.append(("metadata.name", True, name))
         timeout = float(query.get("timeoutSeconds") or 1800)
+        as_table = "as=Table" in raw.headers.get("Accept", "")
         loop = asyncio.get_running_loop()
         queue = asyncio.Queue()
 
@@ -367,6 +368,8 @@ class ApiServer:
                     continue
                 if not (match_labels(obj, labels) and match_fields(obj, fields)):
                     continue
+                if as_table:
+                    obj = tables.table(res.kind, [obj], obj["metadata"].get("resourceVersion", ""))
                 await resp.write(json.dumps({"type": etype, "object": obj}).encode() + b"\n")
         except (ConnectionResetError, asyncio.CancelledError):
             pass
