@@ -37,8 +37,12 @@ def backup_host(hc, mgmt, **extra):
 
 
 def run(name, inventory, tmp_path=None, extra_vars=None, env=None, **kw):
-    """Run the collection's playbook `name` (FQCN, as users do)."""
-    return run_playbook("ocp.day2.%s" % name, inventory=inventory, extra_vars=extra_vars, env=env, **kw)
+    """Run the collection's playbook `name` (FQCN, as users do); its output is shown when a test fails."""
+    res = run_playbook("ocp.day2.%s" % name, inventory=inventory, extra_vars=extra_vars, env=env, **kw)
+    print("=== ansible-playbook ocp.day2.%s rc=%d ===" % (name, res.rc))
+    print("\n".join(ln for ln in res.stdout.splitlines() if ln.strip() and not ln.startswith(("ok: ", "skipping: "))))
+    print(res.stderr[-3000:])
+    return res
 
 
 def cluster_state(mgmt, hc):
