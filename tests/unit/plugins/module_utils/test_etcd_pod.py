@@ -13,7 +13,7 @@ from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error, 
 from ansible_collections.ocp.day2.plugins.module_utils.etcd_commands import Deadline
 from ansible_collections.ocp.day2.plugins.module_utils.etcd_delivery import Delivery
 from ansible_collections.ocp.day2.plugins.module_utils.etcd_pod import PodExec, PodSource, parse_exec_status
-from tests.unit.plugins.module_utils.etcd_fakes import STATUS, FakePod, FakePodExec, FakeWSClient, exit_frames, out
+from tests.unit.plugins.modules.etcd_snapshot.fakes import STATUS, FakePod, FakePodExec, FakeWSClient, exit_frames, out
 
 PARAMS = {
     "namespace": "clusters-example",

@@ -1,7 +1,7 @@
 """etcd_snapshot main(): check mode, delivery, cleanup and messages.
 
 Host mode runs a stand-in etcdctl (a script at the process boundary); pod mode answers the exec API
-with tests/unit/.../etcd_fakes.FakePod. Nothing inside the module is patched.
+with tests/unit/plugins/modules/etcd_snapshot/fakes.FakePod. Nothing inside the module is patched.
 """
 
 import hashlib
@@ -18,7 +18,7 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.ocp.day2.plugins.module_utils import etcd_pod
 from ansible_collections.ocp.day2.plugins.module_utils.k8s import Day2K8sModule
 from ansible_collections.ocp.day2.plugins.modules import etcd_snapshot as mod
-from tests.unit.plugins.module_utils.etcd_fakes import STATUS, FakePod, FakePodExec
+from tests.unit.plugins.modules.etcd_snapshot.fakes import STATUS, FakePod, FakePodExec
 
 SNAPSHOT = b"\x00bolt" + bytes(range(256)) * 64
 
