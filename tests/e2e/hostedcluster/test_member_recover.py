@@ -52,7 +52,9 @@ def test_recover_killed_member(mgmt_cluster, ha_cluster, tmp_path):
     assert {n: uid(mgmt_cluster, PVC, n, hc.hcp_namespace) for n in kept} == kept
     assert hc.etcd.healthy()
     # the new member caught up: every key written before the failure, read from etcd-2 itself
-    wait_for(lambda: hc.etcd.get_all(KEY_PREFIX, member=2) == data, timeout=30, what="etcd-2 to catch up")
+    wait_for(
+        lambda: hc.etcd.get_all(KEY_PREFIX, member=hc.etcd.members[2]) == data, timeout=30, what="etcd-2 to catch up"
+    )
 
     # a second run finds nothing to do and changes nothing
     res = run("etcd_member_recover", inv)

@@ -74,7 +74,7 @@ def test_restore_at_creation_on_another_cluster(mgmt_pair, moto_server, tmp_path
     assert encryption_secret(dest, new_hc)["data"]["key"] == encryption_secret(source, src_hc)["data"]["key"]
     # every key and value of the source, on every member of the new cluster
     for i in range(3):
-        assert new_hc.etcd.get_all(KEY_PREFIX, member=i) == data
+        assert new_hc.etcd.get_all(KEY_PREFIX, member=new_hc.etcd.members[i]) == data
     # the review copy is private
     out = tmp_path / "out" / "hc-restore.yaml"
     assert out.stat().st_mode & 0o777 == 0o600

@@ -34,7 +34,7 @@ def pvc_uids(mgmt, hc):
 
 def every_member_has(hc, data):
     for i in range(3):
-        assert hc.etcd.get_all(KEY_PREFIX, member=i) == data, "member %d differs" % i
+        assert hc.etcd.get_all(KEY_PREFIX, member=hc.etcd.members[i]) == data, "member %d differs" % i
 
 
 @pytest.fixture
