@@ -26,7 +26,7 @@ description:
   - C(ports) opens a TCP connection to each target, or for UDP sends a datagram and listens for an ICMP
     port-unreachable (a closed UDP port can be proven, an open one only not refuted).
   - The module changes nothing on the host and never fails because a check failed; it fails only when its
-    options are wrong. Decide what to do with the results in the play (the M(ocp.day2.ocp3_health_check) role
+    options are wrong. Decide what to do with the results in the play (the C(ocp.day2.ocp3_health_check) role
     prints a table of all hosts and fails at the end).
 author:
   - ocp.day2 maintainers (@ocp-day2)
