@@ -3,7 +3,7 @@
 import yaml
 
 from tests.harness.etcd import seed_keys
-from tests.sim.hypershift import hosted_cluster_objects
+from tests.sim.objects import hosted_cluster_objects
 
 from .conftest import BUCKET
 from .helpers import HYPERSHIFT, KEY_PREFIX, backup_host, encryption_secret, run, write_inventory
