@@ -27,6 +27,20 @@ from tests.harness.net import wait_for
 PDEATHSIG = ["setpriv", "--pdeathsig", "KILL"] if shutil.which("setpriv") else []
 
 
+BOOTSTRAP_KEYS = {
+    key: b"k8s\x00" + key.rsplit("/", 1)[-1].encode()
+    for key in (
+        "/kubernetes.io/namespaces/default",
+        "/kubernetes.io/namespaces/kube-system",
+        "/kubernetes.io/namespaces/kube-public",
+        "/kubernetes.io/namespaces/openshift-config",
+        "/kubernetes.io/ranges/serviceips",
+        "/kubernetes.io/ranges/servicenodeports",
+        "/kubernetes.io/apiregistration.k8s.io/apiservices/v1.",
+    )
+}
+
+
 class SimMember(EtcdMember):
     def start(self, initial_cluster, state="new", token="etcd-cluster", force_new_cluster=False):
         os.makedirs(self.data_dir, mode=0o700, exist_ok=True)
@@ -218,12 +232,21 @@ class EtcdRuntime:
                 for i in empty:
                     self.members[i].start(self.full_initial(empty), "new")
                 self._wait_listening(empty)
+                self._bootstrap_keys()
                 return
             for i in with_data:
                 self.members[i].start(self.full_initial(), "new")
             self._wait_listening(with_data)
             if empty:
                 self._join(alive + with_data, empty)
+
+    def _bootstrap_keys(self):
+        """What kube-apiserver writes into an empty etcd, so a new cluster's snapshot has a revision."""
+        try:
+            wait_for(self.cluster.healthy, timeout=15, interval=0.1, what="the new etcd cluster")
+            self.cluster.put_many(BOOTSTRAP_KEYS)
+        except (TimeoutError, RuntimeError, OSError) as exc:
+            self.log("could not write the bootstrap keys: %s" % exc)
 
     def _wait_listening(self, indexes):
         try:

@@ -182,7 +182,7 @@ def test_seed_procedures_by_hand(mgmt_cluster, tmp_path):
     wait_for(etcd_ready, timeout=40, what="etcd restored at 3 members")
     for m in hc.etcd.members:
         restored = hc.etcd.get_all("/", member=m)
-        assert {k.decode(): v for k, v in restored.items() if k.startswith(b"/kubernetes.io/")} == dict(data)
+        assert {k.decode(): v for k, v in restored.items() if k.startswith(b"/kubernetes.io/configmaps/")} == dict(data)
         assert b"/written/after/the/snapshot" not in restored
     kubectl(
         "scale",

@@ -64,6 +64,7 @@ def test_highly_available_hosted_cluster_shapes(mgmt_cluster, moto_server):
         assert mgmt_cluster.get("v1", "Service", svc, ns) is not None
     assert len(mgmt_cluster.list("route.openshift.io/v1", "Route", ns)) >= 3
     assert len(hc.etcd.etcdctl("member", "list").stdout.splitlines()) == 3
+    assert b"/kubernetes.io/namespaces/default" in hc.etcd.get_all("/kubernetes.io/")  # as kube-apiserver writes
     cm = mgmt_cluster.get("v1", "ConfigMap", "supported-versions", "hypershift")
     assert "4.14" in cm["data"]["supported-versions"]
     wait_for(
