@@ -58,6 +58,14 @@ class Controllers:
         if self._thread is not None:
             self._thread.join(30)
 
+    @staticmethod
+    def _guard(fn, *args):
+        """One failing object or step is logged and retried on the next pass; the others go on."""
+        try:
+            fn(*args)
+        except Exception:
+            log.exception("simulator controller step %s failed", getattr(fn, "__name__", fn))
+
     def _loop(self):
         while not self._stop.is_set():
             self.store.dirty.wait(0.25)
@@ -70,16 +78,14 @@ class Controllers:
                 log.exception("simulator controller pass failed")
 
     def reconcile(self):
-        self.namespaces()
-        self.garbage_collect()
-        self.pvcs()
-        self.mgmt.operator.reconcile()
+        for step in (self.namespaces, self.garbage_collect, self.pvcs, self.mgmt.operator.reconcile):
+            self._guard(step)
         for dep in self.store.list(R["Deployment"])[0]:
-            self.deployment(dep)
+            self._guard(self.deployment, dep)
         seen = set()
         for sts in self.store.list(R["StatefulSet"])[0]:
             seen.add(sts["metadata"]["namespace"])
-            self.statefulset(sts)
+            self._guard(self.statefulset, sts)
         for ns, rt in list(self.mgmt.pods.etcd.items()):
             if ns not in seen:
                 rt.ensure({})

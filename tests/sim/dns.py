@@ -60,7 +60,7 @@ class ExternalDNS:
     def add_wildcard(self, hc, hcp_ns):
         if self.mgmt.moto is None:
             return
-        name, base = hc["metadata"]["name"], hc["spec"]["dns"]["baseDomain"]
+        name, base = hc["metadata"]["name"], (hc["spec"].get("dns") or {}).get("baseDomain", "example.com")
         fqdn = "*.apps.%s.%s" % (name, base)
         try:
             zone = self.zone_id(base)
@@ -73,7 +73,7 @@ class ExternalDNS:
     def _base_domain(self, hcp_ns):
         for hc in self.mgmt.store.list(resources.lookup(None, "HostedCluster"))[0]:
             if "%s-%s" % (hc["metadata"]["namespace"], hc["metadata"]["name"]) == hcp_ns:
-                return hc["spec"]["dns"]["baseDomain"]
+                return (hc["spec"].get("dns") or {}).get("baseDomain", "example.com")
         return None
 
     def reconcile(self):

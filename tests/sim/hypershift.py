@@ -1,5 +1,6 @@
 """HyperShift objects (API v1beta1) and the operator stand-in that renders and reconciles them."""
 
+import logging
 import os
 import subprocess
 import time
@@ -12,6 +13,7 @@ from .objects import FINALIZER, bootstrap_objects, hosted_cluster_objects  # noq
 from .status import is_paused, release_version
 from .store import now
 
+log = logging.getLogger(__name__)
 R = {
     k: resources.lookup(None, k)
     for k in (
@@ -66,13 +68,19 @@ class Operator:
         self._progress = {}  # (kind, ns, name) -> monotonic time the current version rollout started
 
     def reconcile(self):
+        # one broken object (e.g. a HostedCluster applied without spec.dns) must not stop the others
         for hc in self.store.list(R["HostedCluster"])[0]:
             try:
                 self.hosted_cluster(hc)
-            except OSError:
-                pass
+            except Exception:
+                log.exception(
+                    "operator stand-in: HostedCluster %s/%s", hc["metadata"]["namespace"], hc["metadata"]["name"]
+                )
         for np in self.store.list(R["NodePool"])[0]:
-            self.nodepool(np)
+            try:
+                self.nodepool(np)
+            except Exception:
+                log.exception("operator stand-in: NodePool %s/%s", np["metadata"]["namespace"], np["metadata"]["name"])
         self.dns.reconcile()
 
     def _put_status(self, res, obj, status):

@@ -90,7 +90,7 @@ def hc_status(hc, etcd_ok, progress, upgrade_seconds):
     else:
         ver.pop("availableUpdates", None)
     progressing = bool(history) and history[0]["state"] == "Partial"
-    name, base = meta["name"], spec["dns"]["baseDomain"]
+    name, base = meta["name"], (spec.get("dns") or {}).get("baseDomain", "example.com")
     bad = "the release image %r cannot be resolved to a version" % image
     wanted = [
         ("Available", "True" if etcd_ok else "False", "AsExpected" if etcd_ok else "EtcdUnavailable", ""),
