@@ -114,6 +114,7 @@ def _inventory(tmp_path, cluster, fail_once=None):
     return str(path)
 
 
+@pytest.mark.slow
 def test_etcd_restore_one_member_then_add_members(tmp_path, etcd3, installed_collection):
     cluster = etcd3
     m0 = cluster.members[0]

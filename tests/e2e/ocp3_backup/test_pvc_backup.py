@@ -6,6 +6,8 @@ import os
 import re
 import stat
 
+import pytest
+
 from tests.harness.ansible import run_playbook, write_playbook
 from tests.harness.net import wait_for
 
@@ -72,6 +74,7 @@ def _app(mgmt, ns="shop"):
     return ns, files
 
 
+@pytest.mark.slow
 def test_pvc_backup_copies_and_verifies(tmp_path, mgmt_cluster, installed_collection):
     mgmt = mgmt_cluster
     ns, files = _app(mgmt)
