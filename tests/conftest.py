@@ -43,4 +43,5 @@ def etcd_tls(tmp_path):
     finally:
         cluster.stop()
 
+
 pytest_plugins = ["tests.sim.fixtures"]

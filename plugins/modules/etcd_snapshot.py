@@ -1,5 +1,5 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-  # noqa: UP009
+# -*- coding: utf-8 -*-
 # Copyright: ocp.day2 contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -216,8 +216,8 @@ would_deliver:
   sample: {dest: /backups/example/etcd-0.db, s3: {bucket: b, key: example/etcd-0.db}}
 """
 
-from ansible_collections.ocp.day2.plugins.module_utils.etcd_snapshot import argument_spec, execute  # noqa: E402
-from ansible_collections.ocp.day2.plugins.module_utils.k8s import Day2K8sModule  # noqa: E402
+from ansible_collections.ocp.day2.plugins.module_utils.etcd_snapshot import argument_spec, execute
+from ansible_collections.ocp.day2.plugins.module_utils.k8s import Day2K8sModule
 
 try:
     from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule

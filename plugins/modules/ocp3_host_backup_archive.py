@@ -102,12 +102,12 @@ packages_count:
   sample: 512
 """
 
-import os  # noqa: E402
+import os
 
-from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error  # noqa: E402
-from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup_archive import (  # noqa: E402
+from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
+from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup_archive import (
     PACKAGES_MEMBER,
     collect,
     create,

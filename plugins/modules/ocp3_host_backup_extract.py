@@ -121,12 +121,12 @@ packages:
   sample: {"backup_count": 512, "current_count": 511, "missing": ["ansible-2.4.0.0-5.el7.noarch"], "added": []}
 """
 
-import os  # noqa: E402
+import os
 
-from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error  # noqa: E402
-from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup_archive import (  # noqa: E402
+from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
+from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup_archive import (
     PACKAGES_MEMBER,
     installed_packages,
     package_diff,
@@ -134,7 +134,7 @@ from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup_archive impor
     read_members,
     select,
 )
-from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup_restore import apply, plan  # noqa: E402
+from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup_restore import apply, plan
 
 ARGUMENT_SPEC = {
     "src": {"type": "path", "required": True},

@@ -113,11 +113,11 @@ count:
   type: int
 """
 
-import os  # noqa: E402
+import os
 
-from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error  # noqa: E402
-from ansible_collections.ocp.day2.plugins.module_utils.k8s import Day2K8sModule, api_error_text, auth_arg_spec  # noqa: E402
-from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup_k8s import (  # noqa: E402
+from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
+from ansible_collections.ocp.day2.plugins.module_utils.k8s import Day2K8sModule, api_error_text, auth_arg_spec
+from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup_k8s import (
     INDEX_FILE,
     clean,
     dumps,

@@ -93,12 +93,12 @@ failed:
   sample: [{"object": "Route/web", "error": "admission webhook denied the request (HTTP 422)"}]
 """
 
-import json  # noqa: E402
-import os  # noqa: E402
+import json
+import os
 
-from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error  # noqa: E402
-from ansible_collections.ocp.day2.plugins.module_utils.k8s import Day2K8sModule, api_error_text, auth_arg_spec  # noqa: E402
-from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup_k8s import INDEX_FILE, for_namespace, import_rank  # noqa: E402
+from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
+from ansible_collections.ocp.day2.plugins.module_utils.k8s import Day2K8sModule, api_error_text, auth_arg_spec
+from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup_k8s import INDEX_FILE, for_namespace, import_rank
 
 try:
     import yaml
