@@ -98,7 +98,7 @@ def test_pause_idempotence_check_mode_resume_and_restore(tmp_path, mgmt, hc):
     start = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
 
     # Check mode reports the change and changes nothing.
-    result, _ = run(tmp_path, mgmt.kubeconfig, check=True, diff=True, until="2h")
+    result, _unused = run(tmp_path, mgmt.kubeconfig, check=True, diff=True, until="2h")
     assert not result.get("failed"), result
     assert result["changed"] is True
     assert value(mgmt, "HostedCluster", "example") == "(absent)"
@@ -119,45 +119,45 @@ def test_pause_idempotence_check_mode_resume_and_restore(tmp_path, mgmt, hc):
     first_previous = result["previous"]
 
     # Idempotent re-run: nothing changes.
-    result, _ = run(tmp_path, mgmt.kubeconfig, until="2h")
+    result, _unused = run(tmp_path, mgmt.kubeconfig, until="2h")
     assert result["changed"] is False and result["paused_until"] == until
 
     # An explicit indefinite pause of one NodePool, then resume everything.
-    result, _ = run(tmp_path, mgmt.kubeconfig, until="true", nodepools=[pools[1]])
+    result, _unused = run(tmp_path, mgmt.kubeconfig, until="true", nodepools=[pools[1]])
     assert result["changed"] is True and result["nodepools"] == [pools[1]]
     assert value(mgmt, "NodePool", pools[1]) == "true"
     assert value(mgmt, "HostedCluster", "example") == "true"
     middle_previous = result["previous"]
     assert middle_previous == {"hostedcluster": until, "nodepools": {pools[1]: until}}
 
-    result, _ = run(tmp_path, mgmt.kubeconfig, pause_state="resumed")
+    result, _unused = run(tmp_path, mgmt.kubeconfig, pause_state="resumed")
     assert result["changed"] is True and result["paused_until"] is None
     assert value(mgmt, "HostedCluster", "example") == "(absent)"
     assert [value(mgmt, "NodePool", p) for p in pools] == ["(absent)", "(absent)"]
-    result, _ = run(tmp_path, mgmt.kubeconfig, pause_state="resumed")
+    result, _unused = run(tmp_path, mgmt.kubeconfig, pause_state="resumed")
     assert result["changed"] is False
 
     # Restore what the middle call found: the exact RFC3339 values come back.
-    result, _ = run(tmp_path, mgmt.kubeconfig, pause_state="restored", previous=middle_previous)
+    result, _unused = run(tmp_path, mgmt.kubeconfig, pause_state="restored", previous=middle_previous)
     assert result["changed"] is True
     assert value(mgmt, "HostedCluster", "example") == until
     assert value(mgmt, "NodePool", pools[1]) == until
     assert value(mgmt, "NodePool", pools[0]) == "(absent)"  # not in that `previous`: untouched
 
     # Restore what the first call found: the field is removed everywhere.
-    result, _ = run(tmp_path, mgmt.kubeconfig, pause_state="restored", previous=first_previous)
+    result, _unused = run(tmp_path, mgmt.kubeconfig, pause_state="restored", previous=first_previous)
     assert result["changed"] is True
     assert value(mgmt, "HostedCluster", "example") == "(absent)"
     assert [value(mgmt, "NodePool", p) for p in pools] == ["(absent)", "(absent)"]
 
 
 def test_wait_until_hcp_shows_the_value(tmp_path, mgmt, hc):
-    result, _ = run(tmp_path, mgmt.kubeconfig, until="true", wait=True, wait_timeout=60)
+    result, _unused = run(tmp_path, mgmt.kubeconfig, until="true", wait=True, wait_timeout=60)
     assert not result.get("failed"), result
     assert result["hostedcontrolplane"] == {"namespace": "clusters-example", "paused_until": "true"}
     assert value(mgmt, "HostedControlPlane", "example", "clusters-example") == "true"
 
-    result, _ = run(tmp_path, mgmt.kubeconfig, pause_state="resumed", wait=True, wait_timeout=60)
+    result, _unused = run(tmp_path, mgmt.kubeconfig, pause_state="resumed", wait=True, wait_timeout=60)
     assert not result.get("failed"), result
     assert result["hostedcontrolplane"]["paused_until"] is None
     assert value(mgmt, "HostedControlPlane", "example", "clusters-example") == "(absent)"
@@ -166,7 +166,7 @@ def test_wait_until_hcp_shows_the_value(tmp_path, mgmt, hc):
 def test_wait_timeout_says_what_hcp_shows(tmp_path, mgmt, hc):
     # With the operator stand-in stopped nothing copies the value to the HostedControlPlane.
     mgmt.controllers.stop()
-    result, _ = run(tmp_path, mgmt.kubeconfig, until="true", wait=True, wait_timeout=2)
+    result, _unused = run(tmp_path, mgmt.kubeconfig, until="true", wait=True, wait_timeout=2)
     assert result["failed"] is True
     assert "Timed out after 2s waiting for HostedControlPlane clusters-example/example" in result["msg"]
     assert "to show spec.pausedUntil=true; it shows spec.pausedUntil=(absent)" in result["msg"]
@@ -175,17 +175,17 @@ def test_wait_timeout_says_what_hcp_shows(tmp_path, mgmt, hc):
 
 
 def test_missing_hostedcluster(tmp_path, mgmt):
-    result, _ = run(tmp_path, mgmt.kubeconfig, hc_name="nope", until="true")
+    result, _unused = run(tmp_path, mgmt.kubeconfig, hc_name="nope", until="true")
     assert result["failed"] is True
     assert "HostedCluster clusters/nope not found" in result["msg"]
     assert "oc get hostedcluster -A" in result["msg"]
 
 
 def test_named_nodepool_missing_and_bad_until(tmp_path, mgmt, hc):
-    result, _ = run(tmp_path, mgmt.kubeconfig, until="true", nodepools=["no-such-pool"])
+    result, _unused = run(tmp_path, mgmt.kubeconfig, until="true", nodepools=["no-such-pool"])
     assert result["failed"] is True
     assert "NodePool(s) no-such-pool not found in namespace clusters for HostedCluster example" in result["msg"]
-    result, _ = run(tmp_path, mgmt.kubeconfig, until="next week")
+    result, _unused = run(tmp_path, mgmt.kubeconfig, until="next week")
     assert result["failed"] is True
     assert "until='next week' is not accepted" in result["msg"] and "1h30m" in result["msg"]
     assert value(mgmt, "HostedCluster", "example") == "(absent)"
@@ -195,14 +195,14 @@ def test_api_error_mid_way_returns_previous(tmp_path, mgmt, hc):
     pools = nodepool_names(mgmt)
     mgmt.faults.add(method="PATCH", path=r"/nodepools/%s$" % pools[1], status=403, times=None)
     try:
-        result, _ = run(tmp_path, mgmt.kubeconfig, until="true")
+        result, _unused = run(tmp_path, mgmt.kubeconfig, until="true")
     finally:
         mgmt.faults.clear()
     assert result["failed"] is True
     assert "injected fault" in result["msg"] and "HTTP 403" in result["msg"]
     assert "Already changed: HostedCluster example, NodePool %s" % pools[0] in result["msg"]
     assert result["previous"]["hostedcluster"] is None
-    result, _ = run(tmp_path, mgmt.kubeconfig, pause_state="restored", previous=result["previous"])
+    result, _unused = run(tmp_path, mgmt.kubeconfig, pause_state="restored", previous=result["previous"])
     assert not result.get("failed"), result
     assert value(mgmt, "HostedCluster", "example") == "(absent)"
     assert value(mgmt, "NodePool", pools[0]) == "(absent)"

@@ -129,7 +129,7 @@ def delete_later(moto, zone_id, names, delay):
 
 def test_waits_for_external_dns_to_clean(tmp_path, moto, zone):
     actor, listener = delete_later(moto, zone, CLUSTER_RECORDS, 3)
-    result, _ = play(tmp_path, moto, zone_id=zone)
+    result, _unused = play(tmp_path, moto, zone_id=zone)
     actor.join(10)
     assert listener.seen.is_set()
     assert not result.get("failed"), result
@@ -146,7 +146,7 @@ def test_waits_for_external_dns_to_clean(tmp_path, moto, zone):
 
 def test_timeout_names_the_remaining_records(tmp_path, moto, zone):
     change(moto, zone, "DELETE", CLUSTER_RECORDS[2:])
-    result, _ = play(tmp_path, moto, zone_id=zone, timeout=2)
+    result, _unused = play(tmp_path, moto, zone_id=zone, timeout=2)
     assert result["failed"] is True
     assert "Timed out after 2s: 2 record(s) for %s remain in Route53 zone %s" % (DOMAIN, zone) in result["msg"]
     assert "api.%s A" % DOMAIN in result["msg"] and "api-int.%s A" % DOMAIN in result["msg"]
@@ -158,7 +158,7 @@ def test_zone_by_name_and_allowed_remaining(tmp_path, moto, zone):
     # A private zone of the same name must not be picked for a public lookup.
     make_zone(moto, private=True)
     change(moto, zone, "DELETE", CLUSTER_RECORDS[:3])
-    result, _ = play(tmp_path, moto, zone_name=ZONE_NAME + ".", allowed=2)
+    result, _unused = play(tmp_path, moto, zone_name=ZONE_NAME + ".", allowed=2)
     assert not result.get("failed"), result
     assert result["zone_id"] == zone and result["remaining_count"] == 2 and result["waited"] is False
     assert {"name": "*.apps." + DOMAIN, "type": "A"} in result["remaining"]
@@ -166,20 +166,20 @@ def test_zone_by_name_and_allowed_remaining(tmp_path, moto, zone):
 
 def test_check_mode_reports_without_waiting(tmp_path, moto, zone):
     start = time.monotonic()
-    result, _ = play(tmp_path, moto, check=True, zone_id=zone, timeout=60)
+    result, _unused = play(tmp_path, moto, check=True, zone_id=zone, timeout=60)
     assert not result.get("failed"), result
     assert result["remaining_count"] == len(CLUSTER_RECORDS) and result["waited"] is False
     assert time.monotonic() - start < 30
 
 
 def test_zone_not_found_by_id(tmp_path, moto):
-    result, _ = play(tmp_path, moto, zone_id="ZDOESNOTEXIST")
+    result, _unused = play(tmp_path, moto, zone_id="ZDOESNOTEXIST")
     assert result["failed"] is True
     assert "Route53 hosted zone ZDOESNOTEXIST not found" in result["msg"]
 
 
 def test_zone_not_found_by_name(tmp_path, moto, zone):
-    result, _ = play(tmp_path, moto, zone_name="nothere.example.com")
+    result, _unused = play(tmp_path, moto, zone_name="nothere.example.com")
     assert result["failed"] is True
     assert "No public Route53 hosted zone named nothere.example.com was found" in result["msg"]
 
@@ -232,6 +232,6 @@ def test_missing_credentials(tmp_path, moto):
 
 
 def test_domain_outside_the_zone_is_refused(tmp_path, moto, zone):
-    result, _ = play(tmp_path, moto, zone_id=zone, domain="example.other.org")
+    result, _unused = play(tmp_path, moto, zone_id=zone, domain="example.other.org")
     assert result["failed"] is True
     assert "The domain example.other.org is not in the hosted zone hypershift.example.com" in result["msg"]

@@ -50,7 +50,7 @@ def test_pause_with_duration_writes_utc_time(run_module, fake_client):
 
 def test_duration_rerun_is_not_changed(run_module, fake_client):
     fake_client.add_cluster()
-    _, first = run_module({"name": "example", "until": "2h"})
+    _client, first = run_module({"name": "example", "until": "2h"})
     failed, second = run_module({"name": "example", "until": "2h"})
     assert not failed and not second["changed"]
     assert second["paused_until"] == first["paused_until"]
@@ -125,7 +125,7 @@ def test_nodepools_selection(run_module, fake_client):
 def test_restore_puts_back_exact_values(run_module, fake_client):
     fake_client.add_cluster(paused="2999-01-01T09:00:00+09:00", nodepools=2)
     fake_client.objects["NodePool"][("clusters", NP[1])]["spec"]["pausedUntil"] = "true"
-    _, paused = run_module({"name": "example", "until": "true"})
+    _client, paused = run_module({"name": "example", "until": "true"})
     failed, result = run_module({"name": "example", "state": "restored", "previous": paused["previous"]}, diff=True)
     assert not failed and result["changed"]
     assert fake_client.value("HostedCluster", "example") == "2999-01-01T09:00:00+09:00"

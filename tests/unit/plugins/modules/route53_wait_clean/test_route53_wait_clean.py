@@ -168,7 +168,7 @@ def test_timeout_lists_remaining(stubbed):
     clock = Clock()
     expect_zone(stubber)
     records = [rr("r%02d.%s." % (i, DOMAIN)) for i in range(25)]
-    for _ in range(3):
+    for _attempt in range(3):
         expect_listing(stubber, listing(*records))
     with pytest.raises(Day2Timeout) as err:
         mod.wait_clean(client, params(timeout=8), False, clock, clock.sleep)
