@@ -7,6 +7,10 @@ export PYTHONPATH="$root/.build/pythonpath${PYTHONPATH:+:$PYTHONPATH}"
 mkdir -p .build/pythonpath/ansible_collections/ocp
 ln -sfn "$root" .build/pythonpath/ansible_collections/ocp/day2
 [ $# -eq 0 ] && set -- tests
-.venv/bin/python -m pytest -p no:cacheprovider -q -ra "$@"
+# Two workers: most of the time goes to waiting on ansible-playbook, etcd and the simulator, not CPU.
+workers=${PYTEST_WORKERS:-2}
+xdist=()
+[ "$workers" -gt 1 ] && xdist=(-n "$workers" --dist loadfile)
+.venv/bin/python -m pytest -p no:cacheprovider -q -ra --durations=25 "${xdist[@]}" "$@"
 rc=$?
 exit $rc
