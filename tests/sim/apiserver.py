@@ -239,7 +239,7 @@ class ApiServer:
             opts = data if isinstance(data, dict) else {}
             pre = opts.get("preconditions") or {}
             if name is None:
-                items, _ = store.list(res, ns, query.get("labelSelector"), query.get("fieldSelector"))
+                items, _rv = store.list(res, ns, query.get("labelSelector"), query.get("fieldSelector"))
                 for item in items:
                     store.delete(res, item["metadata"].get("namespace"), item["metadata"]["name"], dry_run=dry)
                 return {"kind": res.kind + "List", "apiVersion": res.api_version, "metadata": {}, "items": items}, 200
@@ -347,7 +347,7 @@ class ApiServer:
             if rv and rv != "0":
                 initial = self.store.events_since(int(rv))
             else:
-                items, _ = self.store.list(res, ns)
+                items, _rv = self.store.list(res, ns)
                 initial = [(0, res.key, "ADDED", o) for o in items]
         resp = aiohttp.web.StreamResponse(headers={"Content-Type": "application/json"})
         resp.enable_chunked_encoding()
@@ -361,7 +361,7 @@ class ApiServer:
                 if remaining <= 0:
                     break
                 try:
-                    _, key, etype, obj = await asyncio.wait_for(queue.get(), remaining)
+                    _erv, key, etype, obj = await asyncio.wait_for(queue.get(), remaining)
                 except asyncio.TimeoutError:
                     break
                 if key != res.key or (ns and obj["metadata"].get("namespace") != ns):

@@ -14,7 +14,8 @@ from . import resources
 from .apiserver import ApiServer
 from .controllers import Controllers
 from .faults import Faults
-from .hypershift import HostedClusterHandle, Operator, bootstrap_objects, hosted_cluster_objects
+from .hypershift import HostedClusterHandle, Operator
+from .objects import bootstrap_objects, hosted_cluster_objects
 from .pods import PodRuntime
 from .store import Store
 

@@ -117,7 +117,7 @@ class Controllers:
         everything = []
         for res in resources.RESOURCES:
             everything += [(res, o) for o in self.store.list(res)[0]]
-        uids = {o["metadata"]["uid"] for _, o in everything}
+        uids = {o["metadata"]["uid"] for _res, o in everything}
         for res, obj in everything:
             owners = obj["metadata"].get("ownerReferences") or []
             if (
@@ -330,7 +330,7 @@ class Controllers:
                 rt.pod_gone(i)
                 self._etcd_pods.pop((ns, i), None)
             if pod is None:
-                if not all(self._pvc_ready(ns, c) for _, c in claims):
+                if not all(self._pvc_ready(ns, c) for _vol, c in claims):
                     continue
                 template = copy.deepcopy(spec["template"])
                 vols = template["spec"].setdefault("volumes", [])

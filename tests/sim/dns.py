@@ -96,7 +96,7 @@ class ExternalDNS:
                 zone = self.zone_id(base)
                 self._change("UPSERT", zone, host, "192.0.2.10")
                 self.records[host] = (zone, "192.0.2.10", ns, rname)
-            namespaces = {ns for ns, _ in live.values()}
+            namespaces = {ns for ns, _route in live.values()}
             clock = time.monotonic()
             for fqdn, (zone, value, ns, rname) in list(self.records.items()):
                 gone = (rname is not None and fqdn not in live) or (rname is None and ns not in namespaces)

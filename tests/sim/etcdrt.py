@@ -272,7 +272,7 @@ class EtcdRuntime:
 
     def _member_list(self, alive, attempts=1):
         """The membership as seen by the first alive member (etcd 3.4 needs quorum for it), or None."""
-        for _ in range(attempts):
+        for _attempt in range(attempts):
             res = self._ctl(alive[:1], "--command-timeout=3s", "member", "list", "-w", "json", check=False)
             if res.returncode == 0:
                 break

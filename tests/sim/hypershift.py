@@ -9,7 +9,7 @@ import urllib.request
 from . import capi, rendering, resources
 from . import status as st
 from .dns import ExternalDNS
-from .objects import FINALIZER, bootstrap_objects, hosted_cluster_objects  # noqa: F401 - re-exported
+from .objects import FINALIZER
 from .status import is_paused, release_version
 from .store import now
 

@@ -78,10 +78,10 @@ def _translator(pairs, binary=False):
     if binary:
         pairs = [(k.encode(), v.encode()) for k, v in pairs]
         table = dict(pairs)
-        pattern = re.compile(rb"(?<![\w.-])(%s)(?![\w.-])" % b"|".join(re.escape(k) for k, _ in pairs))
+        pattern = re.compile(rb"(?<![\w.-])(%s)(?![\w.-])" % b"|".join(re.escape(k) for k, _v in pairs))
     else:
         table = dict(pairs)
-        pattern = re.compile(r"(?<![\w.-])(%s)(?![\w.-])" % "|".join(re.escape(k) for k, _ in pairs))
+        pattern = re.compile(r"(?<![\w.-])(%s)(?![\w.-])" % "|".join(re.escape(k) for k, _v in pairs))
     return lambda s: pattern.sub(lambda m: table[m.group(1)], s)
 
 
@@ -147,7 +147,7 @@ def _tar_args(args, root, tr):
             take_path = True
             out.append(a)
         elif a.startswith(("--directory=", "--file=")):
-            key, _, val = a.partition("=")
+            key, _sep, val = a.partition("=")
             out.append(key + "=" + (os.path.join(root, val.lstrip("/")) if val.startswith("/") else val))
         elif a.startswith("/"):
             out.append(os.path.join(root, a.lstrip("/")) if after_dir else (a.lstrip("/") or "."))

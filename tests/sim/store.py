@@ -86,7 +86,7 @@ class Store:
         with self.lock:
             items = [
                 copy.deepcopy(obj)
-                for (group, plural, ons, _), obj in sorted(self._objs.items())
+                for (group, plural, ons, _name), obj in sorted(self._objs.items())
                 if (group, plural) == res.key and (not ns or ons == ns)
                 if match_labels(obj, labels) and match_fields(obj, fields)
             ]

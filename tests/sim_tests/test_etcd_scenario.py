@@ -56,6 +56,7 @@ def test_seed_procedures_by_hand(mgmt_cluster, tmp_path):
             capture_output=True,
             text=True,
             timeout=60,
+            check=False,
         )
         assert not check or res.returncode == 0, "kubectl %s: %s" % (" ".join(args), res.stderr)
         return res

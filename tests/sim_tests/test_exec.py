@@ -95,13 +95,15 @@ def test_paths_and_etcdctl_reach_this_pods_member(single):
     rc, out, err = _exec(core, ns, "etcd-0", cmd)
     assert rc == 0, err
     assert os.path.getsize(os.path.join(hc.member_dir(0), "data", "snapshot.db")) > 0
-    rc, out, _ = _exec(core, ns, "etcd-0", ["etcdctl", "-w", "json", "snapshot", "status", "/var/lib/data/snapshot.db"])
+    rc, out, _err = _exec(
+        core, ns, "etcd-0", ["etcdctl", "-w", "json", "snapshot", "status", "/var/lib/data/snapshot.db"]
+    )
     assert rc == 0 and json.loads(out)["totalKey"] >= 1
-    rc, out, _ = _exec(core, ns, "etcd-0", ["etcdctl", "get", "/sim/key", "--print-value-only"])
+    rc, out, _err = _exec(core, ns, "etcd-0", ["etcdctl", "get", "/sim/key", "--print-value-only"])
     assert (rc, out) == (0, b"value\n")
-    rc, out, _ = _exec(core, ns, "etcd-0", ["sh", "-c", "sha256sum /var/lib/data/snapshot.db"])
+    rc, out, _err = _exec(core, ns, "etcd-0", ["sh", "-c", "sha256sum /var/lib/data/snapshot.db"])
     assert out.decode().split()[1] == "/var/lib/data/snapshot.db"
-    rc, _, err = _exec(core, ns, "etcd-0", ["curl", "http://example.com"])
+    rc, _out, err = _exec(core, ns, "etcd-0", ["curl", "http://example.com"])
     assert rc == 126
 
 
@@ -114,7 +116,7 @@ def test_binary_stdin_and_large_streamed_output(single):
     )
     assert rc == 0, err
     assert out.split()[0].decode() == hashlib.sha256(payload).hexdigest()
-    rc, out, _ = _exec(core, ns, "etcd-0", ["cat", "/var/lib/blob"])
+    rc, out, _err = _exec(core, ns, "etcd-0", ["cat", "/var/lib/blob"])
     assert out == payload
     # 64 MB through the websocket, counted (not kept) on the client side
     resp = stream(

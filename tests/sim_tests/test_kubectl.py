@@ -20,6 +20,7 @@ def kubectl(mgmt_cluster):
             text=stdin is None or isinstance(stdin, str),
             input=stdin,
             timeout=60,
+            check=False,
         )
         if check and res.returncode != 0:
             raise AssertionError("kubectl %s failed (%d): %s" % (" ".join(args), res.returncode, res.stderr))
@@ -115,6 +116,7 @@ def test_exec_and_cp(mgmt_cluster, kubectl, tmp_path):
         input=blob,
         capture_output=True,
         timeout=60,
+        check=False,
     )
     assert res.returncode == 0, res.stderr
     with open(os.path.join(hc.member_dir(0), "in.bin"), "rb") as f:

@@ -11,7 +11,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def _etcd_under(path):
-    out = subprocess.run(["ps", "-ww", "-eo", "args"], capture_output=True, text=True).stdout
+    out = subprocess.run(["ps", "-ww", "-eo", "args"], capture_output=True, text=True, check=False).stdout
     return [line for line in out.splitlines() if "etcd --name" in line and path in line]
 
 
@@ -27,18 +27,18 @@ def test_serve_writes_env_and_stops_cleanly(tmp_path):
         env = {}
         with open(os.path.join(out, "env")) as f:
             for line in f:
-                key, _, value = line.removeprefix("export ").strip().partition("=")
+                key, _sep, value = line.removeprefix("export ").strip().partition("=")
                 env[key] = value
         assert env["KUBECONFIG"] == os.path.join(out, "kubeconfig") and env["AWS_ENDPOINT_URL"].startswith(
             "http://127."
         )
         assert os.path.exists(env["SIM_KUBECONFIG_MGMT_Y"])
         res = subprocess.run(["kubectl", "--kubeconfig", env["KUBECONFIG"], "--context", "mgmt-x", "get", "hc", "-A"],
-                             capture_output=True, text=True, timeout=30)  # fmt: skip
+                             capture_output=True, text=True, timeout=30, check=False)  # fmt: skip
         assert "example" in res.stdout, res.stderr
         assert len(_etcd_under(out)) == 1
         proc.send_signal(signal.SIGTERM)
-        output, _ = proc.communicate(timeout=30)
+        output, _err = proc.communicate(timeout=30)
         assert proc.returncode == 0 and "simulator stopped" in output
         assert _etcd_under(out) == []
     finally:
