@@ -12,7 +12,7 @@ from tests.harness.net import wait_for
 from .helpers import backup_host, cluster_state, find_manifests, load_json, run, write_inventory
 
 
-def _start_playbook(inventory, env):
+def _start_playbook(inventory, env, log_path):
     full_env = dict(os.environ)
     full_env.pop("PYTHONPATH", None)
     full_env.update(
@@ -26,8 +26,8 @@ def _start_playbook(inventory, env):
     return subprocess.Popen(
         [binary, "-i", inventory, "ocp.day2.hostedcluster_etcd_backup"],
         env=full_env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=open(log_path, "wb"),
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
 
@@ -43,7 +43,8 @@ def test_interrupted_run_then_rerun(mgmt_cluster, ha_cluster, tmp_path):
     # the snapshot of etcd-1 hangs, so the run is surely mid-way (paused, API servers at 0) when it is killed
     # (killed while that request hangs, so no other request of the killed run is still in flight)
     stall = mgmt_cluster.faults.add(method="GET", path=r"/pods/etcd-1/exec$", stall=60, times=1)
-    proc = _start_playbook(inv, env=None)
+    log = tmp_path / "interrupted-run.log"
+    proc = _start_playbook(inv, None, str(log))
     try:
         wait_for(lambda: stall.hits >= 1, timeout=300, interval=0.2, what="the backup run to reach etcd-1's snapshot")
         time.sleep(0.5)
@@ -51,6 +52,7 @@ def test_interrupted_run_then_rerun(mgmt_cluster, ha_cluster, tmp_path):
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(30)
         mgmt_cluster.faults.clear()
+        print(log.read_text()[-6000:])
 
     left = cluster_state(mgmt_cluster, hc)
     assert set(left["replicas"].values()) == {0}
