@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import signal
+import tempfile
 
 import aiohttp.web
 
@@ -206,8 +207,7 @@ class PodRuntime:
                 os.makedirs(path, mode=0o700, exist_ok=True)
                 for key, value in (obj.get("data") or {}).items():
                     data = base64.b64decode(value) if kind == "Secret" else value.encode()
-                    with open(os.path.join(path, key), "wb") as f:
-                        f.write(data)
+                    _write_atomically(os.path.join(path, key), data)
             os.makedirs(path, exist_ok=True)
             volumes[vol["name"]] = path
         mounts = {"/tmp": os.path.join(pdir, "tmp")}
@@ -383,3 +383,11 @@ class PodRuntime:
         if rt is not None and name.startswith("etcd-"):
             return rt.log_text(name)
         return "%s is running in the simulator\n" % pod["metadata"]["name"]
+
+
+def _write_atomically(path, data):
+    """Replace a volume file by rename, so a concurrent exec never reads it half written."""
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
