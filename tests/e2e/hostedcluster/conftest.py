@@ -3,15 +3,10 @@
 import pytest
 
 from tests.harness.etcd import seed_keys
-from tests.sim import fixtures as sim_fixtures
 
 from .helpers import KEY_PREFIX
 
 BUCKET = "hc-backups"
-
-# the simulator's fixtures, until tests/conftest.py registers them for every test
-mgmt_cluster = sim_fixtures.mgmt_cluster
-mgmt_pair = sim_fixtures.mgmt_pair
 
 
 @pytest.fixture
