@@ -19,10 +19,13 @@ from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions imp
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
 
 try:
-    from kubernetes.dynamic.exceptions import DynamicApiError, ResourceNotFoundError
+    from kubernetes.dynamic.exceptions import DynamicApiError, NotFoundError, ResourceNotFoundError
 except ImportError:  # reported by AnsibleK8SModule's requirement check
 
     class DynamicApiError(Exception):
+        pass
+
+    class NotFoundError(DynamicApiError):
         pass
 
     class ResourceNotFoundError(Exception):
@@ -36,6 +39,18 @@ except ImportError:
     class Urllib3HTTPError(Exception):
         pass
 
+
+# Re-exported so modules catch the same classes (or their stand-ins) without their own import fallbacks.
+__all__ = [
+    "Day2K8sModule",
+    "DynamicApiError",
+    "NotFoundError",
+    "ResourceNotFoundError",
+    "api_error_text",
+    "auth_arg_spec",
+    "connection_error_text",
+    "HYPERSHIFT_API",
+]
 
 HYPERSHIFT_API = "hypershift.openshift.io/v1beta1"
 

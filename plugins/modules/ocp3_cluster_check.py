@@ -153,23 +153,16 @@ status:
 """
 
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
-from ansible_collections.ocp.day2.plugins.module_utils.k8s import Day2K8sModule, api_error_text, auth_arg_spec
+from ansible_collections.ocp.day2.plugins.module_utils.k8s import (
+    Day2K8sModule,
+    DynamicApiError,
+    NotFoundError,
+    ResourceNotFoundError,
+    api_error_text,
+    auth_arg_spec,
+)
 from ansible_collections.ocp.day2.plugins.module_utils.ocp3_checks import cluster, etcd
 from ansible_collections.ocp.day2.plugins.module_utils.ocp3_checks.result import counts, fail, select, worst
-
-try:
-    from kubernetes.dynamic.exceptions import DynamicApiError, NotFoundError, ResourceNotFoundError
-except ImportError:  # reported by AnsibleK8SModule's requirement check
-
-    class DynamicApiError(Exception):
-        pass
-
-    class NotFoundError(DynamicApiError):
-        pass
-
-    class ResourceNotFoundError(Exception):
-        pass
-
 
 CHECKS = ["default_storageclass", "nodes_ready", "router", "registry", "api_healthz", "controller_leader", "etcd"]
 

@@ -97,26 +97,20 @@ import json
 import os
 
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
-from ansible_collections.ocp.day2.plugins.module_utils.k8s import Day2K8sModule, api_error_text, auth_arg_spec
+from ansible_collections.ocp.day2.plugins.module_utils.k8s import (
+    Day2K8sModule,
+    DynamicApiError,
+    NotFoundError,
+    ResourceNotFoundError,
+    api_error_text,
+    auth_arg_spec,
+)
 from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup_k8s import INDEX_FILE, for_namespace, import_rank
 
 try:
     import yaml
 except ImportError:  # reported by AnsibleK8SModule's requirement check
     yaml = None
-
-try:
-    from kubernetes.dynamic.exceptions import DynamicApiError, NotFoundError, ResourceNotFoundError
-except ImportError:
-
-    class DynamicApiError(Exception):
-        pass
-
-    class NotFoundError(DynamicApiError):
-        pass
-
-    class ResourceNotFoundError(Exception):
-        pass
 
 
 def argument_spec():
