@@ -9,31 +9,11 @@ import re
 import sys
 
 from tests.e2e.ocp3_checks.canned_api import deploymentconfig, leader_configmap, node, storageclass
+from tests.e2e.ocp3_checks.plays import health_check_play
 from tests.harness.ansible import run_playbook, write_playbook
 from tests.harness.net import free_port
 
 HOLDER = "master-ose-master-0.example.com-10.0.0.1-abcd1234"
-
-PLAY = """
-- name: Health check of a canned cluster
-  hosts: masters
-  gather_facts: false
-  tasks:
-    - name: Run the role, and keep its results for the test even when it fails
-      block:
-        - name: Run ocp3_health_check
-          ansible.builtin.include_role:
-            name: ocp.day2.ocp3_health_check
-      always:
-        - name: Save the results for the test
-          ansible.builtin.copy:
-            content: "{{{{ ocp3_health_check__by_host | default({{}}) | to_json }}}}"
-            dest: {out}
-            mode: "0600"
-          check_mode: false
-          changed_when: false
-          run_once: true
-"""
 
 
 def _now(offset_seconds=0):
@@ -79,7 +59,7 @@ def _healthy(api):
 
 def _run(tmp_path, extra_vars, check=False, etcd_hosts=("master1",)):
     out = tmp_path / "results.json"
-    play = write_playbook(tmp_path, PLAY.format(out=out))
+    play = write_playbook(tmp_path, health_check_play(out))
     result = run_playbook(play, inventory=_inventory(tmp_path, etcd_hosts), extra_vars=extra_vars, check=check)
     (tmp_path / "ansible-output.txt").write_text(result.output)
     data = json.loads(out.read_text()) if out.exists() else {}

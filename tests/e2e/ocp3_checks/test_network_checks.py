@@ -8,32 +8,8 @@ import re
 import sys
 
 from tests.e2e.ocp3_checks.conftest import lab_inventory
+from tests.e2e.ocp3_checks.plays import health_check_play
 from tests.harness.ansible import run_playbook, write_playbook
-
-PLAY = """
-- name: Health check of the namespace hosts
-  hosts: masters:nodes
-  gather_facts: false
-  tasks:
-    - name: Run the role, and keep its results for the test even when it fails
-      block:
-        - name: Run ocp3_health_check
-          ansible.builtin.include_role:
-            name: ocp.day2.ocp3_health_check
-      always:
-        - name: Save the results for the test
-          ansible.builtin.copy:
-            content: "{{{{ ocp3_health_check__by_host | to_json }}}}"
-            dest: {out}
-            mode: "0600"
-          check_mode: false
-          changed_when: false
-          delegate_to: localhost
-          run_once: true
-          vars:
-            ansible_python_interpreter: {python}
-            ansible_connection: local
-"""
 
 
 def _by_name(results):
@@ -42,7 +18,7 @@ def _by_name(results):
 
 def run_role(lab, tmp_path, extra_vars, check=False):
     out = tmp_path / "results.json"
-    play = write_playbook(tmp_path, PLAY.format(out=out, python=sys.executable))
+    play = write_playbook(tmp_path, health_check_play(out, hosts="masters:nodes", controller_python=sys.executable))
     inventory = lab_inventory(lab, tmp_path)
     result = run_playbook(play, inventory=inventory, extra_vars=extra_vars, check=check)
     data = json.loads(out.read_text()) if out.exists() else None

@@ -11,28 +11,9 @@ import sys
 import yaml
 
 from tests.e2e.ocp3_checks.canned_api import leader_configmap
+from tests.e2e.ocp3_checks.plays import health_check_play
 from tests.harness.ansible import run_playbook, write_playbook
 
-PLAY = """
-- name: Health check against the simulated cluster
-  hosts: masters
-  gather_facts: false
-  tasks:
-    - name: Run the role, and keep its results for the test even when it fails
-      block:
-        - name: Run ocp3_health_check
-          ansible.builtin.include_role:
-            name: ocp.day2.ocp3_health_check
-      always:
-        - name: Save the results for the test
-          ansible.builtin.copy:
-            content: "{{{{ ocp3_health_check__by_host | default({{}}) | to_json }}}}"
-            dest: {out}
-            mode: "0600"
-          check_mode: false
-          changed_when: false
-          run_once: true
-"""
 NODE_CONFIG = {
     "kind": "NodeConfig",
     "apiVersion": "v1",
@@ -92,7 +73,7 @@ def _run(mgmt, tmp_path, extra=None, check=False):
     }
     extra_vars.update(extra or {})
     result = run_playbook(
-        write_playbook(tmp_path, PLAY.format(out=out)), inventory=str(inventory), extra_vars=extra_vars, check=check
+        write_playbook(tmp_path, health_check_play(out)), inventory=str(inventory), extra_vars=extra_vars, check=check
     )
     data = json.loads(out.read_text()) if out.exists() else {}
     return result, {r["name"]: r for r in data.get("(cluster)", [])}
