@@ -30,9 +30,9 @@ sys.path.insert(0, os.environ["BENCH_ROOT"])
 import boto3
 from botocore.config import Config
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry, RetryingBotoClientWrapper
-from ansible_collections.ocp.day2.plugins.module_utils.etcd_delivery import Delivery, FileSink, copy_file, file_sha256
-from ansible_collections.ocp.day2.plugins.module_utils.s3_transfer import S3Sink
-from ansible_collections.ocp.day2.plugins.module_utils.etcd_commands import Deadline
+from ansible_collections.ocp.day2.plugins.module_utils.etcd.delivery import Delivery, FileSink, copy_file, file_sha256
+from ansible_collections.ocp.day2.plugins.module_utils.aws.s3_transfer import S3Sink
+from ansible_collections.ocp.day2.plugins.module_utils.etcd.commands import Deadline
 
 def vm(field):
     with open("/proc/self/status") as f:
@@ -43,7 +43,7 @@ if source != "file":
     import kubernetes
     from kubernetes.client.api import core_v1_api
     from kubernetes.stream import stream
-    from ansible_collections.ocp.day2.plugins.module_utils.etcd_pod import PodExec
+    from ansible_collections.ocp.day2.plugins.module_utils.etcd.pod import PodExec
     kubeconfig, namespace, pod_path, sha, size = sys.argv[5:10]
     size = int(size)
     api = kubernetes.config.new_client_from_config(kubeconfig)

@@ -216,7 +216,7 @@ would_deliver:
   sample: {dest: /backups/example/etcd-0.db, s3: {bucket: b, key: example/etcd-0.db}}
 """
 
-from ansible_collections.ocp.day2.plugins.module_utils.etcd_snapshot import argument_spec, execute
+from ansible_collections.ocp.day2.plugins.module_utils.etcd.snapshot import argument_spec, execute
 from ansible_collections.ocp.day2.plugins.module_utils.k8s import Day2K8sModule
 
 try:

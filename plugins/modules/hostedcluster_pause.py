@@ -179,7 +179,7 @@ import time
 
 from ansible_collections.ocp.day2.plugins.module_utils.durations import parse_until
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error, Day2Timeout
-from ansible_collections.ocp.day2.plugins.module_utils.hypershift import (
+from ansible_collections.ocp.day2.plugins.module_utils.hypershift.objects import (
     HYPERSHIFT_API,
     decide_pause,
     get_hostedcluster,

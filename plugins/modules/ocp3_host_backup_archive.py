@@ -107,7 +107,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
-from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup_archive import (
+from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup.archive import (
     PACKAGES_MEMBER,
     collect,
     create,

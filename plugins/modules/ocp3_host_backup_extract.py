@@ -126,7 +126,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
-from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup_archive import (
+from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup.archive import (
     PACKAGES_MEMBER,
     installed_packages,
     package_diff,
@@ -134,7 +134,7 @@ from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup_archive impor
     read_members,
     select,
 )
-from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup_restore import apply, plan
+from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup.restore import apply, plan
 
 ARGUMENT_SPEC = {
     "src": {"type": "path", "required": True},

@@ -117,7 +117,7 @@ import os
 
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
 from ansible_collections.ocp.day2.plugins.module_utils.k8s import Day2K8sModule, api_error_text, auth_arg_spec
-from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup_k8s import (
+from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup.k8s import (
     INDEX_FILE,
     clean,
     dumps,

@@ -105,7 +105,7 @@ from ansible_collections.ocp.day2.plugins.module_utils.k8s import (
     api_error_text,
     auth_arg_spec,
 )
-from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup_k8s import INDEX_FILE, for_namespace, import_rank
+from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup.k8s import INDEX_FILE, for_namespace, import_rank
 
 try:
     import yaml

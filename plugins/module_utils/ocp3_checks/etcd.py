@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from ansible_collections.ocp.day2.plugins.module_utils.etcd_commands import tls_args
+from ansible_collections.ocp.day2.plugins.module_utils.etcd.commands import tls_args
 from ansible_collections.ocp.day2.plugins.module_utils.ocp3_checks.result import fail, ok, skipped, warn
 
 REMEDY = (

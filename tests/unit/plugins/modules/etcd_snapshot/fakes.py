@@ -10,7 +10,7 @@ import json
 
 from websocket import ABNF, WebSocketConnectionClosedException
 
-from ansible_collections.ocp.day2.plugins.module_utils.etcd_pod import PodExec
+from ansible_collections.ocp.day2.plugins.module_utils.etcd.pod import PodExec
 
 STATUS = {"hash": 1234, "revision": 77, "totalKey": 500, "totalSize": 90000}
 

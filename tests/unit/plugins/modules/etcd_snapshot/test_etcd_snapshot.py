@@ -15,7 +15,7 @@ from types import SimpleNamespace
 import pytest
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.ocp.day2.plugins.module_utils import etcd_pod
+from ansible_collections.ocp.day2.plugins.module_utils.etcd import pod as etcd_pod
 from ansible_collections.ocp.day2.plugins.module_utils.k8s import Day2K8sModule
 from ansible_collections.ocp.day2.plugins.modules import etcd_snapshot as mod
 from tests.unit.plugins.modules.etcd_snapshot.fakes import STATUS, FakePod, FakePodExec

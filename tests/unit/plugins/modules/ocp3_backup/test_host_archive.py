@@ -9,16 +9,16 @@ import pytest
 from ansible.module_utils import _internal
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.ocp.day2.plugins.module_utils import ocp3_backup_restore as restore_utils
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
-from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup_archive import (
+from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup import restore as restore_utils
+from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup.archive import (
     collect,
     create,
     package_diff,
     read_members,
     select,
 )
-from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup_restore import apply, plan
+from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup.restore import apply, plan
 from ansible_collections.ocp.day2.plugins.modules import ocp3_host_backup_archive, ocp3_host_backup_extract
 
 

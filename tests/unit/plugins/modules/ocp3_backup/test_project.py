@@ -12,7 +12,7 @@ from ansible.module_utils.testing import patch_module_args
 from kubernetes.client.exceptions import ApiException
 from kubernetes.dynamic.exceptions import NotFoundError, ResourceNotFoundError, api_exception
 
-from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup_k8s import (
+from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup.k8s import (
     clean,
     for_namespace,
     select_resources,

@@ -10,11 +10,11 @@ import time
 
 from ansible.module_utils.basic import env_fallback
 
-from ansible_collections.ocp.day2.plugins.module_utils import s3_transfer
+from ansible_collections.ocp.day2.plugins.module_utils.aws import s3_transfer
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
-from ansible_collections.ocp.day2.plugins.module_utils.etcd_commands import Deadline
-from ansible_collections.ocp.day2.plugins.module_utils.etcd_delivery import Delivery, FileSink
-from ansible_collections.ocp.day2.plugins.module_utils.etcd_host import HostSource
+from ansible_collections.ocp.day2.plugins.module_utils.etcd.commands import Deadline
+from ansible_collections.ocp.day2.plugins.module_utils.etcd.delivery import Delivery, FileSink
+from ansible_collections.ocp.day2.plugins.module_utils.etcd.host import HostSource
 from ansible_collections.ocp.day2.plugins.module_utils.k8s import auth_arg_spec
 
 try:
@@ -91,7 +91,7 @@ def make_source(module):
     if p["mode"] == "host":
         return HostSource(p)
     module.requires("kubernetes")
-    from ansible_collections.ocp.day2.plugins.module_utils.etcd_pod import PodExec, PodSource
+    from ansible_collections.ocp.day2.plugins.module_utils.etcd.pod import PodExec, PodSource
 
     api_client = module.client.client.client  # K8SClient -> DynamicClient -> kubernetes ApiClient
     return PodSource(PodExec(api_client, p["namespace"], p["pod"], p["container"]), p)

@@ -14,22 +14,7 @@ import os
 import tempfile
 
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
-
-CHUNK_SIZE = 1024 * 1024
-
-
-def file_sha256(path, chunk_size=CHUNK_SIZE):
-    """sha256 hex digest and size of a file, read in chunks (bounded memory)."""
-    digest = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as f:
-        while True:
-            chunk = f.read(chunk_size)
-            if not chunk:
-                break
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
+from ansible_collections.ocp.day2.plugins.module_utils.files import CHUNK_SIZE, file_sha256, fsync_dir
 
 
 def make_private_dirs(path):
@@ -100,7 +85,7 @@ class FileSink:
         except OSError as exc:
             raise Day2Error("Moving the verified snapshot to %s failed: %s" % (self.dest, exc.strerror or exc))
         self.tmp = None
-        _fsync_dir(os.path.dirname(self.dest))
+        fsync_dir(os.path.dirname(self.dest))
         return {"dest": self.dest, "sha256": landed, "bytes": landed_size}
 
     def abort(self):
@@ -109,19 +94,6 @@ class FileSink:
         if self.tmp and os.path.exists(self.tmp):
             os.unlink(self.tmp)
         self.tmp = None
-
-
-def _fsync_dir(path):
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 class Delivery:

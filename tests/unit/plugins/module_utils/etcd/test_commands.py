@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from ansible_collections.ocp.day2.plugins.module_utils import etcd_commands as cmds
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error, Day2Timeout
+from ansible_collections.ocp.day2.plugins.module_utils.etcd import commands as cmds
 
 
 class Clock:

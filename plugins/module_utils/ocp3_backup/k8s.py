@@ -13,9 +13,9 @@ import hashlib
 import json
 import os
 import stat
-import tempfile
 
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
+from ansible_collections.ocp.day2.plugins.module_utils.files import atomic_write
 
 INDEX_FILE = "export.json"
 
@@ -232,14 +232,5 @@ def write_if_changed(path, text, check_mode):
             return False, sha
     if check_mode:
         return True, sha
-    fd, tmp = tempfile.mkstemp(prefix=".ocp-day2-", dir=os.path.dirname(path))
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, data)
     return True, sha

@@ -22,6 +22,7 @@ import tarfile
 import tempfile
 
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
+from ansible_collections.ocp.day2.plugins.module_utils.files import file_sha256
 
 META_PREFIX = ".ocp-day2/"
 PACKAGES_MEMBER = META_PREFIX + "packages.txt"
@@ -46,14 +47,6 @@ class _HashingWriter:
     def flush(self):
         if self.target is not None:
             self.target.flush()
-
-
-def sha256_file(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _rel(root, path):
@@ -161,7 +154,7 @@ def write_archive(fileobj, entries, extras=None):
 
 def create(dest, entries, extras=None, check_mode=False, mode=0o600):
     """Build the archive; replace dest only when the bytes differ. Returns (changed, sha256, size, members)."""
-    before = sha256_file(dest) if os.path.isfile(dest) else None
+    before = file_sha256(dest)[0] if os.path.isfile(dest) else None
     if check_mode:
         sink = _HashingWriter()
         members = write_archive(sink, entries, extras)

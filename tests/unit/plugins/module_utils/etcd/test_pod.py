@@ -10,9 +10,9 @@ from kubernetes.client.rest import ApiException
 from websocket import WebSocketProtocolException, WebSocketTimeoutException
 
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error, Day2Timeout
-from ansible_collections.ocp.day2.plugins.module_utils.etcd_commands import Deadline
-from ansible_collections.ocp.day2.plugins.module_utils.etcd_delivery import Delivery
-from ansible_collections.ocp.day2.plugins.module_utils.etcd_pod import PodExec, PodSource, parse_exec_status
+from ansible_collections.ocp.day2.plugins.module_utils.etcd.commands import Deadline
+from ansible_collections.ocp.day2.plugins.module_utils.etcd.delivery import Delivery
+from ansible_collections.ocp.day2.plugins.module_utils.etcd.pod import PodExec, PodSource, parse_exec_status
 from tests.unit.plugins.modules.etcd_snapshot.fakes import STATUS, FakePod, FakePodExec, FakeWSClient, exit_frames, out
 
 PARAMS = {

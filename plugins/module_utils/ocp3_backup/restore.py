@@ -9,13 +9,12 @@ so a failed restore leaves the host as it was.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import stat
-import tempfile
 
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
+from ansible_collections.ocp.day2.plugins.module_utils.files import atomic_write, file_sha256, stream_sha256
 
 
 def _safe_target(root, name):
@@ -29,14 +28,6 @@ def _inside(root, path):
     real_root = os.path.realpath(root)
     real = os.path.realpath(path)
     return real == real_root or real.startswith(real_root.rstrip("/") + "/")
-
-
-def _file_sha(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1024 * 1024), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _owner_differs(st, info):
@@ -71,7 +62,7 @@ def plan(tar, members, names, root):
                     )
                 if not stat.S_ISREG(st.st_mode):
                     action, reason = "replace", "type"
-                elif _file_sha(target) != _member_sha(tar, info):
+                elif file_sha256(target)[0] != stream_sha256(tar.extractfile(info))[0]:
                     action, reason = "replace", "content"
                 elif stat.S_IMODE(st.st_mode) != info.mode or _owner_differs(st, info):
                     action, reason = "replace", "mode or owner"
@@ -79,14 +70,6 @@ def plan(tar, members, names, root):
                 continue
         steps.append({"name": name, "path": "/" + name, "target": target, "action": action, "reason": reason})
     return steps
-
-
-def _member_sha(tar, info):
-    digest = hashlib.sha256()
-    f = tar.extractfile(info)
-    for chunk in iter(lambda: f.read(1024 * 1024), b""):
-        digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _apply_owner(path, info, follow=True):
@@ -98,22 +81,12 @@ def _apply_owner(path, info, follow=True):
 
 
 def _write_file(tar, info, target):
-    directory = os.path.dirname(target)
-    fd, tmp = tempfile.mkstemp(prefix=".ocp-day2-restore-", dir=directory)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as out:
-            shutil.copyfileobj(tar.extractfile(info), out)
-            out.flush()
-            os.fsync(out.fileno())
+    def finish(tmp):
         _apply_owner(tmp, info)
         os.chmod(tmp, info.mode)
         os.utime(tmp, (info.mtime, info.mtime))
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+
+    atomic_write(target, tar.extractfile(info), prepare=finish)
 
 
 def apply(tar, members, steps, root, suffix):

@@ -7,7 +7,7 @@ import stat
 import pytest
 
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
-from ansible_collections.ocp.day2.plugins.module_utils.etcd_delivery import (
+from ansible_collections.ocp.day2.plugins.module_utils.etcd.delivery import (
     CHUNK_SIZE,
     Delivery,
     FileSink,

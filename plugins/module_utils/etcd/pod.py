@@ -15,8 +15,8 @@ import json
 import posixpath
 import uuid
 
-from ansible_collections.ocp.day2.plugins.module_utils import etcd_commands as cmds
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
+from ansible_collections.ocp.day2.plugins.module_utils.etcd import commands as cmds
 from ansible_collections.ocp.day2.plugins.module_utils.k8s import api_error_text
 
 try:

@@ -10,7 +10,7 @@ from botocore.config import Config
 from botocore.exceptions import EndpointConnectionError
 from botocore.stub import ANY, Stubber
 
-from ansible_collections.ocp.day2.plugins.module_utils import s3_transfer
+from ansible_collections.ocp.day2.plugins.module_utils.aws import s3_transfer
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
 
 MIB = 1024 * 1024

@@ -9,9 +9,9 @@ import shutil
 import subprocess
 import tempfile
 
-from ansible_collections.ocp.day2.plugins.module_utils import etcd_commands as cmds
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error, Day2Timeout
-from ansible_collections.ocp.day2.plugins.module_utils.etcd_delivery import copy_file, file_sha256
+from ansible_collections.ocp.day2.plugins.module_utils.etcd import commands as cmds
+from ansible_collections.ocp.day2.plugins.module_utils.etcd.delivery import copy_file, file_sha256
 
 
 def find_tool(name, explicit):
