@@ -192,7 +192,7 @@ def test_project_export_then_import_into_new_project(tmp_path, mgmt_cluster, ins
     restore_vars = {
         "ocp3_project_restore_src": str(export),
         "ocp3_project_restore_namespace": "shop-copy",
-        "ocp3_project_restore_kubeconfig": mgmt.kubeconfig,
+        "ocp_day2_kubeconfig": mgmt.kubeconfig,  # the collection-wide variable the role falls back to
     }
     result = run_playbook(restore_play, extra_vars=restore_vars, verbosity=3)
     assert result.rc == 0, result

@@ -83,7 +83,7 @@ def test_pvc_backup_copies_and_verifies(tmp_path, mgmt_cluster, installed_collec
         "ocp3_pvc_backup_namespace": ns,
         "ocp3_pvc_backup_controller_dir": str(tmp_path / "pvc"),
         "ocp3_pvc_backup_name": "v1",
-        "ocp3_pvc_backup_kubeconfig": mgmt.kubeconfig,
+        "ocp_day2_kubeconfig": mgmt.kubeconfig,  # the collection-wide variable the role falls back to
     }
     result = run_playbook(play, extra_vars=extra)
     assert result.rc == 0, result
