@@ -113,14 +113,17 @@ from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup.archive impor
     create,
     installed_packages,
 )
+from ansible_collections.ocp.day2.plugins.module_utils.runner import run
 
-ARGUMENT_SPEC = {
-    "paths": {"type": "list", "elements": "str", "required": True},
-    "root": {"type": "path", "default": "/"},
-    "dest": {"type": "path", "required": True},
-    "package_list": {"type": "bool", "default": True},
-    "package_command": {"type": "list", "elements": "str"},
-}
+
+def argument_spec():
+    return {
+        "paths": {"type": "list", "elements": "str", "required": True},
+        "root": {"type": "path", "default": "/"},
+        "dest": {"type": "path", "required": True},
+        "package_list": {"type": "bool", "default": True},
+        "package_command": {"type": "list", "elements": "str"},
+    }
 
 
 def execute(module):
@@ -150,12 +153,8 @@ def execute(module):
 
 
 def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    try:
-        result = execute(module)
-    except Day2Error as exc:
-        module.fail_json(msg=exc.msg, **exc.result)
-    module.exit_json(**result)
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    run(module, execute)
 
 
 if __name__ == "__main__":

@@ -135,15 +135,18 @@ from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup.archive impor
     select,
 )
 from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup.restore import apply, plan
+from ansible_collections.ocp.day2.plugins.module_utils.runner import run
 
-ARGUMENT_SPEC = {
-    "src": {"type": "path", "required": True},
-    "files": {"type": "list", "elements": "str", "required": True},
-    "root": {"type": "path", "default": "/"},
-    "backup_suffix": {"type": "str", "default": ".old"},
-    "package_diff": {"type": "bool", "default": True},
-    "package_command": {"type": "list", "elements": "str"},
-}
+
+def argument_spec():
+    return {
+        "src": {"type": "path", "required": True},
+        "files": {"type": "list", "elements": "str", "required": True},
+        "root": {"type": "path", "default": "/"},
+        "backup_suffix": {"type": "str", "default": ".old"},
+        "package_diff": {"type": "bool", "default": True},
+        "package_command": {"type": "list", "elements": "str"},
+    }
 
 
 def execute(module):
@@ -194,12 +197,8 @@ def execute(module):
 
 
 def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    try:
-        result = execute(module)
-    except Day2Error as exc:
-        module.fail_json(msg=exc.msg, **exc.result)
-    module.exit_json(**result)
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    run(module, execute)
 
 
 if __name__ == "__main__":

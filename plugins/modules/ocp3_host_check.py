@@ -140,7 +140,7 @@ options:
         type: str
         required: true
       port:
-        description: Port number.
+        description: Port number, 1 to 65535.
         type: int
         required: true
       proto:
@@ -152,7 +152,7 @@ options:
         description: What listens there (shown in messages), for example C(kubelet).
         type: str
   probe_timeout:
-    description: Seconds to wait for each probe (ping, TCP connect, UDP answer).
+    description: Seconds to wait for each probe (ping, TCP connect, UDP answer); at least 1.
     type: int
     default: 1
 notes:
@@ -227,56 +227,73 @@ status:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
 from ansible_collections.ocp.day2.plugins.module_utils.ocp3_checks.host import HOST_CHECK_NAMES, run_host_checks
 from ansible_collections.ocp.day2.plugins.module_utils.ocp3_checks.probe import HostProbe
 from ansible_collections.ocp.day2.plugins.module_utils.ocp3_checks.result import counts, select, worst
+from ansible_collections.ocp.day2.plugins.module_utils.runner import run
 
-ARGUMENT_SPEC = {
-    "checks": {"type": "list", "elements": "str", "choices": HOST_CHECK_NAMES, "default": []},
-    "disabled": {"type": "list", "elements": "str", "choices": HOST_CHECK_NAMES, "default": []},
-    "ntp_offset_warn_ms": {"type": "float", "default": 100},
-    "ntp_offset_fail_ms": {"type": "float", "default": 500},
-    "chronyc_socket": {"type": "str"},
-    "entropy_ok": {"type": "int", "default": 1000},
-    "entropy_fail": {"type": "int", "default": 800},
-    "disks": {
-        "type": "list",
-        "elements": "dict",
-        "default": [{"path": "/var", "min_gb": 15}],
-        "options": {"path": {"type": "path", "required": True}, "min_gb": {"type": "float", "required": True}},
-    },
-    "disk_free_warn_percent": {"type": "float", "default": 10},
-    "storage_driver": {"type": "str", "default": "overlay2"},
-    "docker_binary": {"type": "str", "default": "docker"},
-    "docker_storage_config": {"type": "path", "default": "/etc/sysconfig/docker-storage"},
-    "sdn_interface": {"type": "str", "default": "tun0"},
-    "sdn_overhead": {"type": "int", "default": 50},
-    "nic_interface": {"type": "str"},
-    "mtu_probe_peers": {"type": "list", "elements": "str", "default": []},
-    "mtu_probe_size": {"type": "int"},
-    "port_targets": {
-        "type": "list",
-        "elements": "dict",
-        "default": [],
-        "options": {
-            "host": {"type": "str", "required": True},
-            "port": {"type": "int", "required": True},
-            "proto": {"type": "str", "choices": ["tcp", "udp"], "default": "tcp"},
-            "name": {"type": "str"},
+
+def argument_spec():
+    return {
+        "checks": {"type": "list", "elements": "str", "choices": HOST_CHECK_NAMES, "default": []},
+        "disabled": {"type": "list", "elements": "str", "choices": HOST_CHECK_NAMES, "default": []},
+        "ntp_offset_warn_ms": {"type": "float", "default": 100},
+        "ntp_offset_fail_ms": {"type": "float", "default": 500},
+        "chronyc_socket": {"type": "str"},
+        "entropy_ok": {"type": "int", "default": 1000},
+        "entropy_fail": {"type": "int", "default": 800},
+        "disks": {
+            "type": "list",
+            "elements": "dict",
+            "default": [{"path": "/var", "min_gb": 15}],
+            "options": {"path": {"type": "path", "required": True}, "min_gb": {"type": "float", "required": True}},
         },
-    },
-    "probe_timeout": {"type": "int", "default": 1},
-}
+        "disk_free_warn_percent": {"type": "float", "default": 10},
+        "storage_driver": {"type": "str", "default": "overlay2"},
+        "docker_binary": {"type": "str", "default": "docker"},
+        "docker_storage_config": {"type": "path", "default": "/etc/sysconfig/docker-storage"},
+        "sdn_interface": {"type": "str", "default": "tun0"},
+        "sdn_overhead": {"type": "int", "default": 50},
+        "nic_interface": {"type": "str"},
+        "mtu_probe_peers": {"type": "list", "elements": "str", "default": []},
+        "mtu_probe_size": {"type": "int"},
+        "port_targets": {
+            "type": "list",
+            "elements": "dict",
+            "default": [],
+            "options": {
+                "host": {"type": "str", "required": True},
+                "port": {"type": "int", "required": True},
+                "proto": {"type": "str", "choices": ["tcp", "udp"], "default": "tcp"},
+                "name": {"type": "str"},
+            },
+        },
+        "probe_timeout": {"type": "int", "default": 1},
+    }
+
+
+def check_options(params):
+    """Day2Error naming the first option that cannot work, before any check runs."""
+    problems = []
+    if params["entropy_fail"] > params["entropy_ok"]:
+        problems.append(
+            "entropy_fail (%d) must not be above entropy_ok (%d)" % (params["entropy_fail"], params["entropy_ok"])
+        )
+    if params["ntp_offset_warn_ms"] > params["ntp_offset_fail_ms"]:
+        problems.append("ntp_offset_warn_ms must not be above ntp_offset_fail_ms")
+    if params["probe_timeout"] < 1:
+        problems.append("probe_timeout must be at least 1 second (got %d)" % params["probe_timeout"])
+    for target in params["port_targets"]:
+        if not 1 <= target["port"] <= 65535:
+            problems.append("port_targets: port %d of %s is not between 1 and 65535" % (target["port"], target["host"]))
+    if problems:
+        raise Day2Error("Invalid options: %s. Fix them and rerun." % "; ".join(problems))
 
 
 def execute(module):
     params = module.params
-    if params["entropy_fail"] > params["entropy_ok"]:
-        raise ValueError(
-            "entropy_fail (%d) must not be above entropy_ok (%d)" % (params["entropy_fail"], params["entropy_ok"])
-        )
-    if params["ntp_offset_warn_ms"] > params["ntp_offset_fail_ms"]:
-        raise ValueError("ntp_offset_warn_ms must not be above ntp_offset_fail_ms")
+    check_options(params)
     names = select(HOST_CHECK_NAMES, params["checks"], params["disabled"])
     results = [r.to_dict() for r in run_host_checks(HostProbe(module), params, names)]
     return {
@@ -288,12 +305,8 @@ def execute(module):
 
 
 def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    try:
-        result = execute(module)
-    except ValueError as exc:
-        module.fail_json(msg="Invalid options: %s. Fix the thresholds or check names and rerun." % exc)
-    module.exit_json(**result)
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    run(module, execute)
 
 
 if __name__ == "__main__":

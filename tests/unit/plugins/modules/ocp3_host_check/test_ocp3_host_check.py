@@ -38,6 +38,22 @@ def test_inverted_thresholds_fail_with_a_message(capsys):
     assert "ntp_offset_warn_ms must not be above ntp_offset_fail_ms" in out["msg"]
 
 
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        ({"probe_timeout": 0}, "probe_timeout must be at least 1 second"),
+        ({"probe_timeout": -1}, "probe_timeout must be at least 1 second"),
+        ({"port_targets": [{"host": "master-0", "port": 70000}]}, "port 70000 of master-0 is not between 1 and 65535"),
+        ({"port_targets": [{"host": "master-0", "port": 0}]}, "port 0 of master-0 is not between 1 and 65535"),
+        ({"entropy_ok": 500, "entropy_fail": 900}, "entropy_fail (900) must not be above entropy_ok (500)"),
+    ],
+)
+def test_impossible_options_are_refused_before_any_check(capsys, args, words):
+    code, out = _main(dict(args, checks=["ports"]), capsys)
+    assert code == 1 and out["failed"] is True and "checks" not in out
+    assert words in out["msg"] and out["msg"].startswith("Invalid options:")
+
+
 def test_unknown_check_is_rejected(capsys):
     code, out = _main({"checks": ["ntpp"]}, capsys)
     assert code == 1 and "ntpp" in out["msg"]
@@ -47,6 +63,6 @@ def test_argument_spec_matches_the_documented_options():
     import yaml
 
     documented = yaml.safe_load(ocp3_host_check.DOCUMENTATION)["options"]
-    assert set(documented) == set(ocp3_host_check.ARGUMENT_SPEC)
-    for name, spec in ocp3_host_check.ARGUMENT_SPEC.items():
+    assert set(documented) == set(ocp3_host_check.argument_spec())
+    for name, spec in ocp3_host_check.argument_spec().items():
         assert documented[name].get("default") == spec.get("default"), name
