@@ -1,0 +1,285 @@
+# Copyright: ocp.day2 contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The etcd_member_info module: argument spec, the pod/host witnesses and execute(module).
+
+A witness is where etcdctl runs: a pod of the etcd StatefulSet (through the exec API) or the host the module
+runs on with one of `endpoints`. The first witness that answers `member list` is used for the health and
+status of every member, so a dead member is never the witness.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import time
+
+from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error, Day2Timeout
+from ansible_collections.ocp.day2.plugins.module_utils.etcd import members as em
+from ansible_collections.ocp.day2.plugins.module_utils.etcd.commands import POD_ENV, Deadline, unreachable_hint
+from ansible_collections.ocp.day2.plugins.module_utils.etcd.host import etcdctl_env, find_tool
+from ansible_collections.ocp.day2.plugins.module_utils.k8s import api_error_text, auth_arg_spec
+
+# What a HyperShift etcd container mounts (control-plane-operator etcd StatefulSet): the client certificate
+# from Secret etcd-client-tls at /etc/etcd/tls/client, the CA from ConfigMap etcd-ca at /etc/etcd/tls/etcd-ca.
+POD_CACERT = "/etc/etcd/tls/etcd-ca/ca.crt"
+POD_CERT = "/etc/etcd/tls/client/etcd-client.crt"
+POD_KEY = "/etc/etcd/tls/client/etcd-client.key"
+POLL_INTERVAL = 2.0
+
+
+def argument_spec():
+    spec = auth_arg_spec()
+    spec.update(
+        mode={"type": "str", "choices": ["pod", "host"], "default": "pod"},
+        namespace={"type": "str"},
+        statefulset={"type": "str", "default": "etcd"},
+        pod={"type": "str"},
+        container={"type": "str", "default": "etcd"},
+        endpoint={"type": "str", "default": "https://localhost:2379"},
+        endpoints={"type": "list", "elements": "str"},
+        cacert={"type": "str"},
+        cert={"type": "str"},
+        key={"type": "str", "no_log": False},
+        etcdctl={"type": "str"},
+        command_timeout={"type": "int", "default": 10},
+        wait_healthy={"type": "bool", "default": False},
+        timeout={"type": "int", "default": 300},
+        expect_members={"type": "int"},
+    )
+    return spec
+
+
+class Unanswered(Exception):
+    """A witness did not answer (kept apart from Day2Error: the next witness is tried)."""
+
+
+class PodWitness:
+    def __init__(self, pexec, params):
+        self.pexec = pexec
+        self.name = pexec.pod
+        self.etcdctl = params.get("etcdctl") or "etcdctl"
+        self.self_endpoint = params["endpoint"]
+
+    def run(self, args, timeout):
+        deadline = Deadline(timeout + 15, "etcdctl in %s" % self.pexec.where)
+        result = self.pexec.run(POD_ENV + [self.etcdctl] + args, deadline, "running etcdctl %s" % args[-4])
+        if result.exit_code is None:
+            raise Unanswered("the exec stream closed without an exit status (%s)" % result.message)
+        if result.exit_code == 127 or result.exit_code == 126:
+            raise Day2Error(
+                "etcdctl could not run in %s (exit code %d): %s. Set `etcdctl` to its path in the container."
+                % (self.pexec.where, result.exit_code, result.stderr or result.message)
+            )
+        return result.exit_code, result.stdout.decode("utf-8", "replace"), result.stderr
+
+
+class HostWitness:
+    def __init__(self, etcdctl, endpoint):
+        self.etcdctl = etcdctl
+        self.name = endpoint
+        self.self_endpoint = endpoint
+
+    def run(self, args, timeout):
+        try:
+            proc = subprocess.run(
+                [self.etcdctl] + args,
+                env=etcdctl_env(),
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                timeout=timeout + 15,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            raise Unanswered("etcdctl did not return within %ss" % (timeout + 15))
+        except OSError as exc:
+            raise Day2Error("Could not run %s: %s" % (self.etcdctl, exc.strerror or exc))
+        return proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace")
+
+
+def _last_error(stdout, stderr, rc):
+    lines = [ln.strip() for ln in (stderr + "\n" + stdout).splitlines() if ln.strip()]
+    errors = [ln for ln in lines if ln.startswith("Error:")]
+    return ((errors or lines or ["exit code %s" % rc])[-1])[:400]
+
+
+def _run_json(witness, args, timeout):
+    """Run a `-w json` command; when this etcdctl refuses the json writer, run it again without."""
+    rc, out, err = witness.run(args, timeout)
+    if rc != 0 and re.search(r"unknown flag|unsupported output|invalid output format", err, re.I):
+        args = [a for a in args if a not in ("-w", "json")]
+        rc, out, err = witness.run(args, timeout)
+    return rc, out, err
+
+
+def collect(witness, tls, command_timeout):
+    """Member list from the witness itself, then health and status of every member's endpoint."""
+    args = em.member_list_args([witness.self_endpoint], tls, command_timeout)
+    rc, out, err = _run_json(witness, args, command_timeout)
+    if rc != 0:
+        raise Unanswered(_last_error(out, err, rc))
+    members, fmt_list = em.parse_member_list(out)
+    endpoints = [em.member_endpoint(m) for m in members if m["started"] and em.member_endpoint(m)]
+    health, status, formats = {}, {}, {fmt_list}
+    if endpoints:
+        rc, out, err = _run_json(witness, em.health_args(endpoints, tls, command_timeout), command_timeout)
+        health, fmt = em.parse_health(out, err)
+        formats.add(fmt)
+        if not health and rc != 0:
+            health = {ep: {"healthy": False, "error": _last_error(out, err, rc), "took": None} for ep in endpoints}
+        rc, out, err = _run_json(witness, em.status_args(endpoints, tls, command_timeout), command_timeout)
+        status, fmt = em.parse_status(out, err)
+        formats.add(fmt)
+    return em.merge(members, health, status), ("json" if formats == {"json"} else "text")
+
+
+# -- witnesses -----------------------------------------------------------------------------------
+def _read_json(call, what):
+    try:
+        return json.loads(call().data)
+    except ValueError as exc:
+        raise Day2Error("The API server answered %s with invalid JSON: %s" % (what, exc))
+
+
+def _ordinal(pod):
+    match = re.search(r"-(\d+)$", pod["metadata"]["name"])
+    return int(match.group(1)) if match else 1 << 30
+
+
+def pod_witnesses(module):
+    """PodWitness for `pod`, or for every Running pod of the StatefulSet in ordinal order."""
+    module.requires("kubernetes")
+    from kubernetes.client.api import apps_v1_api, core_v1_api
+    from kubernetes.client.rest import ApiException
+
+    from ansible_collections.ocp.day2.plugins.module_utils.etcd.pod import PodExec
+
+    p = module.params
+    api_client = module.client.client.client  # K8SClient -> DynamicClient -> kubernetes ApiClient
+    ns = p["namespace"]
+    if p.get("pod"):
+        return [PodWitness(PodExec(api_client, ns, p["pod"], p["container"]), p)], []
+    try:
+        sts = _read_json(
+            lambda: apps_v1_api.AppsV1Api(api_client).read_namespaced_stateful_set(
+                p["statefulset"], ns, _preload_content=False
+            ),
+            "StatefulSet %s/%s" % (ns, p["statefulset"]),
+        )
+        labels = ((sts.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
+        selector = ",".join("%s=%s" % kv for kv in sorted(labels.items()))
+        pods = _read_json(
+            lambda: core_v1_api.CoreV1Api(api_client).list_namespaced_pod(
+                ns, label_selector=selector, _preload_content=False
+            ),
+            "the pods of %s/%s" % (ns, p["statefulset"]),
+        ).get("items", [])
+    except ApiException as exc:
+        if getattr(exc, "status", None) == 404:
+            raise Day2Error(
+                "StatefulSet %s not found in namespace %s. Give the hosted control plane namespace "
+                "(<clusters namespace>-<hosted cluster name>) and the etcd StatefulSet name." % (p["statefulset"], ns)
+            )
+        raise Day2Error("Reading the etcd pods of %s/%s failed: %s" % (ns, p["statefulset"], api_error_text(exc)))
+    witnesses, skipped = [], []
+    for pod in sorted(pods, key=_ordinal):
+        name = pod["metadata"]["name"]
+        phase = (pod.get("status") or {}).get("phase")
+        if phase == "Running" and not pod["metadata"].get("deletionTimestamp"):
+            witnesses.append(PodWitness(PodExec(api_client, ns, name, p["container"]), p))
+        else:
+            skipped.append("%s: pod is %s" % (name, "terminating" if phase == "Running" else phase))
+    return witnesses, skipped
+
+
+def host_witnesses(p):
+    etcdctl = find_tool("etcdctl", p.get("etcdctl"))
+    if not etcdctl:
+        raise Day2Error(
+            "etcdctl not found (%s). Install the etcd client (RHEL 7: `yum install etcd`) or set `etcdctl`."
+            % (p.get("etcdctl") or "looked up on PATH")
+        )
+    for option in ("cacert", "cert", "key"):
+        path = p.get(option)
+        if path and not os.path.isfile(path):
+            raise Day2Error(
+                "%s file %s does not exist on this host (OpenShift 3.11 etcd hosts: /etc/etcd/ca.crt, "
+                "/etc/etcd/peer.crt, /etc/etcd/peer.key)." % (option, path)
+            )
+        if path and not os.access(path, os.R_OK):
+            raise Day2Error("%s file %s is not readable by this user: run the task with become." % (option, path))
+    return [HostWitness(etcdctl, ep) for ep in p["endpoints"]], []
+
+
+# -- the module ------------------------------------------------------------------------------------
+def check_params(p):
+    if p["mode"] == "pod" and not p.get("namespace"):
+        raise Day2Error("mode=pod needs `namespace`, the hosted control plane namespace.")
+    if p["mode"] == "host" and not p.get("endpoints"):
+        raise Day2Error("mode=host needs `endpoints`, etcd client URLs such as https://10.0.0.1:2379.")
+    for ep in p.get("endpoints") or []:
+        em.validate_endpoint(ep, "endpoints")
+    em.validate_endpoint(p["endpoint"], "endpoint")
+    if p["command_timeout"] < 1 or p["timeout"] < 1:
+        raise Day2Error("command_timeout and timeout must be positive numbers of seconds.")
+    if p.get("expect_members") is not None and p["expect_members"] < 1:
+        raise Day2Error("expect_members must be at least 1.")
+
+
+def tls_of(p):
+    if p["mode"] == "pod":
+        return (p.get("cacert") or POD_CACERT, p.get("cert") or POD_CERT, p.get("key") or POD_KEY)
+    return (p.get("cacert"), p.get("cert"), p.get("key"))
+
+
+def observe(witnesses, skipped, tls, command_timeout):
+    """(members, output format, witness name) from the first witness that answers."""
+    failures = list(skipped)
+    for witness in witnesses:
+        try:
+            merged, fmt = collect(witness, tls, command_timeout)
+            return merged, fmt, witness.name
+        except Unanswered as exc:
+            failures.append("%s: %s" % (witness.name, exc))
+        except Day2Error as exc:
+            if "etcdctl could not run" in exc.msg:
+                raise
+            failures.append("%s: %s" % (witness.name, exc.msg))
+    text = "; ".join(failures) or "no witness to ask"
+    raise Day2Error(
+        "No etcd member answered `etcdctl member list` (%s). %s" % (text, unreachable_hint(text)), failures=failures
+    )
+
+
+def execute(module):
+    p = module.params
+    check_params(p)
+    tls = tls_of(p)
+    witnesses, skipped = pod_witnesses(module) if p["mode"] == "pod" else host_witnesses(p)
+    expect = p.get("expect_members")
+    started = time.monotonic()
+    while True:
+        try:
+            merged, fmt, witness = observe(witnesses, skipped, tls, p["command_timeout"])
+            summary = em.summarize(merged, expect)
+            last = None
+        except Day2Error as exc:
+            if not p["wait_healthy"]:
+                raise
+            last = exc
+        if not p["wait_healthy"] or (last is None and summary["healthy"]):
+            break
+        if time.monotonic() - started + POLL_INTERVAL > p["timeout"]:
+            what = last.msg if last is not None else "unhealthy: %s" % em.describe(merged, expect)
+            raise Day2Timeout(
+                "etcd was not healthy after %ss (%s). Check the etcd pods' logs or `journalctl -u etcd`, and "
+                "recover the failed member(s) before going on." % (p["timeout"], what),
+                **({} if last is not None else {"members": merged, "unhealthy": summary["unhealthy"]}),
+            )
+        time.sleep(POLL_INTERVAL)
+        if p["mode"] == "pod" and not p.get("pod"):
+            witnesses, skipped = pod_witnesses(module)  # pods come and go while we wait
+    result = {"changed": False, "members": merged, "witness": witness, "output": fmt}
+    result.update(summary)
+    return result
