@@ -21,6 +21,11 @@ INDEFINITE = "true"
 _RFC3339 = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$",
 )
+# What the CRD's CEL rule lets through as a time; HyperShift then parses it as RFC3339 and, when that fails,
+# keeps reconciling (condition ReconciliationActive=True, reason InvalidPausedUntilValue).
+_CEL_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}.*$")
+# Go's time.Parse(time.RFC3339) wants an upper-case T and Z.
+_GO_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 _DURATION_PART = re.compile(r"(\d+)([dhms])")
 _DURATION = re.compile(r"^(?:\d+[dhms])+$")
 _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
@@ -109,22 +114,42 @@ def parse_until(text, now=None):
         moment = (now or utcnow()) + datetime.timedelta(seconds=seconds)
         moment = moment.replace(microsecond=0)
         return PauseUntil("duration", format_rfc3339(moment), seconds=seconds, moment=moment)
+    if _CEL_TIME.match(raw):
+        raise Day2Error(
+            "until=%r looks like a time but is not RFC3339 (it needs a real date and time and a zone: Z or +hh:mm, "
+            "for example 2024-03-03T03:28:48Z). The API server would accept it, but HyperShift would ignore it and "
+            "keep reconciling (ReconciliationActive=True, reason InvalidPausedUntilValue). Accepted: %s."
+            % (text, ACCEPTED)
+        )
     raise Day2Error("until=%r is not accepted. Accepted: %s." % (text, ACCEPTED))
+
+
+# HyperShift first parses spec.pausedUntil as a Go boolean (strconv.ParseBool), then as RFC3339.
+GO_TRUE = ("1", "t", "T", "TRUE", "true", "True")
+GO_FALSE = ("0", "f", "F", "FALSE", "false", "False")
 
 
 def pause_state(value, now=None):
     """How HyperShift reads an existing spec.pausedUntil: "absent", "indefinite", "until" or "expired".
 
-    "invalid" for a value HyperShift would ignore (it does not pause on it).
+    "false" for a boolean false (not paused) and "invalid" for a value HyperShift ignores (not paused
+    either; it reports ReconciliationActive=True with reason InvalidPausedUntilValue).
     """
     if value is None:
         return "absent"
-    if value == INDEFINITE:
+    if value in GO_TRUE:
         return "indefinite"
+    if value in GO_FALSE:
+        return "false"
     moment = parse_rfc3339(value)
-    if moment is None:
+    if moment is None or not _GO_RFC3339.match(value):
         return "invalid"
     return "until" if moment > (now or utcnow()) else "expired"
+
+
+def pauses(value, now=None):
+    """Whether HyperShift pauses on this spec.pausedUntil value now."""
+    return pause_state(value, now) in ("indefinite", "until")
 
 
 def same_instant(existing, wanted):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 
 from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import get_api_client
@@ -46,10 +47,13 @@ __all__ = [
     "DynamicApiError",
     "NotFoundError",
     "ResourceNotFoundError",
+    "Urllib3HTTPError",
     "api_error_text",
     "auth_arg_spec",
     "connection_error_text",
     "HYPERSHIFT_API",
+    "is_transient",
+    "with_retries",
 ]
 
 HYPERSHIFT_API = "hypershift.openshift.io/v1beta1"
@@ -89,6 +93,53 @@ def connection_error_text(exc):
     return url, text
 
 
+# Transient API errors (HTTP 5xx, 429, connection refused or reset, timeouts) are retried this many times
+# in all, waiting RETRY_DELAY, then twice as long each time, at most RETRY_MAX_DELAY between two attempts.
+RETRY_ATTEMPTS = 4
+RETRY_DELAY = 0.5
+RETRY_MAX_DELAY = 8.0
+
+
+def is_transient(exc):
+    """True for an error worth retrying: HTTP 5xx or 429 from the API server, or a connection failure."""
+    status = getattr(exc, "status", None)
+    if isinstance(status, int):
+        return status == 429 or 500 <= status <= 599
+    return isinstance(exc, (Urllib3HTTPError, ConnectionError, TimeoutError))
+
+
+def _retry_after(exc):
+    """Seconds the server asked us to wait (Status details.retryAfterSeconds or a Retry-After header)."""
+    headers = getattr(exc, "headers", None) or {}
+    try:
+        return float(headers.get("Retry-After"))
+    except (TypeError, ValueError, AttributeError):
+        pass
+    try:
+        return float(json.loads(getattr(exc, "body", None) or "{}").get("details", {}).get("retryAfterSeconds"))
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+def with_retries(call, *args, **kwargs):
+    """call(*args, **kwargs), retried with exponential backoff while it fails with a transient error.
+
+    Only for calls that may safely run twice (reads and patches that set absolute values).
+    The last error propagates; every other error propagates at once.
+    """
+    delay = RETRY_DELAY
+    for attempt in range(1, RETRY_ATTEMPTS + 1):
+        try:
+            return call(*args, **kwargs)
+        except Exception as exc:
+            if attempt == RETRY_ATTEMPTS or not is_transient(exc):
+                raise
+            wait = _retry_after(exc)
+            time.sleep(min(RETRY_MAX_DELAY, wait if wait is not None else delay))
+            delay = min(RETRY_MAX_DELAY, delay * 2)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 class Day2K8sModule(AnsibleK8SModule):
     """AnsibleK8SModule with a lazily created client and one error-to-fail_json path."""
 
@@ -111,7 +162,7 @@ class Day2K8sModule(AnsibleK8SModule):
     def resource(self, api_version, kind):
         """The dynamic-client resource for api_version/kind, with a clear error when unknown."""
         try:
-            return self.client.resources.get(api_version=api_version, kind=kind)
+            return with_retries(self.client.resources.get, api_version=api_version, kind=kind)
         except ResourceNotFoundError as exc:
             raise Day2Error(
                 "The API server does not serve %s %s. Is this a management cluster with the "

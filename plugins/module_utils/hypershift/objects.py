@@ -17,17 +17,11 @@ from ansible_collections.ocp.day2.plugins.module_utils.durations import (
     utcnow,
 )
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
-from ansible_collections.ocp.day2.plugins.module_utils.k8s import HYPERSHIFT_API
-
-try:
-    from kubernetes.dynamic.exceptions import NotFoundError
-except ImportError:  # reported by AnsibleK8SModule's requirement check
-
-    class NotFoundError(Exception):
-        pass
-
+from ansible_collections.ocp.day2.plugins.module_utils.k8s import HYPERSHIFT_API, NotFoundError, with_retries
 
 __all__ = ["HYPERSHIFT_API", "hcp_namespace"]
+
+MERGE_PATCH = "application/merge-patch+json"
 
 # A duration re-pause leaves an existing pause alone when it already lasts until at least
 # now + duration - this much, so re-running a playbook seconds later reports no change.
@@ -47,7 +41,7 @@ def get_hostedcluster(module, name, namespace):
     """The HostedCluster as a dict; Day2Error when it does not exist."""
     resource = module.resource(HYPERSHIFT_API, "HostedCluster")
     try:
-        return _to_dict(resource.get(name=name, namespace=namespace))
+        return _to_dict(with_retries(resource.get, name=name, namespace=namespace))
     except NotFoundError as exc:
         raise Day2Error(
             "HostedCluster %s/%s not found. Check the name and namespace (namespace/name); "
@@ -58,7 +52,7 @@ def get_hostedcluster(module, name, namespace):
 def list_nodepools(module, namespace, cluster_name):
     """NodePools in namespace whose spec.clusterName is cluster_name, as dicts sorted by name."""
     resource = module.resource(HYPERSHIFT_API, "NodePool")
-    found = _to_dict(resource.get(namespace=namespace)).get("items") or []
+    found = _to_dict(with_retries(resource.get, namespace=namespace)).get("items") or []
     pools = [np for np in found if (np.get("spec") or {}).get("clusterName") == cluster_name]
     return sorted(pools, key=lambda np: np["metadata"]["name"])
 
@@ -94,9 +88,28 @@ def get_hostedcontrolplane(module, namespace, name):
     """The HostedControlPlane of HostedCluster namespace/name as a dict, or None when it does not exist."""
     resource = module.resource(HYPERSHIFT_API, "HostedControlPlane")
     try:
-        return _to_dict(resource.get(name=name, namespace=hcp_namespace(namespace, name)))
+        return _to_dict(with_retries(resource.get, name=name, namespace=hcp_namespace(namespace, name)))
     except NotFoundError:
         return None
+
+
+def patch_paused_until(module, kind, name, namespace, value):
+    """Set (or with None remove) spec.pausedUntil of a HostedCluster or NodePool; transient errors retried.
+
+    A JSON merge patch, as in the documented `oc patch --type=merge`; null removes the field.
+    """
+    resource = module.resource(HYPERSHIFT_API, kind)
+    with_retries(
+        resource.patch, body={"spec": {"pausedUntil": value}}, name=name, namespace=namespace, content_type=MERGE_PATCH
+    )
+
+
+def condition(obj, cond_type):
+    """The status condition of that type of an object dict, or None."""
+    for cond in ((obj or {}).get("status") or {}).get("conditions") or []:
+        if cond.get("type") == cond_type:
+            return cond
+    return None
 
 
 def paused_until(obj):

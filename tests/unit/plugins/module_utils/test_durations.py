@@ -117,7 +117,10 @@ def test_until_refused_lists_accepted(text):
         ("2024-03-03T04:00:00Z", "until"),
         ("2024-03-03T03:00:00Z", "expired"),
         ("", "invalid"),
-        ("True", "invalid"),
+        ("True", "indefinite"),
+        ("false", "false"),
+        ("2024-03-03t04:00:00z", "invalid"),
+        ("2024-03-03T04:00:00", "invalid"),
     ],
 )
 def test_pause_state(value, state):

@@ -224,7 +224,7 @@ def test_until_required_and_only_with_paused(run_module, fake_client):
 
 def test_api_error_message_from_server(run_module, fake_client):
     fake_client.add_cluster()
-    fake_client.patch_errors[("NodePool", NP[1])] = api_error(403, 'nodepools "example-np1" is forbidden')
+    fake_client.inject("patch", "NodePool", NP[1], api_error(403, 'nodepools "example-np1" is forbidden'))
     failed, result = run_module({"name": "example", "until": "true"})
     assert failed
     assert 'nodepools "example-np1" is forbidden (HTTP 403)' in result["msg"]
