@@ -2,6 +2,8 @@
 
 import logging
 import os
+import shutil
+import ssl
 import subprocess
 import time
 import urllib.request
@@ -104,7 +106,18 @@ class Operator:
             hcp = self.store.update(R["HostedControlPlane"], hcp, hcp_ns, name, check_rv=False)
         paused = is_paused(spec)
         if paused:
-            self._put_status(R["HostedCluster"], hc, st.paused_status(hc.get("status") or {}, True))
+            # the operator only brings condition ReconciliationActive up to date and leaves everything else
+            gen = meta.get("generation")
+            self._put_status(
+                R["HostedCluster"], hc, st.paused_status(hc.get("status") or {}, spec["pausedUntil"], generation=gen)
+            )
+            if hcp is not None:
+                hcp_gen = hcp["metadata"].get("generation")
+                self._put_status(
+                    R["HostedControlPlane"],
+                    hcp,
+                    st.paused_status(hcp.get("status") or {}, spec["pausedUntil"], generation=hcp_gen),
+                )
             return
         if hcp is None:
             nsobj = self.store.get(R["Namespace"], None, hcp_ns)
@@ -132,9 +145,39 @@ class Operator:
                 for c in dep["spec"]["template"]["spec"]["containers"]:
                     c["image"] = spec["release"]["image"]
                 self.store.update(R["Deployment"], dep, hcp_ns, dep["metadata"]["name"], check_rv=False)
-        status = st.hc_status(hc, self._etcd_ok(hcp_ns), self._progress, self.mgmt.upgrade_seconds)
+        self._scale_control_plane(hc, hcp_ns)
+        etcd_ok = self._etcd_ok(hcp_ns)
+        status = st.hc_status(hc, etcd_ok, self._progress, self.mgmt.upgrade_seconds)
         self._put_status(R["HostedCluster"], hc, status)
-        self._put_status(R["HostedControlPlane"], hcp, st.hcp_status(hcp, status))
+        self._put_status(R["HostedControlPlane"], hcp, st.hcp_status(hcp, status, self._restored(hcp, etcd_ok)))
+
+    @staticmethod
+    def _restored(hcp, etcd_ok):
+        """Condition EtcdSnapshotRestored of a HostedControlPlane created with restoreSnapshotURL.
+
+        As the control-plane operator: set once, True (AsExpected) when every etcd replica is ready
+        after the restore init container ran; then left alone.
+        """
+        storage = (((hcp["spec"].get("etcd") or {}).get("managed") or {}).get("storage")) or {}
+        if not storage.get("restoreSnapshotURL"):
+            return []
+        prev = next(
+            (c for c in (hcp.get("status") or {}).get("conditions") or [] if c["type"] == "EtcdSnapshotRestored"), None
+        )
+        if prev is not None:
+            return [(prev["type"], prev["status"], prev["reason"], prev.get("message", ""))]
+        return [("EtcdSnapshotRestored", "True", "AsExpected", "")] if etcd_ok else []
+
+    def _scale_control_plane(self, hc, hcp_ns):
+        """What the control-plane operator does on every pass while not paused: put back the replicas it
+        wants (3 for HighlyAvailable, 1 for SingleReplica) on the Deployments it owns and the etcd StatefulSet.
+        So workloads an admin scaled to 0 come back up when a pause ends."""
+        want = 3 if hc["spec"].get("controllerAvailabilityPolicy", "HighlyAvailable") == "HighlyAvailable" else 1
+        for kind, name in [("Deployment", d) for d in rendering.CONTROL_PLANE_DEPLOYMENTS] + [("StatefulSet", "etcd")]:
+            obj = self.store.get(R[kind], hcp_ns, name)
+            if obj is not None and obj["spec"].get("replicas") != want and not obj["metadata"].get("deletionTimestamp"):
+                obj["spec"]["replicas"] = want
+                self.store.update(R[kind], obj, hcp_ns, name, check_rv=False)
 
     def _etcd_ok(self, hcp_ns):
         sts = self.store.get(R["StatefulSet"], hcp_ns, "etcd")
@@ -145,7 +188,7 @@ class Operator:
 
     def _render(self, hc, hcp_ns):
         spec = hc["spec"]
-        replicas = 3 if spec.get("controllerAvailabilityPolicy") == "HighlyAvailable" else 1
+        replicas = 3 if spec.get("controllerAvailabilityPolicy", "HighlyAvailable") == "HighlyAvailable" else 1
         pods = self.mgmt.pods
         rt = pods.etcd_runtime(hcp_ns) or pods.etcd_runtime(hcp_ns, create_replicas=replicas)
         urls = ((spec.get("etcd") or {}).get("managed") or {}).get("storage", {}).get("restoreSnapshotURL") or []
@@ -161,25 +204,25 @@ class Operator:
         return None
 
     def _restore(self, hcp_ns, rt, urls):
-        """What HyperShift's etcd-init does: download each member's snapshot and restore its data dir."""
+        """What HyperShift's etcd-init container does in each member's pod: if the member's data directory
+        is empty, download the one restoreSnapshotURL and restore it; a member with data is left as is.
+
+        The same snapshot goes to every member of an HA cluster, each restored with its own member name
+        and the full initial cluster, so the members form one cluster with identical data.
+        """
         work = os.path.join(rt.dir, "restore")
         os.makedirs(work, exist_ok=True)
+        snap = os.path.join(work, "snapshot.db")
         for i, m in enumerate(rt.members):
-            url = urls[i] if i < len(urls) else urls[0]
-            snap = os.path.join(work, "snapshot-%d.db" % i)
-            try:
-                with urllib.request.urlopen(url, timeout=30) as resp, open(snap, "wb") as f:
-                    while True:
-                        chunk = resp.read(1 << 20)
-                        if not chunk:
-                            break
-                        f.write(chunk)
-            except Exception as exc:  # noqa: BLE001 - reported in the HostedCluster's conditions
-                return "downloading the etcd snapshot for etcd-%d failed: %s" % (i, exc)
             pvc_dir = rendering.ensure_pvc(self.store, self.mgmt.base_dir, hcp_ns, "data-etcd-%d" % i)
             data = os.path.join(pvc_dir, "data")
-            if os.path.isdir(os.path.join(data, "member")):
-                continue
+            if os.path.isdir(data) and os.listdir(data):
+                continue  # "data directory not empty, not restoring snapshot"
+            if not os.path.exists(snap):
+                error = self._download(urls[0], snap)
+                if error:
+                    return "downloading the etcd snapshot for etcd-%d failed: %s" % (i, error)
+            shutil.rmtree(data, ignore_errors=True)
             res = subprocess.run(
                 [
                     "etcdctl",
@@ -206,6 +249,26 @@ class Operator:
                 return "restoring the etcd snapshot for etcd-%d failed: %s" % (i, res.stderr.strip()[-300:])
         return None
 
+    def _download(self, url, dest):
+        """curl in the init container: https (and http, which the API refuses before it gets here) only;
+        certificates of the simulator's CA are trusted, so a test can serve snapshots over https."""
+        if not url.startswith(("https://", "http://")):
+            return "curl: (1) Protocol %r not supported" % url.split(":", 1)[0]
+        part = dest + ".part"
+        context = ssl.create_default_context()
+        context.load_verify_locations(self.mgmt.ca.cert)
+        try:
+            with urllib.request.urlopen(url, timeout=30, context=context) as resp, open(part, "wb") as f:
+                shutil.copyfileobj(resp, f, 1 << 20)
+            with open(part, "rb") as f:
+                if f.read(5) == b"<?xml":  # an S3 error document (expired or wrong presigned URL)
+                    f.seek(0)
+                    return f.read(500).decode(errors="replace")
+        except Exception as exc:  # noqa: BLE001 - reported in the HostedCluster's conditions
+            return str(exc)
+        os.replace(part, dest)
+        return None
+
     def _delete_hosted_cluster(self, hc, hcp_ns):
         meta = hc["metadata"]
         for np in self.store.list(R["NodePool"], meta["namespace"])[0]:
@@ -224,7 +287,11 @@ class Operator:
 
     def nodepool(self, np):
         meta, spec = np["metadata"], np["spec"]
-        if is_paused(spec) or meta.get("deletionTimestamp"):
+        if meta.get("deletionTimestamp"):
+            return
+        if is_paused(spec):
+            paused = st.paused_status(np.get("status") or {}, spec["pausedUntil"], "ReconciliationActive")
+            self._put_status(R["NodePool"], np, paused)
             return
         key = ("NodePool", meta["namespace"], meta["name"])
         status = dict(np.get("status") or {})
@@ -239,6 +306,6 @@ class Operator:
         else:
             status["version"] = want
         status["replicas"] = spec.get("replicas", 0)
-        status["conditions"] = st.nodepool_conditions(updating, status.get("conditions"))
+        status["conditions"] = st.nodepool_conditions(updating, status.get("conditions"), spec.get("pausedUntil"))
         self._put_status(R["NodePool"], np, status)
         capi.reconcile_nodepool(self.store, np, status["version"])

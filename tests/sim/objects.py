@@ -132,7 +132,18 @@ def hosted_cluster_objects(
             "aws": {
                 "region": region,
                 "endpointAccess": "Public",
-                "rolesRef": {"nodePoolManagementARN": "arn:aws:iam::123456789012:role/%s-node-pool" % infra_id},
+                "rolesRef": {
+                    arn: "arn:aws:iam::123456789012:role/%s-%s" % (infra_id, role)
+                    for arn, role in (
+                        ("controlPlaneOperatorARN", "control-plane-operator"),
+                        ("imageRegistryARN", "openshift-image-registry"),
+                        ("ingressARN", "openshift-ingress"),
+                        ("kubeCloudControllerARN", "cloud-controller"),
+                        ("networkARN", "cloud-network-config-controller"),
+                        ("nodePoolManagementARN", "node-pool"),
+                        ("storageARN", "aws-ebs-csi-driver-controller"),
+                    )
+                },
             },
         },
         "pullSecret": {"name": "%s-pull-secret" % name},

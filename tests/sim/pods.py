@@ -95,20 +95,6 @@ class ExecContext:
         self.back = back  # host paths -> pod paths, for the output of text commands
 
 
-_ETCDCTL_SHIM = """#!/bin/sh
-# etcd >= 3.5 lets flags override ETCDCTL_* variables; etcd 3.4 refuses both, so drop the shadowed ones
-for a in "$@"; do
-  case "$a" in
-    --cacert|--cacert=*) unset ETCDCTL_CACERT ;;
-    --cert|--cert=*) unset ETCDCTL_CERT ;;
-    --key|--key=*) unset ETCDCTL_KEY ;;
-    --endpoints|--endpoints=*) unset ETCDCTL_ENDPOINTS ;;
-  esac
-done
-exec %s "$@"
-"""
-
-
 _ETCDUTL_SHIM = """#!/bin/sh
 # etcd 3.4 has no etcdutl: `etcdctl snapshot restore|status` take the same arguments. etcdutl (3.5)
 # restores into an existing empty --data-dir, which etcdctl 3.4 refuses: remove it first.
@@ -124,16 +110,33 @@ ETCDCTL_API=3 exec %s "$@"
 
 
 def _write_shims(directory):
+    """`etcdutl` for etcd 3.4, which has none; `etcdctl` is the real one, so 3.4 refuses a flag that an
+    ETCDCTL_* variable also sets, exactly as in a pod. Returns {pod path: host path} of both programs."""
     os.makedirs(directory, exist_ok=True)
-    etcdctl = shutil.which("etcdctl") or "/usr/bin/etcdctl"
+    if os.path.exists(os.path.join(directory, "etcdctl")):
+        os.remove(os.path.join(directory, "etcdctl"))  # a wrapper left by an older simulator
+    etcdctl = shutil.which("etcdctl", path=os.environ.get("PATH", "").replace(directory, "")) or "/usr/bin/etcdctl"
     etcdutl = shutil.which("etcdutl")
-    shims = {"etcdctl": _ETCDCTL_SHIM % etcdctl}
-    shims["etcdutl"] = _ETCDCTL_SHIM % etcdutl if etcdutl else _ETCDUTL_SHIM % etcdctl
-    for name, text in shims.items():
-        path = os.path.join(directory, name)
-        with open(path, "w") as f:
-            f.write(text)
-        os.chmod(path, 0o755)
+    if not etcdutl:
+        etcdutl = os.path.join(directory, "etcdutl")
+        with open(etcdutl, "w") as f:
+            f.write(_ETCDUTL_SHIM % etcdctl)
+        os.chmod(etcdutl, 0o755)
+    return {"/usr/bin/etcdctl": etcdctl, "/usr/bin/etcdutl": etcdutl}
+
+
+def _default_endpoint(argv, env, local):
+    """etcdctl run directly without --endpoints talks to its default 127.0.0.1:2379, which in an etcd pod
+    is the member itself; here that member listens on another port, so point the default there."""
+    progs = [os.path.basename(a) for a in argv]
+    if "etcdctl" not in progs or progs[0] not in ("etcdctl", "env"):
+        return
+    args = argv[progs.index("etcdctl") + 1 :]
+    if any(a == "--endpoints" or a.startswith("--endpoints=") for a in args) or "ETCDCTL_ENDPOINTS" in env:
+        return
+    if any(a.startswith("ETCDCTL_ENDPOINTS=") for a in argv[: progs.index("etcdctl")]):
+        return
+    env["ETCDCTL_ENDPOINTS"] = local
 
 
 def _tar_args(args, root, tr):
@@ -164,7 +167,7 @@ class PodRuntime:
         self.etcd = {}  # control-plane namespace -> EtcdRuntime
         self._procs = set()
         self.bin = os.path.join(mgmt.base_dir, "bin")
-        _write_shims(self.bin)
+        self.programs = _write_shims(self.bin)
 
     # -- etcd members per hosted control plane -------------------------------------------------
     def etcd_runtime(self, namespace, create_replicas=None):
@@ -245,8 +248,7 @@ class PodRuntime:
         if rt is not None:
             pairs += list(rt.endpoint_map(name).items())
             back_pairs += list(rt.reverse_map().items())
-        shims = [("/usr/bin/" + n, os.path.join(self.bin, n)) for n in ("etcdctl", "etcdutl")]
-        tr = _translator(pairs + shims)
+        tr = _translator(pairs + list(self.programs.items()))
         root = os.path.join(self.pod_dir(pod), "root")
         env = {
             "PATH": self.bin + ":" + os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"),
@@ -261,6 +263,8 @@ class PodRuntime:
             out = [tr(argv[0])] + _tar_args(argv[1:], root, tr)
         else:
             out = [root if a == "/" else tr(a) for a in argv]
+        if rt is not None and name in {m.name for m in rt.members}:
+            _default_endpoint(argv, env, rt.endpoint_map(name)["127.0.0.1:2379"])
         back = _translator(back_pairs, binary=True)
         return ExecContext(out, env, root, root, back)
 

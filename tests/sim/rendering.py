@@ -8,6 +8,12 @@ from . import resources
 
 _PVC = resources.lookup("v1", "PersistentVolumeClaim")
 RELEASE_REPO = "quay.io/openshift-release-dev/ocp-release"
+CONTROL_PLANE_DEPLOYMENTS = (
+    "kube-apiserver",
+    "openshift-apiserver",
+    "openshift-oauth-apiserver",
+    "control-plane-operator",
+)
 
 
 def _read(path):
@@ -114,23 +120,18 @@ def control_plane(hc, ns, replicas, rt):
             },
         }
     ]
-    out.append(
-        _secret(
-            "etcd-client-tls",
-            ns,
-            {"etcd-client.crt": pki.client.cert, "etcd-client.key": pki.client.key, "etcd-client-ca.crt": pki.ca.cert},
-        )
-    )
+    out.append(_secret("etcd-client-tls", ns, {"etcd-client.crt": pki.client.cert, "etcd-client.key": pki.client.key}))
     out.append(_secret("etcd-server-tls", ns, {"server.crt": rt.server_cert.cert, "server.key": rt.server_cert.key}))
     out.append(_secret("etcd-peer-tls", ns, {"peer.crt": rt.server_cert.cert, "peer.key": rt.server_cert.key}))
-    out.append(
-        {
-            "apiVersion": "v1",
-            "kind": "ConfigMap",
-            "metadata": {"name": "etcd-ca", "namespace": ns},
-            "data": {"ca.crt": _read(pki.ca.cert)},
-        }
-    )
+    for cm in ("etcd-ca", "etcd-metrics-ca"):
+        out.append(
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": cm, "namespace": ns},
+                "data": {"ca.crt": _read(pki.ca.cert)},
+            }
+        )
     hcp_spec = {
         "releaseImage": image,
         "controllerAvailabilityPolicy": spec.get("controllerAvailabilityPolicy"),
@@ -140,9 +141,12 @@ def control_plane(hc, ns, replicas, rt):
         "infraID": spec.get("infraID"),
         "clusterID": spec.get("clusterID"),
         "pullSecret": {"name": "pull-secret"},
+        "sshKey": {"name": "ssh-key"},
+        "issuerURL": spec.get("issuerURL", "https://kubernetes.default.svc"),
+        "services": copy.deepcopy(spec.get("services")),
         "networking": copy.deepcopy(spec.get("networking")),
     }
-    for key in ("secretEncryption", "pausedUntil", "channel"):
+    for key in ("secretEncryption", "pausedUntil", "channel", "fips", "infrastructureAvailabilityPolicy"):
         if key in spec:
             hcp_spec[key] = copy.deepcopy(spec[key])
     out.append(
@@ -190,7 +194,7 @@ def control_plane(hc, ns, replicas, rt):
                 },
             }
         )
-    for dep in ("kube-apiserver", "openshift-apiserver", "openshift-oauth-apiserver", "control-plane-operator"):
+    for dep in CONTROL_PLANE_DEPLOYMENTS:
         d = deployment(dep, ns, image, replicas, {"app": dep, "hypershift.openshift.io/control-plane-component": dep})
         out.append(d)
     infra = spec.get("infraID", name)
@@ -223,52 +227,101 @@ def control_plane(hc, ns, replicas, rt):
 
 
 def etcd_statefulset(ns, image, replicas):
+    """The etcd StatefulSet as HyperShift's control-plane operator renders it (the parts a client sees).
+
+    The `etcd` container sets no ETCDCTL_* variable (only the etcd server's ETCD_* ones); its client
+    certificate is /etc/etcd/tls/client/etcd-client.{crt,key} and the CA is /etc/etcd/tls/etcd-ca/ca.crt
+    (the etcd-ca ConfigMap; the etcd-client-tls Secret holds no CA since OCP 4.12).
+    """
+    members = ",".join("etcd-%d=https://etcd-%d.etcd-discovery.%s.svc:2380" % (i, i, ns) for i in range(replicas))
+    env = [
+        {"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}},
+        {"name": "NAMESPACE", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}},
+        {"name": "HOSTNAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
+    ]
+    env += [
+        {"name": k, "value": v}
+        for k, v in (
+            ("ETCD_NAME", "$(HOSTNAME)"),
+            ("ETCD_QUOTA_BACKEND_BYTES", "8589934592"),
+            ("ETCD_DATA_DIR", "/var/lib/data"),
+            ("ETCD_INITIAL_ADVERTISE_PEER_URLS", "https://$(HOSTNAME).etcd-discovery.$(NAMESPACE).svc:2380"),
+            ("ETCD_LISTEN_PEER_URLS", "https://$(POD_IP):2380"),
+            ("ETCD_LISTEN_CLIENT_URLS", "https://$(POD_IP):2379,https://localhost:2379"),
+            ("ETCD_ADVERTISE_CLIENT_URLS", "https://$(HOSTNAME).etcd-discovery.$(NAMESPACE).svc:2379"),
+            ("ETCD_LISTEN_METRICS_URLS", "https://0.0.0.0:2382"),
+            ("ETCD_SNAPSHOT_COUNT", "10000"),
+            ("ETCD_PEER_CLIENT_CERT_AUTH", "true"),
+            ("ETCD_PEER_CERT_FILE", "/etc/etcd/tls/peer/peer.crt"),
+            ("ETCD_PEER_KEY_FILE", "/etc/etcd/tls/peer/peer.key"),
+            ("ETCD_PEER_TRUSTED_CA_FILE", "/etc/etcd/tls/etcd-ca/ca.crt"),
+            ("ETCD_CLIENT_CERT_AUTH", "true"),
+            ("ETCD_CERT_FILE", "/etc/etcd/tls/server/server.crt"),
+            ("ETCD_KEY_FILE", "/etc/etcd/tls/server/server.key"),
+            ("ETCD_TRUSTED_CA_FILE", "/etc/etcd/tls/etcd-ca/ca.crt"),
+            ("ETCD_INITIAL_CLUSTER", members),
+        )
+    ]
     mounts = [
         ("data", "/var/lib"),
-        ("client-tls", "/etc/etcd/tls/client"),
-        ("server-tls", "/etc/etcd/tls/server"),
         ("peer-tls", "/etc/etcd/tls/peer"),
+        ("server-tls", "/etc/etcd/tls/server"),
+        ("client-tls", "/etc/etcd/tls/client"),
         ("etcd-ca", "/etc/etcd/tls/etcd-ca"),
+        ("cluster-state", "/etc/etcd/clusterstate"),
     ]
-    env = {
-        "ETCDCTL_API": "3",
-        "ETCDCTL_CACERT": "/etc/etcd/tls/etcd-ca/ca.crt",
-        "ETCDCTL_CERT": "/etc/etcd/tls/client/etcd-client.crt",
-        "ETCDCTL_KEY": "/etc/etcd/tls/client/etcd-client.key",
-        "ETCDCTL_ENDPOINTS": "https://localhost:2379",
-    }
     etcd = {
         "name": "etcd",
         "image": etcd_image(image),
-        "command": ["/usr/bin/etcd"],
-        "args": [
-            "--data-dir=/var/lib/data",
-            "--name=$(HOSTNAME)",
-            "--initial-cluster-token=etcd-cluster",
-            "--listen-client-urls=https://0.0.0.0:2379",
-            "--listen-peer-urls=https://0.0.0.0:2380",
-            "--cert-file=/etc/etcd/tls/server/server.crt",
-            "--key-file=/etc/etcd/tls/server/server.key",
-            "--trusted-ca-file=/etc/etcd/tls/etcd-ca/ca.crt",
-            "--client-cert-auth=true",
-        ],
-        "env": [{"name": k, "value": v} for k, v in env.items()],
+        "command": ["/bin/sh", "-c", "ETCD_INITIAL_CLUSTER_STATE=$(cat /etc/etcd/clusterstate/state) /usr/bin/etcd"],
+        "env": env,
         "ports": [{"containerPort": 2379, "name": "client"}, {"containerPort": 2380, "name": "peer"}],
         "volumeMounts": [{"name": n, "mountPath": p} for n, p in mounts],
+    }
+    metrics = {
+        "name": "etcd-metrics",
+        "image": etcd_image(image),
+        "command": ["etcd"],
+        "args": ["grpc-proxy", "start", "--endpoints=https://localhost:2382"],
+        "ports": [{"containerPort": 2381, "name": "metrics"}],
+        "volumeMounts": [
+            {"name": n, "mountPath": p}
+            for n, p in (
+                ("peer-tls", "/etc/etcd/tls/peer"),
+                ("server-tls", "/etc/etcd/tls/server"),
+                ("etcd-ca", "/etc/etcd/tls/etcd-ca"),
+                ("etcd-metrics-ca", "/etc/etcd/tls/etcd-metrics-ca"),
+            )
+        ],
     }
     healthz = {
         "name": "healthz",
         "image": etcd_image(image),
-        "command": ["/usr/bin/control-plane-operator"],
-        "args": ["etcd-healthz"],
-        "env": etcd["env"],
-        "volumeMounts": etcd["volumeMounts"][1:],
+        "command": ["cluster-etcd-operator"],
+        "args": [
+            "readyz",
+            "--target=https://localhost:2379",
+            "--listen-port=9980",
+            "--client-cert-file=/etc/etcd/tls/client/etcd-client.crt",
+            "--client-key-file=/etc/etcd/tls/client/etcd-client.key",
+            "--client-cacert-file=/etc/etcd/tls/etcd-ca/ca.crt",
+        ],
+        "volumeMounts": [
+            {"name": n, "mountPath": p}
+            for n, p in (
+                ("server-tls", "/etc/etcd/tls/server"),
+                ("client-tls", "/etc/etcd/tls/client"),
+                ("etcd-ca", "/etc/etcd/tls/etcd-ca"),
+            )
+        ],
     }
     volumes = [
-        {"name": "client-tls", "secret": {"secretName": "etcd-client-tls", "defaultMode": 416}},
-        {"name": "server-tls", "secret": {"secretName": "etcd-server-tls", "defaultMode": 416}},
-        {"name": "peer-tls", "secret": {"secretName": "etcd-peer-tls", "defaultMode": 416}},
-        {"name": "etcd-ca", "configMap": {"name": "etcd-ca"}},
+        {"name": "peer-tls", "secret": {"secretName": "etcd-peer-tls", "defaultMode": 420}},
+        {"name": "server-tls", "secret": {"secretName": "etcd-server-tls", "defaultMode": 420}},
+        {"name": "client-tls", "secret": {"secretName": "etcd-client-tls", "defaultMode": 420}},
+        {"name": "etcd-ca", "configMap": {"name": "etcd-ca", "defaultMode": 420}},
+        {"name": "etcd-metrics-ca", "configMap": {"name": "etcd-metrics-ca", "defaultMode": 420}},
+        {"name": "cluster-state", "emptyDir": {}},
     ]
     labels = {"app": "etcd", "hypershift.openshift.io/control-plane-component": "etcd"}
     return {
@@ -280,7 +333,10 @@ def etcd_statefulset(ns, image, replicas):
             "serviceName": "etcd-discovery",
             "podManagementPolicy": "Parallel",
             "selector": {"matchLabels": {"app": "etcd"}},
-            "template": {"metadata": {"labels": labels}, "spec": {"containers": [etcd, healthz], "volumes": volumes}},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {"containers": [etcd, metrics, healthz], "volumes": volumes},
+            },
             "volumeClaimTemplates": [
                 {
                     "metadata": {"name": "data"},

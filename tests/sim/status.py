@@ -17,17 +17,68 @@ def release_version(image):
     return m.group(1) if m else ""
 
 
-def is_paused(spec):
-    value = (spec or {}).get("pausedUntil")
-    if not value:
-        return False
-    if value == "true":
-        return True
+# strconv.ParseBool's spellings, which the operator tries before RFC 3339
+_BOOLS = dict.fromkeys(("1", "t", "T", "TRUE", "true", "True"), True)
+_BOOLS.update(dict.fromkeys(("0", "f", "F", "FALSE", "false", "False"), False))
+_RFC3339 = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+
+
+def parse_paused_until(value):
+    """(paused, valid) as the HyperShift operator reads pausedUntil: a boolean first, then RFC 3339.
+
+    A value that is neither is "not paused" (reconciliation goes on) and invalid, which the operator
+    reports as ReconciliationActive=True with reason InvalidPausedUntilValue.
+    """
+    if value is None:
+        return False, True
+    if value in _BOOLS:
+        return _BOOLS[value], True
+    m = _RFC3339.match(value)
+    if not m:
+        return False, False
     try:
-        until = datetime.datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
+        frac = m.group(7) or ""
+        until = datetime.datetime.fromisoformat(
+            value[: m.start(7) if frac else m.start(8)] + m.group(8).replace("Z", "+00:00")
+        )
     except ValueError:
-        return False
-    return until > datetime.datetime.now(datetime.timezone.utc)
+        return False, False
+    return until > datetime.datetime.now(datetime.timezone.utc), True
+
+
+def is_paused(spec):
+    return parse_paused_until((spec or {}).get("pausedUntil"))[0]
+
+
+def reconciliation_active(paused_until, active_reason="AsExpected"):
+    """(type, status, reason, message) of condition ReconciliationActive for a pausedUntil value.
+
+    The HostedCluster (and HostedControlPlane) report reason AsExpected when active, NodePools
+    ReconciliationActive.
+    """
+    paused, valid = parse_paused_until(paused_until)
+    if paused:
+        if paused_until in _BOOLS:
+            return (
+                "ReconciliationActive",
+                "False",
+                "ReconciliationPaused",
+                "Reconciliation paused until field removed",
+            )
+        return (
+            "ReconciliationActive",
+            "False",
+            "ReconciliationPaused",
+            "Reconciliation paused until: %s" % paused_until,
+        )
+    if not valid:
+        return (
+            "ReconciliationActive",
+            "True",
+            "InvalidPausedUntilValue",
+            "Invalid value provided for PausedUntil field",
+        )
+    return ("ReconciliationActive", "True", active_reason, "Reconciliation active on resource")
 
 
 def conditions(old, wanted, generation=None):
@@ -112,7 +163,7 @@ def hc_status(hc, etcd_ok, progress, upgrade_seconds):
         ("ClusterVersionAvailable", "True" if history else "False", "FromClusterVersion", ""),
         ("ClusterVersionSucceeding", "True", "FromClusterVersion", ""),
         ("EtcdAvailable", "True" if etcd_ok else "False", "QuorumAvailable" if etcd_ok else "EtcdUnhealthy", ""),
-        ("ReconciliationActive", "True", "AsExpected", "Reconciliation active on resource"),
+        reconciliation_active(spec.get("pausedUntil")),
         ("ValidConfiguration", "True", "AsExpected", ""),
         ("SupportedHostedCluster", "True", "AsExpected", ""),
     ]
@@ -129,17 +180,22 @@ def hc_status(hc, etcd_ok, progress, upgrade_seconds):
     return status
 
 
-def paused_status(old, paused):
+def paused_status(old, paused_until, active_reason="AsExpected", generation=None):
+    """`old` with only condition ReconciliationActive brought up to date (what a paused object shows)."""
     status = copy.deepcopy(old)
     conds = [c for c in status.get("conditions") or [] if c["type"] != "ReconciliationActive"]
     prev = [c for c in old.get("conditions") or [] if c["type"] == "ReconciliationActive"]
-    wanted = [("ReconciliationActive", "False", "ReconciliationPaused", "Reconciliation paused until: true")]
-    status["conditions"] = conds + conditions(prev, wanted)
+    status["conditions"] = conds + conditions(prev, [reconciliation_active(paused_until, active_reason)], generation)
     return status
 
 
-def hcp_status(hcp, hc_status_):
+def hcp_status(hcp, hc_status_, extra=()):
+    """The HostedControlPlane's status: what the HostedCluster shows, its own ReconciliationActive, `extra`."""
     ver = hc_status_.get("version") or {}
+    old = hcp.get("status") or {}
+    own = [reconciliation_active((hcp.get("spec") or {}).get("pausedUntil"))] + list(extra)
+    kept = [c for c in hc_status_["conditions"] if c["type"] not in {w[0] for w in own}]
+    prev = {c["type"]: c for c in old.get("conditions") or []}
     return {
         "ready": any(c["type"] == "Available" and c["status"] == "True" for c in hc_status_["conditions"]),
         "initialized": True,
@@ -147,11 +203,12 @@ def hcp_status(hcp, hc_status_):
         "version": (ver.get("desired") or {}).get("version", ""),
         "versionStatus": copy.deepcopy(ver),
         "controlPlaneEndpoint": hc_status_["controlPlaneEndpoint"],
-        "conditions": copy.deepcopy([c for c in hc_status_["conditions"] if c["type"] != "ReconciliationActive"]),
+        "conditions": copy.deepcopy(kept)
+        + conditions([prev[w[0]] for w in own if w[0] in prev], own, (hcp.get("metadata") or {}).get("generation")),
     }
 
 
-def nodepool_conditions(updating, old):
+def nodepool_conditions(updating, old, paused_until=None):
     wanted = [
         ("Ready", "True", "AsExpected", ""),
         ("UpdatingVersion", "True" if updating else "False", "AsExpected", ""),
@@ -159,7 +216,7 @@ def nodepool_conditions(updating, old):
         ("AllMachinesReady", "True", "AsExpected", ""),
         ("AllNodesHealthy", "True", "AsExpected", ""),
         ("ValidReleaseImage", "True", "AsExpected", ""),
-        ("ReconciliationActive", "True", "AsExpected", ""),
+        reconciliation_active(paused_until, "ReconciliationActive"),
         ("AutoscalingEnabled", "False", "AsExpected", ""),
         ("UpdateManagementEnabled", "True", "AsExpected", ""),
     ]

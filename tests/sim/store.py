@@ -9,7 +9,7 @@ import string
 import threading
 import uuid
 
-from . import resources
+from . import resources, schema
 from .errors import ApiError
 from .selectors import match_fields, match_labels, parse_field_selector, parse_label_selector
 
@@ -135,6 +135,7 @@ class Store:
             if http and res.has_status and resources.is_crd(res):
                 obj.pop("status", None)
             validate(res, obj)
+            schema.admit(res, obj)
             apply_defaults(res, obj)
             for k in ("deletionTimestamp", "resourceVersion"):
                 meta.pop(k, None)
@@ -190,6 +191,7 @@ class Store:
                     nmeta.pop(k, None)
             if http:
                 validate(res, new, old)
+            schema.admit(res, new, old)
             apply_defaults(res, new)
             if resources.tracks_generation(res):
                 nmeta["generation"] = ometa.get("generation", 1) + (_spec_of(new) != _spec_of(old))

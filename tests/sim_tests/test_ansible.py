@@ -58,7 +58,7 @@ PLAY = """
         pod: etcd-0
         container: etcd
         command: >-
-          env ETCDCTL_API=3 /usr/bin/etcdctl --cacert /etc/etcd/tls/client/etcd-client-ca.crt
+          env ETCDCTL_API=3 /usr/bin/etcdctl --cacert /etc/etcd/tls/etcd-ca/ca.crt
           --cert /etc/etcd/tls/client/etcd-client.crt --key /etc/etcd/tls/client/etcd-client.key
           --endpoints=localhost:2379 snapshot save /var/lib/data/snapshot.db
       register: snap

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl
 
 TLS = [
     "--cacert",
-    "/etc/etcd/tls/client/etcd-client-ca.crt",
+    "/etc/etcd/tls/etcd-ca/ca.crt",
     "--cert",
     "/etc/etcd/tls/client/etcd-client.crt",
     "--key",

@@ -82,7 +82,7 @@ def test_paths_and_etcdctl_reach_this_pods_member(single):
         "ETCDCTL_API=3",
         "/usr/bin/etcdctl",
         "--cacert",
-        "/etc/etcd/tls/client/etcd-client-ca.crt",
+        "/etc/etcd/tls/etcd-ca/ca.crt",
         "--cert",
         "/etc/etcd/tls/client/etcd-client.crt",
         "--key",

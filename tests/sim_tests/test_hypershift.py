@@ -10,6 +10,7 @@ from kubernetes.client.rest import ApiException
 from kubernetes.stream import stream
 
 from tests.harness.net import wait_for
+from tests.sim.fileserver import HttpsFileServer
 
 HC = ("hypershift.openshift.io/v1beta1", "HostedCluster")
 NP = ("hypershift.openshift.io/v1beta1", "NodePool")
@@ -132,30 +133,30 @@ def test_pause_upgrade_and_versions(mgmt_cluster):
     )
 
 
-def test_restore_snapshot_url_and_s3_down(mgmt_pair, moto_server, tmp_path):
+def test_restore_snapshot_url_retried_until_served(mgmt_pair, tmp_path):
+    """One https restoreSnapshotURL; a failed download leaves EtcdSnapshotRestored=False and is retried."""
     source, destination = mgmt_pair
     hc = source.create_hosted_cluster(name="mig", availability="SingleReplica")
     hc.etcd.put_many({"/migrate/%d" % i: "v%d" % i for i in range(50)})
+    served = tmp_path / "served"
+    served.mkdir()
     snap = str(tmp_path / "snap.db")
     hc.etcd.etcdctl("snapshot", "save", snap)
-    s3 = moto_server.client("s3")
-    s3.create_bucket(Bucket="backups")
-    s3.upload_file(snap, "backups", "mig-etcd-0-snapshot.db")
-    url = s3.generate_presigned_url("get_object", Params={"Bucket": "backups", "Key": "mig-etcd-0-snapshot.db"})
-    destination.s3_down(True)
+    server = HttpsFileServer(destination, str(served)).start()
     try:
         restored = destination.create_hosted_cluster(
-            name="mig", availability="SingleReplica", wait=False, restore_snapshot_urls=[url]
+            name="mig", availability="SingleReplica", wait=False, restore_snapshot_urls=[server.url("snap.db")]
         )
 
         def restore_failed():
             conds = (destination.get(*HC, "mig", "clusters").get("status") or {}).get("conditions") or []
             return any(c["type"] == "EtcdSnapshotRestored" and c["status"] == "False" for c in conds)
 
-        wait_for(restore_failed, timeout=30, what="the restore to fail while S3 is down")
+        wait_for(restore_failed, timeout=30, what="the restore to fail while the snapshot is not served")
+        os.replace(snap, str(served / "snap.db"))
+        destination.wait_hosted_cluster(restored, timeout=30)
     finally:
-        destination.s3_down(False)
-    destination.wait_hosted_cluster(restored, timeout=30)
+        server.stop()
     assert len(restored.etcd.get_all("/migrate/")) == 50
     assert source.api_url != destination.api_url
 

@@ -87,7 +87,7 @@ def test_exec_and_cp(mgmt_cluster, kubectl, tmp_path):
         "ETCDCTL_API=3",
         "/usr/bin/etcdctl",
         "--cacert",
-        "/etc/etcd/tls/client/etcd-client-ca.crt",
+        "/etc/etcd/tls/etcd-ca/ca.crt",
         "--cert",
         "/etc/etcd/tls/client/etcd-client.crt",
         "--key",
