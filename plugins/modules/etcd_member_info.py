@@ -138,7 +138,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 members:
-  description: One record per member, in the order of C(member list).
+  description: One record per member, sorted by name (members added but not started last).
   returned: success
   type: list
   elements: dict

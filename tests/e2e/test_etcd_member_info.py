@@ -24,7 +24,7 @@ PLAYBOOK = """
       cacert: "{{ cacert | default(omit) }}"
       cert: "{{ cert | default(omit) }}"
       key: "{{ key | default(omit) }}"
-      command_timeout: 5
+      command_timeout: 3
   tasks:
     - name: Members, health and status
       ocp.day2.etcd_member_info:

@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error, Day2Timeout
 from ansible_collections.ocp.day2.plugins.module_utils.etcd import members as em
@@ -27,6 +28,8 @@ POD_CACERT = "/etc/etcd/tls/etcd-ca/ca.crt"
 POD_CERT = "/etc/etcd/tls/client/etcd-client.crt"
 POD_KEY = "/etc/etcd/tls/client/etcd-client.key"
 POLL_INTERVAL = 2.0
+# `endpoint status` reads a member's local state (no consensus): a live member answers in milliseconds.
+STATUS_TIMEOUT = 5
 
 
 def argument_spec():
@@ -123,13 +126,17 @@ def collect(witness, tls, command_timeout):
     endpoints = [em.member_endpoint(m) for m in members if m["started"] and em.member_endpoint(m)]
     health, status, formats = {}, {}, {fmt_list}
     if endpoints:
-        rc, out, err = _run_json(witness, em.health_args(endpoints, tls, command_timeout), command_timeout)
+        # Health and status in parallel: a dead member costs each of them its timeout.
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            h = pool.submit(_run_json, witness, em.health_args(endpoints, tls, command_timeout), command_timeout)
+            status_timeout = min(command_timeout, STATUS_TIMEOUT)
+            s = pool.submit(_run_json, witness, em.status_args(endpoints, tls, status_timeout), status_timeout)
+            (rc, out, err), (_s_rc, s_out, s_err) = h.result(), s.result()
         health, fmt = em.parse_health(out, err)
         formats.add(fmt)
         if not health and rc != 0:
             health = {ep: {"healthy": False, "error": _last_error(out, err, rc), "took": None} for ep in endpoints}
-        rc, out, err = _run_json(witness, em.status_args(endpoints, tls, command_timeout), command_timeout)
-        status, fmt = em.parse_status(out, err)
+        status, fmt = em.parse_status(s_out, s_err)
         formats.add(fmt)
     return em.merge(members, health, status), ("json" if formats == {"json"} else "text")
 

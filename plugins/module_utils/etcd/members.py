@@ -260,12 +260,12 @@ def member_endpoint(member):
 
 
 def merge(members, health, status):
-    """One record per member (the interface of etcd_member_info), in member-list order."""
+    """One record per member (the interface of etcd_member_info), by name (members not started last)."""
     by_id = {s.get("id"): s for s in status.values() if s.get("id")}
     leader_ids = [s["leader_id"] for s in status.values() if s.get("leader_id")]
     leader_id = max(set(leader_ids), key=leader_ids.count) if leader_ids else None
     out = []
-    for m in members:
+    for m in sorted(members, key=lambda m: (not m["name"], _natural(m["name"]), m["id"] or "")):
         urls = m["client_urls"]
         h = next((health[u] for u in urls if u in health), None)
         s = by_id.get(m["id"]) or next((status[u] for u in urls if u in status), None) or {}
@@ -297,6 +297,11 @@ def merge(members, health, status):
             }
         )
     return out
+
+
+def _natural(name):
+    """etcd-2 before etcd-10."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
 
 
 def label(member):

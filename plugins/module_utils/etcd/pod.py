@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+import threading
 import uuid
 
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
@@ -39,6 +40,10 @@ except ImportError:  # pod mode checks for kubernetes before using any of these
         pass
 
 
+# kubernetes.stream.stream() swaps the ApiClient's call_api while it opens the websocket, so no other call may
+# use that ApiClient meanwhile: every API call of PodExec (the exec handshake, reading the pod) holds this lock.
+# The streams themselves then run in parallel (etcd_snapshot `members`, etcd_member_info).
+API_LOCK = threading.Lock()
 STDOUT_CHANNEL = 1
 STDERR_CHANNEL = 2
 ERROR_CHANNEL = 3
@@ -90,8 +95,10 @@ class PodExec:
         # Raw JSON rather than the client's typed V1Pod: the typed models of recent kubernetes clients
         # reject objects with fields they consider mandatory, and only names and phase matter here.
         try:
-            response = self.core.read_namespaced_pod(self.pod, self.namespace, _preload_content=False)
-            pod = json.loads(response.data)
+            with API_LOCK:
+                response = self.core.read_namespaced_pod(self.pod, self.namespace, _preload_content=False)
+                data = response.data
+            pod = json.loads(data)
         except ApiException as exc:
             if getattr(exc, "status", None) == 404:
                 raise Day2Error(
@@ -114,6 +121,10 @@ class PodExec:
             )
 
     def _open(self, command):
+        with API_LOCK:
+            return self._stream(command)
+
+    def _stream(self, command):
         return stream(
             self.core.connect_get_namespaced_pod_exec,
             self.pod,
