@@ -93,15 +93,15 @@ def wanted_workloads(params):
     return list(dict.fromkeys(keys))
 
 
-def extend_value(current, until):
+def extend_value(current, until, now=None):
     """For state=extended: until when it is later than the current pause, else the current value."""
     if until.kind == "indefinite":
         return INDEFINITE
-    if current is not None and pauses(current) and parse_rfc3339(current) is None:
+    if current is not None and pauses(current, now) and parse_rfc3339(current) is None:
         return current  # paused until the field is removed
     moment = parse_rfc3339(current) if current is not None else None
     slack = DURATION_SLACK if until.kind == "duration" else datetime.timedelta(0)
-    if moment is not None and pauses(current) and moment >= until.moment - slack:
+    if moment is not None and pauses(current, now) and moment >= until.moment - slack:
         return current
     return until.value
 

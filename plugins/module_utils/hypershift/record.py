@@ -51,7 +51,8 @@ def read_record(hc, annotation):
     record.setdefault("run_id", None)
     record.setdefault("started_at", None)
     record.setdefault("data", {})
-    record["paused"].setdefault("nodepools", {})
+    if record["paused"].get("nodepools") is None:
+        record["paused"]["nodepools"] = {}
     return record
 
 
@@ -63,7 +64,8 @@ def check_record(record):
     if not isinstance(paused, dict) or "hostedcluster" not in paused:
         return "'paused.hostedcluster' is missing"
     values = [paused["hostedcluster"]]
-    nodepools = paused.get("nodepools") or {}
+    nodepools = paused.get("nodepools")
+    nodepools = {} if nodepools is None else nodepools
     if not isinstance(nodepools, dict):
         return "'paused.nodepools' is not an object"
     values += list(nodepools.values())

@@ -10,8 +10,9 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry, RetryingBotoClientWrapper
 from botocore.stub import ANY, Stubber
 
+from ansible_collections.ocp.day2.plugins.module_utils.aws import route53 as mod
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error, Day2Timeout
-from ansible_collections.ocp.day2.plugins.modules import route53_wait_clean as mod
+from ansible_collections.ocp.day2.plugins.modules import route53_wait_clean
 
 ZONE = "Z0123456789"
 DOMAIN = "example.hypershift.example.com"
@@ -282,7 +283,7 @@ def run_main(stubbed, capsys, monkeypatch):
 
     def run(args, check=False):
         with patch_module_args(dict(args, _ansible_check_mode=check)), pytest.raises(SystemExit):
-            mod.main()
+            route53_wait_clean.main()
         return json.loads(capsys.readouterr().out)
 
     return run, stubber
