@@ -9,6 +9,7 @@ import yaml
 from tests.harness.etcd import restore_snapshot
 
 from .helpers import (
+    HYPERSHIFT,
     KEY_PREFIX,
     assert_private_tree,
     backup_host,
@@ -29,22 +30,26 @@ def sha256_file(path):
     return h.hexdigest()
 
 
-def test_backup_to_disk_and_s3(mgmt_cluster, moto, bucket, ha_cluster, tmp_path):
+def test_backup_to_disk_and_s3(mgmt_cluster, moto, ha_cluster, tmp_path):
+    """Connection settings said once, as the collection-wide ocp_day2_* variables; the bucket is not where the
+    AWS client starts (us-east-1), and the manifest records where it really is."""
     hc, data = ha_cluster
+    bucket = "hc-backups-eu"
+    moto.client("s3").create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
     before = cluster_state(mgmt_cluster, hc)
     backups = tmp_path / "backups"
-    inv = write_inventory(
-        tmp_path,
-        {
-            hc.name: backup_host(
-                hc,
-                mgmt_cluster,
-                hostedcluster_etcd_backup_dir=str(backups),
-                hostedcluster_etcd_backup_s3_bucket=bucket,
-                hostedcluster_etcd_backup_s3_endpoint_url=moto.endpoint_url,
-            )
-        },
-    )
+    host = {
+        "hostedcluster_etcd_backup_name": hc.name,
+        "hostedcluster_etcd_backup_namespace": hc.namespace,
+        "hostedcluster_etcd_backup_dir": str(backups),
+        "hostedcluster_etcd_backup_s3_bucket": bucket,
+    }
+    group = {
+        "ocp_day2_kubeconfig": mgmt_cluster.kubeconfig,
+        "ocp_day2_aws_endpoint_url": moto.endpoint_url,
+        "ocp_day2_aws_region": "us-east-1",
+    }
+    inv = write_inventory(tmp_path, {hc.name: host}, group_vars=group)
     res = run("hostedcluster_etcd_backup", inv, env=moto.env)
     assert res.rc == 0, res
 
@@ -59,6 +64,10 @@ def test_backup_to_disk_and_s3(mgmt_cluster, moto, bucket, ha_cluster, tmp_path)
     assert manifest["cluster"] == "example" and manifest["namespace"] == "clusters"
     assert manifest["release"]["version"] == hc.object["status"]["version"]["desired"]["version"]
     assert [m["member"] for m in manifest["members"]] == ["etcd-0", "etcd-1", "etcd-2"]
+    assert manifest["availability"] == "HighlyAvailable"
+    # the bucket's real region, for presigning at restore time
+    assert manifest["destinations"]["s3_region"] == "eu-west-1"
+    assert {m["s3"]["region"] for m in manifest["members"]} == {"eu-west-1"}
     assert_private_tree(backups)
 
     s3 = moto.client("s3")
@@ -91,6 +100,7 @@ def test_backup_to_disk_and_s3(mgmt_cluster, moto, bucket, ha_cluster, tmp_path)
 
 
 def test_check_mode_changes_nothing(mgmt_cluster, moto, bucket, ha_cluster, tmp_path):
+    """--check --diff: nothing changes on the cluster, on disk or in S3."""
     hc, _data = ha_cluster
     before = cluster_state(mgmt_cluster, hc)
     backups = tmp_path / "backups"
@@ -150,13 +160,17 @@ def test_no_secret_in_verbose_output(mgmt_cluster, moto, bucket, ha_cluster, tmp
     pem_lines = [ln for ln in base64.b64decode(client_key).decode().splitlines() if ln and not ln.startswith("-----")]
     assert all(ln not in out for ln in pem_lines)
     # the run did handle the key (so the absence above means something)
-    assert "Save the etcd encryption key secrets" in out or "Write the key secrets" in out
+    assert "Write the key secrets" in out and "Upload the key secrets" in out
 
 
 def test_several_clusters_in_one_run(mgmt_cluster, tmp_path):
     """Two hosted clusters, one inventory, forks=2: both backed up, each with its own manifest."""
     a = mgmt_cluster.create_hosted_cluster(name="alpha", availability="SingleReplica", nodepools=1)
     b = mgmt_cluster.create_hosted_cluster(name="beta", availability="HighlyAvailable", nodepools=2)
+    # a definition without controllerAvailabilityPolicy: the API's default is HighlyAvailable
+    beta = mgmt_cluster.get(HYPERSHIFT, "HostedCluster", "beta", "clusters")
+    beta["spec"].pop("controllerAvailabilityPolicy", None)
+    mgmt_cluster.put(beta)
     backups = tmp_path / "backups"
     hosts = {hc.name: backup_host(hc, mgmt_cluster, hostedcluster_etcd_backup_dir=str(backups)) for hc in (a, b)}
     res = run("hostedcluster_etcd_backup", write_inventory(tmp_path, hosts), forks=2)
@@ -165,3 +179,5 @@ def test_several_clusters_in_one_run(mgmt_cluster, tmp_path):
     assert sorted(manifests) == ["alpha", "beta"]
     assert len(manifests["alpha"]["members"]) == 1
     assert len(manifests["beta"]["members"]) == 3
+    assert manifests["alpha"]["availability"] == "SingleReplica"
+    assert manifests["beta"]["availability"] == "HighlyAvailable"
