@@ -1,9 +1,13 @@
 """Benchmark (not a test): the hostedcluster_etcd_backup role against the seeds' way, on the simulator.
 
 Prints, side by side in one run on a simulated management cluster with a HighlyAvailable hosted cluster:
-- the wall time of `ansible-playbook ocp.day2.hostedcluster_etcd_backup` (disk + S3, verified, rolled back on
-  failure), and of the same steps done the seeds' way: one `kubectl` call per step, `kubectl exec ... cat` to
-  fetch each snapshot, then an S3 upload of each file;
+- the downtime window (from the first API server Deployment scaled to 0 until all of them report available
+  again, watched from the client side by a thread) and the total wall time of
+  `ansible-playbook ocp.day2.hostedcluster_etcd_backup` (disk + S3, verified, rolled back on failure), and of
+  the seeds' procedure (000 §4.1.1, 003 §5.4.4): pause the HostedCluster and its NodePools with `kubectl patch`,
+  scale the 3 API server Deployments to 0, then in each etcd pod in turn `etcdctl snapshot save` and
+  `snapshot status` through `kubectl exec`, copy the file out (`kubectl exec ... cat`) and upload it to S3,
+  then scale up and resume; with the ratios role / seeds;
 - the peak memory (max RSS of the module process tree) of moving a large (default 512 MB) snapshot from a pod
   to S3 with ocp.day2.etcd_snapshot, next to `kubectl exec ... cat > file` + upload.
 
@@ -18,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -63,6 +68,50 @@ def child_maxrss_mb(args, env):
     return int(rc), int(kb) / 1024.0
 
 
+class WindowWatch:
+    """Watches the API server Deployments from a thread (simulator state, every 10 ms): the downtime window
+    starts when the first of them is scaled to 0 and ends when all of them are back to `want` replicas and
+    report them available."""
+
+    def __init__(self, mgmt, hc, want):
+        self.mgmt, self.hc, self.want = mgmt, hc, want
+        self.down_at = self.up_at = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _state(self):
+        deps = [self.mgmt.get("apps/v1", "Deployment", name, self.hc.hcp_namespace) for name in API]
+        return [(d["spec"].get("replicas"), (d.get("status") or {}).get("availableReplicas") or 0) for d in deps]
+
+    def _run(self):
+        while not self._stop.is_set():
+            now, state = time.monotonic(), self._state()
+            if self.down_at is None:
+                if any(spec == 0 for spec, _avail in state):
+                    self.down_at = now
+            elif all(spec == self.want and avail >= self.want for spec, avail in state):
+                self.up_at = now
+                return
+            time.sleep(0.01)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        deadline = time.monotonic() + 120
+        while self.up_at is None and self.down_at is not None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self._stop.set()
+        self._thread.join(5)
+
+    @property
+    def window(self):
+        if self.down_at is None or self.up_at is None:
+            return float("nan")
+        return self.up_at - self.down_at
+
+
 def role_backup(mgmt, hc, moto, work):
     inv = os.path.join(work, "inventory.json")
     host = {
@@ -78,18 +127,23 @@ def role_backup(mgmt, hc, moto, work):
     with open(inv, "w") as f:
         json.dump({"hostedclusters": {"hosts": {hc.name: host}}}, f)
     binary = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
-    start = time.monotonic()
-    proc = subprocess.run(
-        [binary, "-i", inv, "ocp.day2.hostedcluster_etcd_backup"],
-        env=ansible_env(moto),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    elapsed = time.monotonic() - start
+    with WindowWatch(mgmt, hc, api_replicas(mgmt, hc)) as watch:
+        start = time.monotonic()
+        proc = subprocess.run(
+            [binary, "-i", inv, "ocp.day2.hostedcluster_etcd_backup"],
+            env=ansible_env(moto),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        elapsed = time.monotonic() - start
     if proc.returncode != 0:
         raise SystemExit("the role failed:\n" + proc.stdout[-4000:])
-    return elapsed
+    return watch.window, elapsed
+
+
+def api_replicas(mgmt, hc):
+    return mgmt.get("apps/v1", "Deployment", API[0], hc.hcp_namespace)["spec"]["replicas"]
 
 
 def kubectl(mgmt, *args, stdout=None):
@@ -98,37 +152,51 @@ def kubectl(mgmt, *args, stdout=None):
 
 
 def seed_way_backup(mgmt, hc, moto, work):
-    """The seeds' commands, one kubectl call per step (000 §4.1.1, 001 §8.3.1), S3 upload from the controller."""
+    """The seeds' procedure (000 §4.1.1, 003 §5.4.4), one kubectl call per step, S3 upload from the controller.
+
+    Deviations, so that it runs at all: the CA path is the one current HyperShift mounts
+    (/etc/etcd/tls/etcd-ca/ca.crt; the seeds' etcd-client-ca.crt no longer exists), the file is copied out
+    with `kubectl exec ... cat` and uploaded with boto3 instead of the seeds' curl with a SigV2 signature.
+    The total ends when the API servers are available again (what the admin waits for).
+    """
     ns, hcp = hc.namespace, hc.hcp_namespace
     out_dir = os.path.join(work, "seed")
     os.makedirs(out_dir, mode=0o700)
     s3 = moto.client("s3")
-    start = time.monotonic()
-    kubectl(
-        mgmt, "patch", "-n", ns, "hostedclusters/" + hc.name, "--type=merge", "-p", '{"spec":{"pausedUntil":"true"}}'
-    )
-    for np in mgmt.list("hypershift.openshift.io/v1beta1", "NodePool", ns):
-        kubectl(mgmt, "patch", "-n", ns, "nodepools/" + np["metadata"]["name"], "--type=merge",
+    want = api_replicas(mgmt, hc)
+    nodepools = [
+        np["metadata"]["name"]
+        for np in mgmt.list("hypershift.openshift.io/v1beta1", "NodePool", ns)
+        if np["spec"].get("clusterName") == hc.name
+    ]
+    with WindowWatch(mgmt, hc, want) as watch:
+        start = time.monotonic()
+        kubectl(mgmt, "patch", "-n", ns, "hostedclusters/" + hc.name, "--type=merge",
                 "-p", '{"spec":{"pausedUntil":"true"}}')  # fmt: skip
-    kubectl(mgmt, "scale", "deployment", "-n", hcp, "--replicas=0", *API)
-    replicas = mgmt.get("apps/v1", "StatefulSet", "etcd", hcp)["spec"]["replicas"]
-    for i in range(replicas):
-        pod = "etcd-%d" % i
-        kubectl(mgmt, "exec", "-n", hcp, "-c", "etcd", pod, "--", "env", "ETCDCTL_API=3", "etcdctl", *TLS,
-                "snapshot", "save", "/var/lib/data/snapshot.db")  # fmt: skip
-        kubectl(mgmt, "exec", "-n", hcp, "-c", "etcd", pod, "--", "env", "ETCDCTL_API=3", "etcdctl", "-w", "table",
-                "snapshot", "status", "/var/lib/data/snapshot.db")  # fmt: skip
-        local = os.path.join(out_dir, "%s-snapshot.db" % pod)
-        with open(local, "wb") as f:
-            kubectl(mgmt, "exec", "-n", hcp, "-c", "etcd", pod, "--", "cat", "/var/lib/data/snapshot.db", stdout=f)
-        s3.upload_file(local, BUCKET, "seed/%s-%s-snapshot.db" % (hc.name, pod))
-    with open(os.path.join(out_dir, "key"), "wb") as f:
-        kubectl(
-            mgmt, "get", "secret", "-n", ns, "%s-etcd-encryption-key" % hc.name, "-o", "jsonpath={.data.key}", stdout=f
-        )
-    kubectl(mgmt, "scale", "deployment", "-n", hcp, "--replicas=3", *API)
-    kubectl(mgmt, "patch", "-n", ns, "hostedclusters/" + hc.name, "--type=merge", "-p", '{"spec":{"pausedUntil":null}}')
-    return time.monotonic() - start
+        for np in nodepools:
+            kubectl(mgmt, "patch", "-n", ns, "nodepools/" + np, "--type=merge",
+                    "-p", '{"spec":{"pausedUntil":"true"}}')  # fmt: skip
+        kubectl(mgmt, "scale", "deployment", "-n", hcp, "--replicas=0", *API)
+        replicas = mgmt.get("apps/v1", "StatefulSet", "etcd", hcp)["spec"]["replicas"]
+        for i in range(replicas):
+            pod = "etcd-%d" % i
+            kubectl(mgmt, "exec", "-n", hcp, "-c", "etcd", pod, "--", "env", "ETCDCTL_API=3", "etcdctl", *TLS,
+                    "snapshot", "save", "/var/lib/data/snapshot.db")  # fmt: skip
+            kubectl(mgmt, "exec", "-n", hcp, "-c", "etcd", pod, "--", "env", "ETCDCTL_API=3", "etcdctl",
+                    "-w", "table", "snapshot", "status", "/var/lib/data/snapshot.db")  # fmt: skip
+            local = os.path.join(out_dir, "%s-snapshot.db" % pod)
+            with open(local, "wb") as f:
+                kubectl(mgmt, "exec", "-n", hcp, "-c", "etcd", pod, "--", "cat", "/var/lib/data/snapshot.db",
+                        stdout=f)  # fmt: skip
+            s3.upload_file(local, BUCKET, "seed/%s-%s-snapshot.db" % (hc.name, pod))
+        kubectl(mgmt, "scale", "deployment", "-n", hcp, "--replicas=%d" % want, *API)
+        kubectl(mgmt, "patch", "-n", ns, "hostedclusters/" + hc.name, "--type=merge",
+                "-p", '{"spec":{"pausedUntil":null}}')  # fmt: skip
+        for np in nodepools:
+            kubectl(mgmt, "patch", "-n", ns, "nodepools/" + np, "--type=merge",
+                    "-p", '{"spec":{"pausedUntil":null}}')  # fmt: skip
+        commands_done = time.monotonic()
+    return watch.window, max(commands_done, watch.up_at or commands_done) - start
 
 
 def fill_large(hc, megabytes):
@@ -203,12 +271,16 @@ def main():
         hc = mgmt.create_hosted_cluster(name="bench", availability="HighlyAvailable", timeout=120)
         hc.etcd.put_many(seed_keys(opts.keys, prefix="/kubernetes.io/bench/"))
         moto.client("s3").create_bucket(Bucket=BUCKET)
-        role_s = role_backup(mgmt, hc, moto, work)
-        seed_s = seed_way_backup(mgmt, hc, moto, work)
+        load_before = os.getloadavg()
+        role_w, role_s = role_backup(mgmt, hc, moto, work)
+        seed_w, seed_s = seed_way_backup(mgmt, hc, moto, work)
+        load = os.getloadavg()
         print("\nHA hosted cluster, %d keys, 3 members, disk + S3" % opts.keys)
-        print("%-58s %10s" % ("", "wall time"))
-        print("%-58s %9.1fs" % ("ocp.day2.hostedcluster_etcd_backup (verified, rollback)", role_s))
-        print("%-58s %9.1fs" % ("seeds' way: kubectl per step, exec cat, upload", seed_s))
+        print("load average before the runs %.2f %.2f %.2f, after %.2f %.2f %.2f" % (load_before + load))
+        print("%-58s %12s %11s" % ("", "API down", "wall time"))
+        print("%-58s %11.1fs %10.1fs" % ("ocp.day2.hostedcluster_etcd_backup (verified, rollback)", role_w, role_s))
+        print("%-58s %11.1fs %10.1fs" % ("seeds' procedure: kubectl per step, sequential members", seed_w, seed_s))
+        print("%-58s %11.2fx %10.2fx" % ("ratio role / seeds", role_w / seed_w, role_s / seed_s))
         if not opts.skip_large:
             size, mod_s, mod_mb, base_mb, seed_l_s, seed_mb = large_transfer(mgmt, hc, moto, work, opts.large_mb)
             print("\nLarge snapshot (%d MB) from a pod to S3" % (size >> 20))

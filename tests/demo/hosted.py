@@ -58,10 +58,11 @@ def run(work, moto, banner):
                 "example": {
                     "hostedcluster_etcd_backup_name": "example",
                     "hostedcluster_etcd_backup_namespace": "clusters",
-                    "hostedcluster_etcd_backup_kubeconfig": mgmt.kubeconfig,
+                    # connection settings as the collection-wide variables every ocp.day2 role falls back to
+                    "ocp_day2_kubeconfig": mgmt.kubeconfig,
+                    "ocp_day2_aws_endpoint_url": moto.endpoint_url,
                     "hostedcluster_etcd_backup_dir": backup_dir,
                     "hostedcluster_etcd_backup_s3_bucket": BUCKET,
-                    "hostedcluster_etcd_backup_s3_endpoint_url": moto.endpoint_url,
                 }
             },
         )
