@@ -6,6 +6,8 @@ import pytest
 from kubernetes import client, config, dynamic
 from kubernetes.client.rest import ApiException
 
+from tests.sim.objects import hosted_cluster_objects
+
 
 @pytest.fixture
 def api(mgmt_cluster):
@@ -124,7 +126,13 @@ def test_patch_types_and_generation(dyn):
         )
     assert err.value.status == 422
     hcs = dyn.resources.get(api_version="hypershift.openshift.io/v1beta1", kind="HostedCluster")
-    hcs.create(body={"metadata": {"name": "h"}, "spec": {"release": {"image": "x"}}}, namespace="clusters")
+    body = next(
+        o
+        for o in hosted_cluster_objects("h", "clusters", "SingleReplica", "quay.io/x/y:4.15.1", 0, False, "example.com")
+        if o["kind"] == "HostedCluster"
+    )
+    body["spec"]["pausedUntil"] = "true"
+    hcs.create(body=body, namespace="clusters")
     with pytest.raises(ApiException) as err:
         hcs.patch(name="h", namespace="clusters", body={"spec": {"pausedUntil": "true"}})
     assert err.value.status == 415

@@ -25,6 +25,7 @@ from celpy import celtypes
 from ..errors import ApiError
 
 _MISSING = object()
+EVAL_ERROR = "evaluation error"
 _OLD_SELF = re.compile(r"\boldSelf\b")
 _TYPES = {"object": dict, "array": list, "string": str, "boolean": bool}
 
@@ -150,13 +151,13 @@ class Rule:
             activation["oldSelf"] = celpy.json_to_cel(old)
         try:
             result = self._program.evaluate(activation)
-        except Exception as exc:  # noqa: BLE001 - an evaluation error is a refusal, as in kube-apiserver
-            return "%s: %s" % (self.message, exc)
+        except Exception:  # noqa: BLE001 - an evaluation error is a refusal, as in kube-apiserver
+            return EVAL_ERROR
         if isinstance(result, celtypes.BoolType) and bool(result):
             return None
         if isinstance(result, celtypes.BoolType):
             return self.message
-        return "%s: %s" % (self.message, result)
+        return EVAL_ERROR
 
 
 class Validator:
@@ -226,6 +227,10 @@ class Validator:
             if r.transition and old is _MISSING:
                 continue
             failed = r.evaluate(value, old)
+            if failed is EVAL_ERROR:
+                if errors:
+                    continue  # e.g. a field the rule reads is missing: its Required error says it already
+                failed = "%s: the rule could not be evaluated on this value" % r.message
             if failed:
                 shown = json.dumps(_type_name(value))
                 errors.append(
