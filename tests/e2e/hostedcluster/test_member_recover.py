@@ -73,3 +73,17 @@ def test_lost_quorum_is_refused(mgmt_cluster, ha_cluster, tmp_path):
     assert "quorum is lost" in res.output and "hostedcluster_etcd_restore" in res.output, res
     assert {n: uid(mgmt_cluster, PVC, "data-" + n, hc.hcp_namespace) for n in uids} == uids
     assert {n: uid(mgmt_cluster, POD, n, hc.hcp_namespace) for n in pods} == pods
+
+
+def test_health_wait_that_runs_out_of_time_fails(mgmt_cluster, ha_cluster, tmp_path):
+    """The recreated member is ready, but etcd never reports every member healthy: the role fails, naming why."""
+    hc, _data = ha_cluster
+    mgmt_cluster.kill_etcd_member(hc, 2)
+    wait_for(lambda: crashlooping(mgmt_cluster, hc, "etcd-2"), timeout=30, what="etcd-2 to crash-loop")
+    # a leftover of a failed `member add` that never starts: the member list stays one longer than the StatefulSet
+    hc.etcd.etcdctl("member", "add", "stale-member", "--learner", "--peer-urls=https://127.0.0.1:1")
+    inv = write_inventory(tmp_path, {hc.name: recover_host(hc, mgmt_cluster, etcd_member_recover_wait_timeout=15)})
+    res = run("etcd_member_recover", inv)
+    assert res.rc != 0, res
+    assert "Recovery of etcd member etcd-2" in res.output, res
+    assert 'FAILED at step "Wait until every member answers healthy"' in res.output, res
