@@ -49,9 +49,12 @@ options:
     type: str
     default: etcd
   pod_cacert:
-    description: CA bundle for the etcd client, a path inside the container.
+    description:
+      - CA bundle of the etcd server certificates, a path inside the container.
+      - The default is where HyperShift mounts ConfigMap C(etcd-ca) in the etcd container. Hosted control planes
+        of OpenShift 4.14 and older documented C(/etc/etcd/tls/client/etcd-client-ca.crt); set it for those.
     type: str
-    default: /etc/etcd/tls/client/etcd-client-ca.crt
+    default: /etc/etcd/tls/etcd-ca/ca.crt
   pod_cert:
     description: Client certificate, a path inside the container.
     type: str
@@ -136,9 +139,38 @@ options:
     description: Name of the member for the artifact record. Default is the pod name, or the endpoint used in host mode.
     type: str
   timeout:
-    description: Seconds allowed for the whole operation (snapshot, checks, transfer, upload).
+    description: Seconds allowed for the whole operation (snapshot, checks, transfer, upload), all members included.
     type: int
     default: 900
+  members:
+    description:
+      - Snapshot several etcd pods in one task, concurrently (I(mode=pod) only). Each member is taken, verified and
+        delivered on its own (its own exec streams, file and S3 upload), at most I(concurrency) at a time.
+      - Mutually exclusive with I(pod), I(dest), I(s3_key) and I(member), which are given per member instead.
+        I(s3_bucket), TLS, tools, S3 and timeout options apply to every member.
+      - All or nothing in the report. When a member fails, the task fails naming each failed member and its
+        cause, returns RV(artifacts) of the members that succeeded and RV(failed_members); what a failed member had
+        delivered is removed and its temporary file in the pod is deleted.
+    type: list
+    elements: dict
+    suboptions:
+      pod:
+        description: Name of the etcd pod.
+        type: str
+        required: true
+      dest:
+        description: Path of this member's snapshot file on the controller (same rules as I(dest)).
+        type: path
+      s3_key:
+        description: Object key of this member's snapshot in I(s3_bucket).
+        type: str
+      member:
+        description: Name of the member for the artifact record. Default is the pod name.
+        type: str
+  concurrency:
+    description: How many members of I(members) are snapshotted at the same time.
+    type: int
+    default: 3
 notes:
   - Never idempotent by design, every run takes a new snapshot and reports C(changed=true) when it was delivered.
   - Check mode takes no snapshot and writes nothing; it checks the pod and container (pod mode), the TLS files
@@ -165,6 +197,17 @@ EXAMPLES = r"""
     s3_sse: AES256
     s3_presign_expiry: 3600
   register: snap
+
+- name: Snapshot the three members of an HA hosted control plane at once, to disk and S3
+  ocp.day2.etcd_snapshot:
+    namespace: clusters-example
+    members:
+      - {pod: etcd-0, dest: /backups/example/etcd-0.db, s3_key: example/etcd-0.db}
+      - {pod: etcd-1, dest: /backups/example/etcd-1.db, s3_key: example/etcd-1.db}
+      - {pod: etcd-2, dest: /backups/example/etcd-2.db, s3_key: example/etcd-2.db}
+    s3_bucket: example-etcd-backups
+    s3_region: us-east-2
+  register: snaps
 
 - name: Back up etcd on an OpenShift 3.11 master (runs on the host)
   become: true
@@ -204,13 +247,28 @@ artifact:
     taken_at: {description: When the snapshot was taken (RFC3339 UTC), type: str, sample: "2025-01-01T03:00:00Z"}
     tool: {description: Tool that ran C(snapshot status), type: str, sample: etcdctl}
     source: {description: The pod (namespace/pod/container) or the etcd endpoint the snapshot came from, type: str}
+artifacts:
+  description:
+    - With I(members), one record per member that succeeded, in the order of I(members); the keys of RV(artifact).
+    - On failure, the members that were delivered (the failed ones are in RV(failed_members)).
+  returned: success with members, and on failure with members
+  type: list
+  elements: dict
+failed_members:
+  description:
+    - With I(members), the members that failed and why; nothing of theirs was kept.
+    - Named so because Ansible sets C(failed=true) on every failed task.
+  returned: failure with members
+  type: list
+  elements: dict
+  sample: [{pod: etcd-2, msg: "etcdctl snapshot save failed in container etcd of pod ns/etcd-2 ..."}]
 would_snapshot:
-  description: In check mode, where the snapshot would be taken.
+  description: In check mode, where the snapshot would be taken (a list with I(members)).
   returned: check mode
   type: dict
   sample: {mode: pod, member: etcd-0, namespace: clusters-example, pod: etcd-0, container: etcd}
 would_deliver:
-  description: In check mode, where the snapshot would be delivered.
+  description: In check mode, where the snapshot would be delivered (a list with I(members)).
   returned: check mode
   type: dict
   sample: {dest: /backups/example/etcd-0.db, s3: {bucket: b, key: example/etcd-0.db}}
@@ -233,7 +291,7 @@ def main():
         check_boto3=False,  # checked only when uploading to S3
         argument_spec=argument_spec(),
         required_if=[("mode", "pod", ["namespace"])],
-        required_together=[("s3_bucket", "s3_key")],
+        mutually_exclusive=[("members", "pod"), ("members", "dest"), ("members", "s3_key"), ("members", "member")],
         supports_check_mode=True,
     )
     module.run(execute)

@@ -8,6 +8,7 @@ restored into a new etcd and compared key by key. Skips only while tests/sim can
 import hashlib
 import json
 import os
+import pathlib
 import stat
 import urllib.request
 
@@ -161,3 +162,84 @@ def test_pod_errors_and_check_mode(tmp_path, mgmt, hc, installed_collection):
     assert not result.get("failed"), result
     assert result["changed"] and result["would_snapshot"]["pod"] == "etcd-0" and "artifact" not in result
     assert not (tmp_path / "x.db").exists() and leftover_snapshots(mgmt, hc) == []
+
+
+MEMBERS_PLAYBOOK = """
+- name: Snapshot every member of an HA hosted control plane in one task
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+    - name: Snapshot the members concurrently
+      ocp.day2.etcd_snapshot:
+        namespace: "{{ hcp_namespace }}"
+        members: "{{ members }}"
+        s3_bucket: "{{ bucket }}"
+        s3_endpoint_url: "{{ s3_url }}"
+        s3_region: us-east-1
+        aws_access_key: "{{ access_key }}"
+        aws_secret_key: "{{ secret_key }}"
+        timeout: 300
+      register: snap
+      ignore_errors: true
+
+    - name: Save the result for the test
+      ansible.builtin.copy:
+        content: "{{ snap | to_json }}"
+        dest: "{{ result_file }}"
+        mode: "0600"
+      check_mode: false
+"""
+
+
+def run_members(tmp_path, mgmt, moto, hc, members):
+    result_file = tmp_path / "members.json"
+    result_file.unlink(missing_ok=True)
+    extra = {
+        "result_file": str(result_file),
+        "hcp_namespace": hc.hcp_namespace,
+        "members": members,
+        "bucket": BUCKET,
+        "s3_url": moto.endpoint_url,
+        "access_key": FAKE_AWS_ENV["AWS_ACCESS_KEY_ID"],
+        "secret_key": FAKE_AWS_ENV["AWS_SECRET_ACCESS_KEY"],
+    }
+    env = {"K8S_AUTH_KUBECONFIG": str(mgmt.kubeconfig)}
+    proc = run_playbook(write_playbook(tmp_path, MEMBERS_PLAYBOOK, "members.yml"), extra_vars=extra, env=env)
+    assert proc.rc == 0, proc
+    return json.loads(result_file.read_text())
+
+
+def test_members_concurrently_to_disk_and_s3_and_one_failing(tmp_path, mgmt, moto, installed_collection):
+    ha = mgmt.create_hosted_cluster(name="multi", namespace="clusters", availability="HighlyAvailable")
+    etcd_cluster(ha).put_many(seed_keys(1000, prefix="/kubernetes.io/secrets/multi/", size=256))
+    s3 = moto.client("s3")
+    s3.create_bucket(Bucket=BUCKET)
+    pods = ["etcd-0", "etcd-1", "etcd-2"]
+    members = [{"pod": p, "dest": str(tmp_path / "b" / (p + ".db")), "s3_key": "multi/%s.db" % p} for p in pods]
+
+    result = run_members(tmp_path, mgmt, moto, ha, members)
+    assert not result.get("failed"), result
+    assert [a["member"] for a in result["artifacts"]] == pods
+    for art in result["artifacts"]:
+        data = pathlib.Path(art["dest"]).read_bytes()
+        assert art["sha256"] == hashlib.sha256(data).hexdigest() and art["total_keys"] >= 1000
+        assert s3.get_object(Bucket=BUCKET, Key=art["s3"]["key"])["Body"].read() == data
+        assert art["source"] == "%s/%s:etcd" % (ha.hcp_namespace, art["member"])
+    assert all(leftover_snapshots(mgmt, ha, p) == [] for p in pods)
+
+    # etcd-1's dest is a directory (it fails after its snapshot was taken), etcd-2's etcd is dead (fails at once).
+    mgmt.kill_etcd_member(ha, 2)
+    s3.delete_objects(Bucket=BUCKET, Delete={"Objects": [{"Key": "multi/%s.db" % p} for p in pods]})
+    again = [dict(m, dest=str(tmp_path / "c" / (m["pod"] + ".db"))) for m in members]
+    (tmp_path / "c" / "etcd-1.db").mkdir(parents=True)
+    result = run_members(tmp_path, mgmt, moto, ha, again)
+    assert result["failed"] and "2 of 3 etcd snapshots failed" in result["msg"]
+    assert [f["pod"] for f in result["failed_members"]] == ["etcd-1", "etcd-2"]
+    assert "is a directory" in result["failed_members"][0]["msg"]
+    assert [a["member"] for a in result["artifacts"]] == ["etcd-0"] and os.path.isfile(again[0]["dest"])
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])]
+    assert keys == ["multi/etcd-0.db"]
+    assert not os.path.exists(again[2]["dest"]) and os.listdir(tmp_path / "c" / "etcd-1.db") == []
+    assert sorted(os.listdir(tmp_path / "c")) == ["etcd-0.db", "etcd-1.db"]  # no temporary files either
+    assert leftover_snapshots(mgmt, ha, "etcd-0") == [] and leftover_snapshots(mgmt, ha, "etcd-1") == []

@@ -24,7 +24,10 @@ except ImportError:  # pragma: no cover - amazon.aws is a declared dependency
     check_sdk_version_supported = None
     AnsibleBotocoreError = Exception
 
+# What a HyperShift etcd container mounts (control-plane-operator's etcd StatefulSet): Secret etcd-client-tls at
+# /etc/etcd/tls/client (etcd-client.crt, etcd-client.key) and ConfigMap etcd-ca at /etc/etcd/tls/etcd-ca (ca.crt).
 POD_TLS = "/etc/etcd/tls/client/"
+POD_CACERT = "/etc/etcd/tls/etcd-ca/ca.crt"
 
 
 def argument_spec():
@@ -35,7 +38,7 @@ def argument_spec():
         namespace={"type": "str"},
         pod={"type": "str", "default": "etcd-0"},
         container={"type": "str", "default": "etcd"},
-        pod_cacert={"type": "str", "default": POD_TLS + "etcd-client-ca.crt"},
+        pod_cacert={"type": "str", "default": POD_CACERT},
         pod_cert={"type": "str", "default": POD_TLS + "etcd-client.crt"},
         pod_key={"type": "str", "default": POD_TLS + "etcd-client.key", "no_log": False},
         pod_endpoint={"type": "str", "default": "https://localhost:2379"},
@@ -66,11 +69,26 @@ def argument_spec():
         },
         member={"type": "str"},
         timeout={"type": "int", "default": 900},
+        members={
+            "type": "list",
+            "elements": "dict",
+            "options": {
+                "pod": {"type": "str", "required": True},
+                "dest": {"type": "path"},
+                "s3_key": {"type": "str", "no_log": False},
+                "member": {"type": "str"},
+            },
+        },
+        concurrency={"type": "int", "default": 3},
     )
     return spec
 
 
 def check_params(p):
+    if p.get("s3_key") and not p.get("s3_bucket"):
+        raise Day2Error("s3_key needs s3_bucket: give the bucket to upload to.")
+    if p.get("s3_bucket") and not p.get("s3_key") and not p.get("members"):
+        raise Day2Error("s3_bucket needs s3_key: give the object key of the snapshot.")
     if not p.get("dest") and not p.get("s3_bucket"):
         raise Day2Error(
             "Nowhere to deliver the snapshot: give `dest` (a path on the node running the module), `s3_bucket` "
@@ -86,8 +104,8 @@ def check_params(p):
         raise Day2Error("s3_presign_expiry needs s3_bucket and s3_key: there is no object to presign.")
 
 
-def make_source(module):
-    p = module.params
+def make_source(module, p=None):
+    p = p or module.params
     if p["mode"] == "host":
         return HostSource(p)
     module.requires("kubernetes")
@@ -123,10 +141,13 @@ def plan(p):
     }
 
 
-def deliver(module, source, status, sha256, client, deadline):
-    """Stream the verified snapshot into its sinks; returns what each committed."""
-    p = module.params
+def deliver(p, source, status, sha256, client, deadline, undo_partial=False):
+    """Stream the verified snapshot into its sinks; returns what each committed.
+
+    undo_partial: when a later sink fails after an earlier one committed, remove what was committed too.
+    """
     sinks = []
+    delivery = None
     try:
         if p.get("dest"):
             sinks.append(FileSink(p["dest"]))
@@ -148,13 +169,32 @@ def deliver(module, source, status, sha256, client, deadline):
                 sink.abort()
             except Exception:  # noqa: BLE001 - cleanup after the failure being reported
                 pass
+        if undo_partial and delivery is not None:
+            undo(delivery.committed, client)
         raise
 
 
+def undo(committed, client):
+    """Remove a delivered file and S3 object (best effort): a failed member leaves nothing behind."""
+    if "dest" in committed:
+        try:
+            os.unlink(committed["dest"]["dest"])
+        except OSError:
+            pass
+    if "s3" in committed and client is not None:
+        try:
+            client.delete_object(Bucket=committed["s3"]["bucket"], Key=committed["s3"]["key"])
+        except Exception:  # noqa: BLE001 - best effort, after the failure being reported
+            pass
+
+
 def execute(module):
-    started = time.monotonic()
     p = module.params
     check_params(p)
+    if p.get("members"):
+        from ansible_collections.ocp.day2.plugins.module_utils.etcd.multi import execute_members
+
+        return execute_members(module)
     deadline = Deadline(p["timeout"])
     source = make_source(module)
     client = s3_client(module) if p.get("s3_bucket") else None
@@ -165,13 +205,23 @@ def execute(module):
     if module.check_mode:
         return {"changed": True, "would_snapshot": source.describe(), "would_deliver": plan(p)}
 
-    before = _dest_state(p.get("dest"))
+    before = dest_state(p.get("dest"))
+    artifact = snapshot_one(module, source, p, client, bucket_region, deadline)
+    result = {"changed": True, "artifact": artifact}
+    if module._diff:
+        result["diff"] = {"before": {"dest": before, "s3": None}, "after": diff_after(artifact)}
+    return result
+
+
+def snapshot_one(module, source, p, client, bucket_region, deadline, undo_partial=False):
+    """Take, verify and deliver one member's snapshot; the temporary file goes on every path."""
+    started = time.monotonic()
     taken_at = rfc3339_now()
     try:
         source.take(deadline)
         status = source.status(deadline)
         sha256 = source.sha256(deadline)
-        committed, size = deliver(module, source, status, sha256, client, deadline)
+        committed, size = deliver(p, source, status, sha256, client, deadline, undo_partial)
     finally:
         warning = source.cleanup(deadline)
         if warning:
@@ -179,12 +229,17 @@ def execute(module):
 
     s3 = committed.get("s3")
     if s3 is not None and p.get("s3_presign_expiry"):
-        s3["presigned_url"] = s3_transfer.presign(
-            client, s3["bucket"], s3["key"], p["s3_presign_expiry"], aws_module(module), bucket_region
-        )
+        try:
+            s3["presigned_url"] = s3_transfer.presign(
+                client, s3["bucket"], s3["key"], p["s3_presign_expiry"], aws_module(module), bucket_region
+            )
+        except BaseException:
+            if undo_partial:
+                undo(committed, client)
+            raise
     elif s3 is not None:
         s3["presigned_url"] = None
-    artifact = {
+    return {
         "member": source.member,
         "revision": status["revision"],
         "hash": status["hash"],
@@ -199,14 +254,14 @@ def execute(module):
         "tool": source.tool,
         "source": _source_text(source),
     }
-    result = {"changed": True, "artifact": artifact}
-    if module._diff:
-        after = {"dest": artifact["dest"], "s3": "s3://%s/%s" % (s3["bucket"], s3["key"]) if s3 else None}
-        result["diff"] = {"before": {"dest": before, "s3": None}, "after": after}
-    return result
 
 
-def _dest_state(dest):
+def diff_after(artifact):
+    s3 = artifact["s3"]
+    return {"dest": artifact["dest"], "s3": "s3://%s/%s" % (s3["bucket"], s3["key"]) if s3 else None}
+
+
+def dest_state(dest):
     if not dest or not os.path.exists(dest):
         return None
     return "%s (existing file, %d bytes, replaced)" % (os.path.abspath(dest), os.path.getsize(dest))
