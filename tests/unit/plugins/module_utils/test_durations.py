@@ -110,6 +110,25 @@ def test_until_refused_lists_accepted(text):
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "2024-03-03T03:28:48",  # no zone
+        "2024-03-03T03:28:48 UTC",
+        "2024-02-30T03:28:48Z",  # no such day
+        "2024-03-03T25:28:48Z",
+        "2024-03-03T03:28:48+24:00",
+        "2024-03-03T03:28:48.Z",
+    ],
+)
+def test_until_passing_the_cel_pattern_but_not_rfc3339_is_refused(text):
+    """The CRD's CEL rule lets these through, but HyperShift would not pause on them (InvalidPausedUntilValue)."""
+    with pytest.raises(Day2Error) as err:
+        parse_until(text)
+    assert "looks like a time but is not RFC3339" in err.value.msg
+    assert "InvalidPausedUntilValue" in err.value.msg
+
+
+@pytest.mark.parametrize(
     "value, state",
     [
         (None, "absent"),

@@ -20,3 +20,8 @@ def test_filter_values():
 def test_filter_refuses_with_accepted_forms():
     with pytest.raises(AnsibleFilterError, match=r"ocp.day2.pause_until: until='soon' is not accepted.*RFC3339"):
         FilterModule().filters()["pause_until"]("soon")
+
+
+def test_filter_refuses_a_time_hypershift_would_ignore():
+    with pytest.raises(AnsibleFilterError, match="looks like a time but is not RFC3339"):
+        FilterModule().filters()["pause_until"]("2024-03-03T03:28:48")

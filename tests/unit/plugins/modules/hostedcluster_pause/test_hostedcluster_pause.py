@@ -254,3 +254,48 @@ def test_unquoted_yaml_true_and_all_string(run_module, fake_client):
     failed, result = run_module({"name": "example", "until": True, "nodepools": "all"})
     assert not failed, result
     assert result["paused_until"] == "true" and result["nodepools"] == NP
+
+
+def test_wait_verifies_reconciliation_stopped(run_module, fake_client):
+    fake_client.add_cluster()
+    failed, result = run_module({"name": "example", "until": "2h", "wait": True, "wait_timeout": 5})
+    assert not failed, result
+    assert set(result["reconciliation"]) == {"HostedCluster/example", "NodePool/" + NP[0], "NodePool/" + NP[1]}
+    assert {c["status"] for c in result["reconciliation"].values()} == {"False"}
+
+
+def test_verify_fails_with_the_operator_reason(run_module, fake_client):
+    fake_client.add_cluster(paused="true", nodepools=0)
+    hc = fake_client.objects["HostedCluster"][("clusters", "example")]
+    invalid = {"type": "ReconciliationActive", "status": "True", "reason": "InvalidPausedUntilValue"}
+    hc["status"] = {"conditions": [dict(invalid, message="Invalid value provided for PausedUntil field")]}
+    fake_client.operator = False
+    failed, result = run_module({"name": "example", "until": "true", "verify": True, "wait_timeout": 5})
+    assert failed
+    assert "HostedCluster clusters/example is not paused" in result["msg"]
+    assert "reason InvalidPausedUntilValue: Invalid value provided for PausedUntil field" in result["msg"]
+    assert result["previous"] == {"hostedcluster": "true", "nodepools": {}}
+
+
+def test_verify_timeout_and_opt_out(run_module, fake_client):
+    fake_client.add_cluster(nodepools=1)
+    fake_client.operator = False
+    failed, result = run_module({"name": "example", "until": "true", "wait": True, "wait_timeout": 0})
+    assert failed and "reports no ReconciliationActive condition yet" in result["msg"]
+    assert "verify=false" in result["msg"] and result["changed"]
+    failed, result = run_module({"name": "example", "until": "true", "wait": True, "verify": False})
+    assert not failed and "reconciliation" not in result
+
+
+def test_resume_is_not_verified(run_module, fake_client):
+    fake_client.add_cluster(paused="true", nodepools=1)
+    fake_client.operator = False
+    failed, result = run_module({"name": "example", "state": "resumed", "wait": True, "wait_timeout": 0})
+    assert not failed and result["reconciliation"] == {}
+
+
+def test_time_hypershift_would_ignore_refused_before_any_request(run_module, fake_client):
+    fake_client.add_cluster()
+    failed, result = run_module({"name": "example", "until": "2024-03-03T03:28:48"})
+    assert failed and "looks like a time but is not RFC3339" in result["msg"]
+    assert fake_client.calls == []
