@@ -21,8 +21,10 @@ description:
   - C(api_healthz) C(GET /healthz) answers 200 C(ok).
   - C(controller_leader) the active controller from the C(control-plane.alpha.kubernetes.io/leader) annotation of
     C(kube-system/openshift-master-controllers), and whether its lease is current.
-  - C(etcd) C(etcdctl member list) and C(etcdctl endpoint health --cluster) (v3 API) against O(etcd_endpoints),
-    run on the host the module runs on (a master, where the etcd client certificates are).
+  - C(etcd) C(etcdctl member list) against O(etcd_endpoints), then C(endpoint health) and C(endpoint status) of
+    every member (v3 API), run on the host the module runs on (a master, where the etcd client certificates are).
+    The commands and their parsing are those of M(ocp.day2.etcd_member_info), so the text output of etcd 3.2 and
+    3.3 (OpenShift 3.11) is read as well as JSON.
   - An API error in one check makes that check fail and the others still run. The module fails only when no
     Kubernetes client can be built (kubeconfig, credentials) or its options are wrong.
   - kubernetes.core's M(kubernetes.core.k8s_info) could fetch the objects, but not C(/healthz), and a play of
@@ -81,7 +83,8 @@ options:
     description: How many members etcd must have (the size of the etcd group). Unset accepts any number.
     type: int
   etcdctl_path:
-    description: The etcdctl binary (v3 API). C(ETCDCTL_API=3) is set for it.
+    description:
+      - The etcdctl binary (v3 API). It runs with C(ETCDCTL_API=3) and without any other C(ETCDCTL_*) variable.
     type: str
     default: etcdctl
 seealso:
@@ -153,6 +156,7 @@ status:
 """
 
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
+from ansible_collections.ocp.day2.plugins.module_utils.etcd.commands import POD_ENV
 from ansible_collections.ocp.day2.plugins.module_utils.k8s import (
     Day2K8sModule,
     DynamicApiError,
@@ -232,7 +236,9 @@ def _etcd(module):
         exe = ansible_module.get_bin_path(args[0], required=False, opt_dirs=["/usr/local/bin"])
         if not exe:
             return 127, "", "%s: command not found" % args[0]
-        return ansible_module.run_command([exe] + args[1:], check_rc=False, environ_update={"ETCDCTL_API": "3"})
+        # `env -u ETCDCTL_* ETCDCTL_API=3`: the flags are ours, and etcdctl 3.4 refuses a flag whose ETCDCTL_*
+        # variable is also set (an admin's shell often exports ETCDCTL_ENDPOINTS and friends).
+        return ansible_module.run_command(POD_ENV + [exe] + args[1:], check_rc=False)
 
     return etcd.etcd_checks(run, module.params)
 

@@ -14,12 +14,12 @@ import os
 import re
 import subprocess
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error, Day2Timeout
 from ansible_collections.ocp.day2.plugins.module_utils.etcd import members as em
 from ansible_collections.ocp.day2.plugins.module_utils.etcd.commands import POD_ENV, Deadline, unreachable_hint
 from ansible_collections.ocp.day2.plugins.module_utils.etcd.host import etcdctl_env, find_tool
+from ansible_collections.ocp.day2.plugins.module_utils.etcd.survey import Unanswered, collect
 from ansible_collections.ocp.day2.plugins.module_utils.k8s import api_error_text, auth_arg_spec
 
 # What a HyperShift etcd container mounts (control-plane-operator etcd StatefulSet): the client certificate
@@ -28,8 +28,6 @@ POD_CACERT = "/etc/etcd/tls/etcd-ca/ca.crt"
 POD_CERT = "/etc/etcd/tls/client/etcd-client.crt"
 POD_KEY = "/etc/etcd/tls/client/etcd-client.key"
 POLL_INTERVAL = 2.0
-# `endpoint status` reads a member's local state (no consensus): a live member answers in milliseconds.
-STATUS_TIMEOUT = 5
 
 
 def argument_spec():
@@ -54,16 +52,12 @@ def argument_spec():
     return spec
 
 
-class Unanswered(Exception):
-    """A witness did not answer (kept apart from Day2Error: the next witness is tried)."""
-
-
 class PodWitness:
     def __init__(self, pexec, params):
         self.pexec = pexec
         self.name = pexec.pod
         self.etcdctl = params.get("etcdctl") or "etcdctl"
-        self.self_endpoint = params["endpoint"]
+        self.endpoints = [params["endpoint"]]
 
     def run(self, args, timeout):
         deadline = Deadline(timeout + 15, "etcdctl in %s" % self.pexec.where)
@@ -82,7 +76,7 @@ class HostWitness:
     def __init__(self, etcdctl, endpoint):
         self.etcdctl = etcdctl
         self.name = endpoint
-        self.self_endpoint = endpoint
+        self.endpoints = [endpoint]
 
     def run(self, args, timeout):
         try:
@@ -99,46 +93,6 @@ class HostWitness:
         except OSError as exc:
             raise Day2Error("Could not run %s: %s" % (self.etcdctl, exc.strerror or exc))
         return proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace")
-
-
-def _last_error(stdout, stderr, rc):
-    lines = [ln.strip() for ln in (stderr + "\n" + stdout).splitlines() if ln.strip()]
-    errors = [ln for ln in lines if ln.startswith("Error:")]
-    return ((errors or lines or ["exit code %s" % rc])[-1])[:400]
-
-
-def _run_json(witness, args, timeout):
-    """Run a `-w json` command; when this etcdctl refuses the json writer, run it again without."""
-    rc, out, err = witness.run(args, timeout)
-    if rc != 0 and re.search(r"unknown flag|unsupported output|invalid output format", err, re.I):
-        args = [a for a in args if a not in ("-w", "json")]
-        rc, out, err = witness.run(args, timeout)
-    return rc, out, err
-
-
-def collect(witness, tls, command_timeout):
-    """Member list from the witness itself, then health and status of every member's endpoint."""
-    args = em.member_list_args([witness.self_endpoint], tls, command_timeout)
-    rc, out, err = _run_json(witness, args, command_timeout)
-    if rc != 0:
-        raise Unanswered(_last_error(out, err, rc))
-    members, fmt_list = em.parse_member_list(out)
-    endpoints = [em.member_endpoint(m) for m in members if m["started"] and em.member_endpoint(m)]
-    health, status, formats = {}, {}, {fmt_list}
-    if endpoints:
-        # Health and status in parallel: a dead member costs each of them its timeout.
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            h = pool.submit(_run_json, witness, em.health_args(endpoints, tls, command_timeout), command_timeout)
-            status_timeout = min(command_timeout, STATUS_TIMEOUT)
-            s = pool.submit(_run_json, witness, em.status_args(endpoints, tls, status_timeout), status_timeout)
-            (rc, out, err), (_s_rc, s_out, s_err) = h.result(), s.result()
-        health, fmt = em.parse_health(out, err)
-        formats.add(fmt)
-        if not health and rc != 0:
-            health = {ep: {"healthy": False, "error": _last_error(out, err, rc), "took": None} for ep in endpoints}
-        status, fmt = em.parse_status(s_out, s_err)
-        formats.add(fmt)
-    return em.merge(members, health, status), ("json" if formats == {"json"} else "text")
 
 
 # -- witnesses -----------------------------------------------------------------------------------

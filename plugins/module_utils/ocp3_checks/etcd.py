@@ -1,53 +1,45 @@
 # Copyright: ocp.day2 contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""etcd member list and endpoint health through etcdctl (v3 API), as in 002 §3.3."""
+"""etcd member list and endpoint health through etcdctl (v3 API), as in 002 §3.3.
+
+The commands and the parsing (JSON, and the text of etcd 3.2/3.3 that OpenShift 3.11 ships) are those of the
+etcd_member_info module (module_utils/etcd/survey.py and members.py); only the verdicts are made here.
+"""
 
 from __future__ import annotations
 
-import json
-
-from ansible_collections.ocp.day2.plugins.module_utils.etcd.commands import tls_args
+from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
+from ansible_collections.ocp.day2.plugins.module_utils.etcd.members import label, validate_endpoint
+from ansible_collections.ocp.day2.plugins.module_utils.etcd.survey import Unanswered, collect
 from ansible_collections.ocp.day2.plugins.module_utils.ocp3_checks.result import fail, ok, skipped, warn
 
 REMEDY = (
     "Check etcd on every etcd host (`systemctl status etcd` or the etcd static pod, `journalctl -u etcd`), "
     "the certificates in /etc/etcd, and that 2379/2380 are open between etcd hosts (002 §3.3, §5.4)."
 )
+COMMAND_TIMEOUT = 5
+HEALTH_THRESHOLD = "every member's endpoint healthy"
 
 
-def _base(params):
-    return [
-        params["etcdctl_path"],
-        "--endpoints=%s" % ",".join(params["etcd_endpoints"]),
-        "--dial-timeout=3s",
-        "--command-timeout=5s",
-    ] + tls_args(params.get("etcd_cacert"), params.get("etcd_cert"), params.get("etcd_key"))
+class _Witness:
+    """etcdctl on this host with every configured endpoint, through the module's runner."""
+
+    name = "etcdctl"
+
+    def __init__(self, run, params):
+        self._run = run
+        self.etcdctl = params["etcdctl_path"]
+        self.endpoints = list(params["etcd_endpoints"])
+
+    def run(self, args, timeout):
+        return self._run([self.etcdctl] + args)
 
 
-def _err(out, err, rc):
-    lines = [line for line in ((err or "") + "\n" + (out or "")).splitlines() if line.strip()]
-    return (lines[-1].strip() if lines else "exit code %d" % rc)[:300]
-
-
-def etcd_members(run, params):
-    """run(args) -> (rc, out, err). Fails when etcd does not answer, or the member count is not the expected one."""
+def members_check(members, expected):
     name = "etcd_members"
-    if not params.get("etcd_endpoints"):
-        return skipped(name, "No etcd endpoints given (etcd_endpoints).")
-    rc, out, err = run(_base(params) + ["-w", "json", "member", "list"])
-    expected = params.get("etcd_expected_members")
     threshold = "%s started members" % (expected if expected else "all")
-    if rc != 0:
-        return fail(
-            name,
-            "etcdctl member list: %s" % _err(out, err, rc),
-            threshold,
-            "etcd did not answer a member list.",
-            REMEDY,
-        )
-    members = json.loads(out).get("members") or []
-    started = [m.get("name") for m in members if m.get("name")]
-    unstarted = [",".join(m.get("peerURLs") or []) for m in members if not m.get("name")]
+    started = [m["name"] for m in members if m["started"]]
+    unstarted = [",".join(m["peer_urls"]) for m in members if not m["started"]]
     observed = "%d member(s): %s" % (len(members), ", ".join(started) or "-")
     if unstarted:
         observed += "; not started: " + ", ".join(unstarted)
@@ -64,50 +56,36 @@ def etcd_members(run, params):
     return ok(name, observed, threshold, "etcd lists %d started member(s)." % len(members))
 
 
-def etcd_health(run, params):
-    name = "etcd_health"
-    if not params.get("etcd_endpoints"):
-        return skipped(name, "No etcd endpoints given (etcd_endpoints).")
-    rc, out, err = run(_base(params) + ["-w", "json", "endpoint", "health", "--cluster"])
-    threshold = "every member's endpoint healthy"
-    try:
-        entries = json.loads(out) if out.strip() else []
-    except ValueError:
-        entries = []
-    if not entries:
-        return fail(
-            name,
-            "etcdctl endpoint health: %s" % _err(out, err, rc),
-            threshold,
-            "etcd did not answer a health check.",
-            REMEDY,
-        )
-    sick = ["%s (%s)" % (e.get("endpoint"), e.get("error") or "unhealthy") for e in entries if not e.get("health")]
-    observed = "%d/%d healthy" % (len(entries) - len(sick), len(entries))
+def health_check(members):
+    checked = [m for m in members if m["started"]]
+    sick = ["%s %s (%s)" % (label(m), m["endpoint"], m["error"] or "unhealthy") for m in checked if not m["healthy"]]
+    observed = "%d/%d healthy" % (len(checked) - len(sick), len(checked))
     if sick:
         return fail(
-            name,
+            "etcd_health",
             observed + "; unhealthy: " + ", ".join(sick),
-            threshold,
+            HEALTH_THRESHOLD,
             "%d etcd member(s) are unhealthy." % len(sick),
             REMEDY,
         )
-    return ok(name, observed, threshold, "All etcd members are healthy.")
+    return ok("etcd_health", observed, HEALTH_THRESHOLD, "All etcd members are healthy.")
 
 
 def etcd_checks(run, params):
-    """Both checks; when etcd does not even answer the member list, the health check reports that too
-    instead of waiting for the same timeout again."""
-    members = etcd_members(run, params)
-    if members.status == "fail" and members.observed.startswith("etcdctl member list:"):
+    """run(args) -> (rc, out, err). Both checks from one look; when etcd does not even answer the member list,
+    the health check reports that too instead of waiting for the same timeout again."""
+    if not params.get("etcd_endpoints"):
+        why = "No etcd endpoints given (etcd_endpoints)."
+        return [skipped("etcd_members", why), skipped("etcd_health", why)]
+    tls = (params.get("etcd_cacert"), params.get("etcd_cert"), params.get("etcd_key"))
+    try:
+        for endpoint in params["etcd_endpoints"]:
+            validate_endpoint(endpoint, "etcd_endpoints")
+        members, _fmt = collect(_Witness(run, params), tls, COMMAND_TIMEOUT)
+    except (Unanswered, Day2Error) as exc:
+        observed = "etcdctl member list: %s" % (getattr(exc, "msg", None) or exc)
         return [
-            members,
-            fail(
-                "etcd_health",
-                members.observed,
-                "every member's endpoint healthy",
-                "etcd did not answer, so no member is healthy.",
-                REMEDY,
-            ),
+            fail("etcd_members", observed, "all started members", "etcd did not answer a member list.", REMEDY),
+            fail("etcd_health", observed, HEALTH_THRESHOLD, "etcd did not answer, so no member is healthy.", REMEDY),
         ]
-    return [members, etcd_health(run, params)]
+    return [members_check(members, params.get("etcd_expected_members")), health_check(members)]

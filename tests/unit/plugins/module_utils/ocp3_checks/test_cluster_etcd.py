@@ -82,14 +82,25 @@ ETCD = {
 }
 MEMBERS = {
     "members": [
-        {"ID": 1, "name": "m1", "peerURLs": ["https://m1:2380"]},
-        {"ID": 2, "name": "m2", "peerURLs": ["https://m2:2380"]},
-        {"ID": 3, "name": "m3", "peerURLs": ["https://m3:2380"]},
+        {"ID": 1, "name": "m1", "peerURLs": ["https://m1:2380"], "clientURLs": ["https://m1:2379"]},
+        {"ID": 2, "name": "m2", "peerURLs": ["https://m2:2380"], "clientURLs": ["https://m2:2379"]},
+        {"ID": 3, "name": "m3", "peerURLs": ["https://m3:2380"], "clientURLs": ["https://m3:2379"]},
     ]
 }
+# What etcd 3.2 (OpenShift 3.11) prints for `endpoint health`, whatever -w says.
+HEALTH_32 = (
+    "https://m1:2379 is healthy: successfully committed proposal: took = 1.2ms\n"
+    "https://m2:2379 is unhealthy: failed to commit proposal: context deadline exceeded\n"
+    "https://m3:2379 is healthy: successfully committed proposal: took = 1.5ms\n"
+)
 
 
-def _runner(members=None, health=None, rc=0):
+def _status(member_id):
+    header = {"member_id": member_id, "revision": 9}
+    return {"Endpoint": "https://m%d:2379" % member_id, "Status": {"header": header, "leader": 1, "version": "3.2.22"}}
+
+
+def _runner(members=None, health=None, rc=0, health_text=None):
     members = members or MEMBERS
     health = health or [{"endpoint": "https://m%d:2379" % i, "health": True} for i in (1, 2, 3)]
     calls = []
@@ -98,7 +109,11 @@ def _runner(members=None, health=None, rc=0):
         calls.append(args)
         if "member" in args:
             return rc, json.dumps(members) if rc == 0 else "", "" if rc == 0 else "Error: context deadline exceeded"
-        return (0 if all(h["health"] for h in health) else 1), json.dumps(health), ""
+        if "health" in args:
+            if health_text:
+                return 1, health_text, "Error: unhealthy cluster"
+            return (0 if all(h["health"] for h in health) else 1), json.dumps(health), ""
+        return 0, json.dumps([_status(m["ID"]) for m in members["members"] if m.get("name")]), ""
 
     run.calls = calls
     return run
@@ -108,25 +123,35 @@ def test_etcd_healthy():
     run = _runner()
     members, health = etcd.etcd_checks(run, ETCD)
     assert (members.status, health.status) == ("ok", "ok")
-    assert "--cacert=/ca" in run.calls[0] and "--endpoints=https://m1:2379" in run.calls[0]
-    assert run.calls[1][-3:] == ["endpoint", "health", "--cluster"]
+    assert run.calls[0][0] == "etcdctl" and "--cacert=/ca" in run.calls[0]
+    assert "--endpoints=https://m1:2379" in run.calls[0] and run.calls[0][-4:] == ["member", "list", "-w", "json"]
+    health_call = next(c for c in run.calls if "health" in c)
+    assert "--endpoints=https://m1:2379,https://m2:2379,https://m3:2379" in health_call  # every member, no --cluster
 
 
 def test_etcd_wrong_member_count_and_unstarted():
     two = {"members": MEMBERS["members"][:2]}
-    assert etcd.etcd_members(_runner(members=two), ETCD).status == "fail"
+    assert etcd.etcd_checks(_runner(members=two), ETCD)[0].status == "fail"
     unstarted = {"members": MEMBERS["members"][:2] + [{"ID": 3, "name": "", "peerURLs": ["https://m3:2380"]}]}
-    result = etcd.etcd_members(_runner(members=unstarted), ETCD)
+    result, health = etcd.etcd_checks(_runner(members=unstarted), ETCD)
     assert result.status == "warn" and "not started: https://m3:2380" in result.observed
+    assert health.status == "ok" and health.observed == "2/2 healthy"
 
 
 def test_etcd_unhealthy_member():
     health = [
         {"endpoint": "https://m1:2379", "health": True},
         {"endpoint": "https://m2:2379", "health": False, "error": "context deadline exceeded"},
+        {"endpoint": "https://m3:2379", "health": True},
     ]
-    result = etcd.etcd_health(_runner(health=health), ETCD)
-    assert result.status == "fail" and "https://m2:2379 (context deadline exceeded)" in result.observed
+    result = etcd.etcd_checks(_runner(health=health), ETCD)[1]
+    assert result.status == "fail" and "m2 https://m2:2379 (context deadline exceeded)" in result.observed
+
+
+def test_etcd_32_text_health():
+    result = etcd.etcd_checks(_runner(health_text=HEALTH_32), ETCD)[1]
+    assert result.status == "fail" and result.observed.startswith("2/3 healthy")
+    assert "m2 https://m2:2379 (failed to commit proposal: context deadline exceeded)" in result.observed
 
 
 def test_etcd_unreachable_checks_once():
@@ -134,6 +159,12 @@ def test_etcd_unreachable_checks_once():
     members, health = etcd.etcd_checks(run, ETCD)
     assert members.status == "fail" and health.status == "fail" and len(run.calls) == 1
     assert "context deadline exceeded" in members.observed
+
+
+def test_etcd_bad_endpoint_is_a_failed_check():
+    run = _runner()
+    members, health = etcd.etcd_checks(run, dict(ETCD, etcd_endpoints=["m1:2379"]))
+    assert members.status == "fail" and "is not an etcd client URL" in members.observed and run.calls == []
 
 
 def test_etcd_without_endpoints_is_skipped():
