@@ -89,7 +89,7 @@ def check_params(p):
         raise Day2Error("s3_key needs s3_bucket: give the bucket to upload to.")
     if p.get("s3_bucket") and not p.get("s3_key") and not p.get("members"):
         raise Day2Error("s3_bucket needs s3_key: give the object key of the snapshot.")
-    if not p.get("dest") and not p.get("s3_bucket"):
+    if not p.get("dest") and not p.get("s3_bucket") and not p.get("members"):
         raise Day2Error(
             "Nowhere to deliver the snapshot: give `dest` (a path on the node running the module), `s3_bucket` "
             "with `s3_key`, or both."

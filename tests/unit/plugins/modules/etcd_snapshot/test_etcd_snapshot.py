@@ -7,6 +7,7 @@ with tests/unit/plugins/modules/etcd_snapshot/fakes.FakePod. Nothing inside the 
 import hashlib
 import json
 import os
+import pathlib
 import stat
 import sys
 import textwrap
@@ -223,3 +224,71 @@ def test_pod_check_mode(run, fake_cluster, tmp_path):
 def test_pod_mode_requires_namespace(run, tmp_path):
     result = run({"dest": str(tmp_path / "x.db")})
     assert result["failed"] and "namespace" in result["msg"]
+
+
+# -- members: several pods at once ------------------------------------------------------------
+
+
+@pytest.fixture
+def fake_pods(monkeypatch):
+    """One FakePod per pod name, so each member has its own files and failure switches."""
+    pods = {name: FakePod(snapshot=(name.encode() + SNAPSHOT) * 20) for name in ("etcd-0", "etcd-1", "etcd-2")}
+    running = {"spec": {"containers": [{"name": "etcd"}]}, "status": {"phase": "Running"}}
+
+    def make(api_client, namespace, name, container):
+        pexec = FakePodExec(pods[name], namespace, name, container)
+        pexec.core = SimpleNamespace(
+            read_namespaced_pod=lambda n, ns, **kw: SimpleNamespace(data=json.dumps(running).encode())
+        )
+        return pexec
+
+    monkeypatch.setattr(etcd_pod, "PodExec", make)
+    monkeypatch.setattr(Day2K8sModule, "client", SimpleNamespace(client=SimpleNamespace(client=None)))
+    return pods
+
+
+def _members(tmp_path, names=("etcd-0", "etcd-1", "etcd-2")):
+    return [{"pod": n, "dest": str(tmp_path / "b" / (n + ".db"))} for n in names]
+
+
+def test_members_all_delivered_in_order(run, fake_pods, tmp_path):
+    result = run({"namespace": "ns", "members": _members(tmp_path), "concurrency": 2}, diff=True)
+    assert not result.get("failed"), result
+    assert [a["member"] for a in result["artifacts"]] == ["etcd-0", "etcd-1", "etcd-2"]
+    for art in result["artifacts"]:
+        data = fake_pods[art["member"]].snapshot
+        assert pathlib.Path(art["dest"]).read_bytes() == data and art["sha256"] == hashlib.sha256(data).hexdigest()
+        assert art["source"] == "ns/%s:etcd" % art["member"]
+    assert all(p.files == {} for p in fake_pods.values())
+    assert [d["dest"] for d in result["diff"]["after"]] == [a["dest"] for a in result["artifacts"]]
+    save = fake_pods["etcd-1"].commands[0]
+    assert "--cacert=/etc/etcd/tls/etcd-ca/ca.crt" in save and "ETCDCTL_CACERT" in fake_pods["etcd-1"].unset
+
+
+def test_members_one_failing_keeps_nothing_of_it(run, fake_pods, tmp_path):
+    fake_pods["etcd-1"].save_error = "Error: context deadline exceeded"
+    fake_pods["etcd-2"].truncate_cat = True  # fails after its snapshot was taken
+    result = run({"namespace": "ns", "members": _members(tmp_path)})
+    assert result["failed"] and "2 of 3 etcd snapshots failed" in result["msg"]
+    assert "etcd-1: etcdctl snapshot save failed" in result["msg"] and "etcd-2: Checksum mismatch" in result["msg"]
+    assert [f["pod"] for f in result["failed_members"]] == ["etcd-1", "etcd-2"]
+    assert [a["member"] for a in result["artifacts"]] == ["etcd-0"]
+    assert sorted(os.listdir(tmp_path / "b")) == ["etcd-0.db"]
+    assert all(p.files == {} for p in fake_pods.values())  # temporary snapshots removed in every pod
+
+
+def test_members_check_mode_and_option_errors(run, fake_pods, tmp_path):
+    result = run({"namespace": "ns", "members": _members(tmp_path)}, check=True)
+    assert [w["pod"] for w in result["would_snapshot"]] == ["etcd-0", "etcd-1", "etcd-2"]
+    assert all(p.commands == [] for p in fake_pods.values()) and not (tmp_path / "b").exists()
+
+    result = run({"namespace": "ns", "members": _members(tmp_path), "dest": str(tmp_path / "x.db")})
+    assert result["failed"] and "mutually exclusive" in result["msg"]
+    twice = _members(tmp_path, ("etcd-0",)) + [{"pod": "etcd-1", "dest": str(tmp_path / "b" / "etcd-0.db")}]
+    assert "same dest" in run({"namespace": "ns", "members": twice})["msg"]
+    nowhere = run({"namespace": "ns", "members": [{"pod": "etcd-0"}]})
+    assert nowhere["failed"] and "nowhere to go" in nowhere["msg"]
+    no_bucket = run({"namespace": "ns", "members": [{"pod": "etcd-0", "s3_key": "k"}]})
+    assert no_bucket["failed"] and "no s3_bucket" in no_bucket["msg"]
+    host = run({"mode": "host", "members": _members(tmp_path)})
+    assert host["failed"] and "pod mode only" in host["msg"]
