@@ -22,7 +22,7 @@ description:
     they are ready, puts C(spec.pausedUntil) back exactly as recorded (removed where it was absent) and removes
     the record. Without a record it does nothing.
   - A run that was interrupted leaves the record. A later O(state=quiesced) keeps the recorded prior values and
-    only adds what it was not there yet; a later O(state=restored) puts back what the record says.
+    only adds what is not there yet; a later O(state=restored) puts back what the record says.
   - Transient API errors (HTTP 5xx, 429, refused or reset connections) are retried with backoff in every state.
   - Why not M(kubernetes.core.k8s_scale) and M(ocp.day2.hostedcluster_pause) with the record in Jinja? That took
     a dozen tasks per role, scaled one workload at a time, did not retry a transient error while putting things

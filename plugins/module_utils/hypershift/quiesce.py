@@ -44,6 +44,8 @@ from ansible_collections.ocp.day2.plugins.module_utils.k8s import (
 )
 
 DEFAULT_RECORD = "ocp.day2/quiesce-prior-state"
+# Errors of a request that failed for good (after the retries of transient ones).
+API_ERRORS = (DynamicApiError, Urllib3HTTPError, OSError)
 
 
 def argument_spec():
@@ -84,7 +86,13 @@ def check_options(params):
             raise Day2Error("until is not used with state=restored (it puts back what the record says); remove it.")
         return None
     # Refused before any request: never write a value HyperShift would ignore.
-    return parse_until(params["until"])
+    until = parse_until(params["until"])
+    if until.kind == "time" and not pauses(until.value):
+        raise Day2Error(
+            "until=%s is not in the future, so HyperShift would not pause. Give a later time, a duration such as "
+            "1h, or true." % params["until"]
+        )
+    return until
 
 
 def wanted_workloads(params):
@@ -113,7 +121,7 @@ def apply_pause(module, namespace, steps, done):
             continue
         try:
             patch_paused_until(module, kind, name, namespace, after)
-        except (DynamicApiError, Urllib3HTTPError, OSError) as exc:
+        except API_ERRORS as exc:
             raise Day2Error(
                 "Setting spec.pausedUntil of %s %s/%s failed: %s." % (kind, namespace, name, api_error_text(exc))
             ) from exc
@@ -172,8 +180,9 @@ def quiesced(module, until, hc):
             "values are kept." % (namespace, name, prior.get("run_id"), prior.get("started_at"))
         )
     steps = [("HostedCluster", name, paused_until(hc), decide_pause(paused_until(hc), until))]
-    steps += [("NodePool", np["metadata"]["name"], paused_until(np), None) for np in pools]
-    steps[1:] = [(k, n, b, decide_pause(b, until)) for k, n, b, _a in steps[1:]]
+    for np in pools:
+        before = paused_until(np)
+        steps.append(("NodePool", np["metadata"]["name"], before, decide_pause(before, until)))
     current = {key: spec_replicas(obj) for key, obj in workloads.items()}
     scale = {key: 0 for key, value in current.items() if value != 0}
     result = base_result(params, record, steps)
@@ -200,12 +209,19 @@ def quiesced(module, until, hc):
             )
         if params["wait"]:
             wait_all(module, ns, dict.fromkeys(current, 0), params["wait_timeout"])
-    except Day2Error as exc:
+    except (Day2Error, *API_ERRORS) as exc:
+        recorded = prior is not None or bool(done)
         raise Day2Error(
-            "%s Done before the failure: %s. The prior state is recorded in the annotation %s of HostedCluster "
-            "%s/%s: run again with state=restored to put it back."
-            % (exc.msg, ", ".join(done) or "nothing", annotation, namespace, name),
-            **dict(exc.result, record=record, changed=bool(done), interrupted=prior is not None),
+            "%s Done before the failure: %s. %s"
+            % (
+                exc.msg if isinstance(exc, Day2Error) else "Kubernetes API error: %s." % api_error_text(exc),
+                ", ".join(done) or "nothing",
+                "The prior state is recorded in the annotation %s of HostedCluster %s/%s: run again with "
+                "state=restored to put it back." % (annotation, namespace, name)
+                if recorded
+                else "Nothing was changed.",
+            ),
+            **dict(getattr(exc, "result", {}), record=record, changed=bool(done), interrupted=prior is not None),
         ) from exc
     return result
 
@@ -243,10 +259,14 @@ def extended(module, until, hc):
         if params["verify"]:
             targets = [(k, n) for k, n, _b, a in steps if pauses(a)]
             result["reconciliation"] = wait_paused(module, namespace, targets, params["wait_timeout"])
-    except Day2Error as exc:
+    except (Day2Error, *API_ERRORS) as exc:
         raise Day2Error(
-            "%s Done before the failure: %s." % (exc.msg, ", ".join(done) or "nothing"),
-            **dict(exc.result, record=record, changed=bool(done)),
+            "%s Done before the failure: %s."
+            % (
+                exc.msg if isinstance(exc, Day2Error) else "Kubernetes API error: %s." % api_error_text(exc),
+                ", ".join(done) or "nothing",
+            ),
+            **dict(getattr(exc, "result", {}), record=record, changed=bool(done)),
         ) from exc
     return result
 
@@ -305,14 +325,17 @@ def restored(module, hc):
             ),
         )
 
-    _scaled, failed = scale_all(module, ns, scale)
+    scaled, failed = scale_all(module, ns, scale)
     if failed:
+        put_back.extend("spec.replicas of %s set to %d (not waited for)" % (k, wanted[k]) for k in scaled)
         partial("Scaling back failed for %s." % "; ".join("%s: %s" % (k, e) for k, e in sorted(failed.items())))
     try:
         if params["wait"]:
             wait_all(module, ns, wanted, params["wait_timeout"])
     except Day2Error as exc:
         partial(exc.msg, exc)
+    except API_ERRORS as exc:
+        partial("Kubernetes API error while waiting for the workloads: %s." % api_error_text(exc))
     for key in sorted(wanted):
         left.remove("replicas of %s" % key)
         put_back.append("replicas of %s (%d)" % (key, wanted[key]))
@@ -320,7 +343,7 @@ def restored(module, hc):
         if before != after:
             try:
                 patch_paused_until(module, kind, np_name, namespace, after)
-            except (DynamicApiError, Urllib3HTTPError, OSError) as exc:
+            except API_ERRORS as exc:
                 partial(
                     "Putting back spec.pausedUntil of %s %s/%s failed: %s."
                     % (kind, namespace, np_name, api_error_text(exc))
@@ -329,7 +352,7 @@ def restored(module, hc):
         put_back.append("pausedUntil of %s %s" % (kind, np_name))
     try:
         write_record(module, name, namespace, annotation, None)
-    except (DynamicApiError, Urllib3HTTPError, OSError) as exc:
+    except API_ERRORS as exc:
         partial("Removing the record failed: %s." % api_error_text(exc))
     left.remove("record %s" % annotation)
     put_back.append("record %s removed" % annotation)

@@ -262,3 +262,37 @@ def test_unreachable_api(run_module, fake_client, monkeypatch):
     failed, result = run_module(QUIESCE)
     assert failed and "Cannot reach the Kubernetes API server" in result["msg"]
     assert "Traceback" not in result["msg"]
+
+
+def test_a_time_in_the_past_is_refused(run_module, fake_client):
+    failed, result = run_module(dict(QUIESCE, until="2020-01-01T00:00:00Z"))
+    assert failed and "is not in the future, so HyperShift would not pause" in result["msg"]
+    failed, result = run_module({"state": "extended", "until": "2020-01-01T00:00:00Z"})
+    assert failed and "not in the future" in result["msg"]
+    assert fake_client.calls == []
+
+
+def test_api_error_after_the_record_says_how_to_put_back(run_module, fake_client):
+    fake_client.inject("patch", "NodePool", NP[1], api_error(403, "forbidden"))
+    failed, result = run_module(QUIESCE)
+    assert failed
+    assert "Setting spec.pausedUntil of NodePool clusters/example-np1 failed: forbidden (HTTP 403)" in result["msg"]
+    assert "Done before the failure: record %s, pausedUntil of HostedCluster example" % ANNOTATION in result["msg"]
+    assert "run again with state=restored" in result["msg"] and result["changed"]
+    assert fake_client.annotation() == result["record"]
+
+
+def test_failure_before_any_change_says_so(run_module, fake_client):
+    fake_client.inject("patch", "HostedCluster", "example", api_error(403, "no annotations for you"))
+    failed, result = run_module(QUIESCE)
+    assert failed and "no annotations for you (HTTP 403)" in result["msg"]
+    assert "Done before the failure: nothing. Nothing was changed." in result["msg"] and not result["changed"]
+
+
+def test_scale_back_failure_reports_what_was_scaled(run_module, fake_client):
+    run_module(QUIESCE)
+    fake_client.inject("scale", "Deployment", "openshift-apiserver", api_error(403, "forbidden"))
+    failed, result = run_module({"state": "restored"})
+    assert failed and result["changed"]
+    assert result["put_back"] == ["spec.replicas of Deployment/kube-apiserver set to 2 (not waited for)"]
+    assert fake_client.annotation() is not None
