@@ -44,8 +44,6 @@ from ansible_collections.ocp.day2.plugins.module_utils.k8s import (
 )
 
 DEFAULT_RECORD = "ocp.day2/quiesce-prior-state"
-# Errors of a request that failed for good (after the retries of transient ones).
-API_ERRORS = (DynamicApiError, Urllib3HTTPError, OSError)
 
 
 def argument_spec():
@@ -121,7 +119,7 @@ def apply_pause(module, namespace, steps, done):
             continue
         try:
             patch_paused_until(module, kind, name, namespace, after)
-        except API_ERRORS as exc:
+        except (DynamicApiError, Urllib3HTTPError, OSError) as exc:
             raise Day2Error(
                 "Setting spec.pausedUntil of %s %s/%s failed: %s." % (kind, namespace, name, api_error_text(exc))
             ) from exc
@@ -209,7 +207,7 @@ def quiesced(module, until, hc):
             )
         if params["wait"]:
             wait_all(module, ns, dict.fromkeys(current, 0), params["wait_timeout"])
-    except (Day2Error, *API_ERRORS) as exc:
+    except (Day2Error, DynamicApiError, Urllib3HTTPError, OSError) as exc:
         recorded = prior is not None or bool(done)
         raise Day2Error(
             "%s Done before the failure: %s. %s"
@@ -259,7 +257,7 @@ def extended(module, until, hc):
         if params["verify"]:
             targets = [(k, n) for k, n, _b, a in steps if pauses(a)]
             result["reconciliation"] = wait_paused(module, namespace, targets, params["wait_timeout"])
-    except (Day2Error, *API_ERRORS) as exc:
+    except (Day2Error, DynamicApiError, Urllib3HTTPError, OSError) as exc:
         raise Day2Error(
             "%s Done before the failure: %s."
             % (
@@ -334,7 +332,7 @@ def restored(module, hc):
             wait_all(module, ns, wanted, params["wait_timeout"])
     except Day2Error as exc:
         partial(exc.msg, exc)
-    except API_ERRORS as exc:
+    except (DynamicApiError, Urllib3HTTPError, OSError) as exc:
         partial("Kubernetes API error while waiting for the workloads: %s." % api_error_text(exc))
     for key in sorted(wanted):
         left.remove("replicas of %s" % key)
@@ -343,7 +341,7 @@ def restored(module, hc):
         if before != after:
             try:
                 patch_paused_until(module, kind, np_name, namespace, after)
-            except API_ERRORS as exc:
+            except (DynamicApiError, Urllib3HTTPError, OSError) as exc:
                 partial(
                     "Putting back spec.pausedUntil of %s %s/%s failed: %s."
                     % (kind, namespace, np_name, api_error_text(exc))
@@ -352,7 +350,7 @@ def restored(module, hc):
         put_back.append("pausedUntil of %s %s" % (kind, np_name))
     try:
         write_record(module, name, namespace, annotation, None)
-    except API_ERRORS as exc:
+    except (DynamicApiError, Urllib3HTTPError, OSError) as exc:
         partial("Removing the record failed: %s." % api_error_text(exc))
     left.remove("record %s" % annotation)
     put_back.append("record %s removed" % annotation)
