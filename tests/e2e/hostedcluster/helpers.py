@@ -1,9 +1,13 @@
 """Helpers for the hosted-cluster etcd end-to-end tests: inventories, playbook runs, simulator state."""
 
+import http.client
+import http.server
 import json
 import os
+import ssl
 import stat
 import sys
+import threading
 
 import yaml
 
@@ -94,3 +98,64 @@ def assert_private_tree(root):
         for f in files:
             p = os.path.join(dirpath, f)
             assert mode_of(p) == 0o600, "%s is %o" % (p, mode_of(p))
+
+
+class _Forward(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    upstream = None  # (host, port), set per server class
+
+    def log_message(self, *_args):
+        pass
+
+    def _forward(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else None
+        conn = http.client.HTTPConnection(*self.upstream, timeout=60)
+        try:
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection", "transfer-encoding")}
+            conn.request(self.command, self.path, body=body, headers=headers)
+            resp = conn.getresponse()
+            data = resp.read()
+            self.send_response(resp.status, resp.reason)
+            for k, v in resp.getheaders():
+                if k.lower() not in ("connection", "transfer-encoding", "content-length"):
+                    self.send_header(k, v)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(data)
+        finally:
+            conn.close()
+
+    do_GET = do_HEAD = do_PUT = do_POST = do_DELETE = _forward
+
+
+class HttpsS3Front:
+    """HTTPS in front of the shared (plain HTTP) moto server, with a certificate of a management cluster's CA.
+
+    restoreSnapshotURL must be https, and the operator stand-in trusts only its cluster's CA: a restore at
+    creation presigns against this endpoint (and reads through it with that CA as its S3 CA bundle).
+    """
+
+    def __init__(self, mgmt, moto):
+        cert = mgmt.ca.issue("s3-front", directory=os.path.join(mgmt.base_dir, "pki", "s3-front"))
+        self.ca_bundle = mgmt.ca.cert
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(cert.cert, cert.key)
+        handler = type("Forward", (_Forward,), {"upstream": ("127.0.0.1", moto.port)})
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="s3-front", daemon=True)
+
+    @property
+    def endpoint_url(self):
+        return "https://127.0.0.1:%d" % self._server.server_address[1]
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc):
+        self._server.shutdown()
+        self._server.server_close()

@@ -1,97 +1,172 @@
-"""hostedcluster_etcd_restore at creation: a backup in S3 restored into a new HostedCluster on another cluster."""
+"""hostedcluster_etcd_restore at creation: a backup in S3 restored into a new HostedCluster on another cluster.
 
+One backup of an HA cluster is taken once for the module (fixture s3_backup); the refusals run before anything
+is created, so they share the destination cluster with the one test that creates a cluster (under another name).
+"""
+
+import json
+
+import pytest
 import yaml
 
 from tests.harness.etcd import seed_keys
+from tests.sim.cluster import ManagementCluster
 from tests.sim.objects import hosted_cluster_objects
 
 from .conftest import BUCKET
-from .helpers import HYPERSHIFT, KEY_PREFIX, backup_host, encryption_secret, run, write_inventory
+from .helpers import HYPERSHIFT, KEY_PREFIX, HttpsS3Front, backup_host, encryption_secret, run, write_inventory
 
 RELEASE = "quay.io/openshift-release-dev/ocp-release:4.14.8-x86_64"
 
 
-def _backup_to_s3(source, moto, tmp_path):
-    hc = source.create_hosted_cluster(name="example", availability="HighlyAvailable", release_image=RELEASE)
-    data = seed_keys(2000, prefix=KEY_PREFIX)
-    hc.etcd.put_many(data)
-    moto.client("s3").create_bucket(Bucket=BUCKET)
-    inv = write_inventory(
-        tmp_path,
-        {hc.name: backup_host(hc, source, hostedcluster_etcd_backup_s3_bucket=BUCKET,
-                              hostedcluster_etcd_backup_s3_endpoint_url=moto.endpoint_url)},
-        name="backup-inventory.yml",
-    )  # fmt: skip
-    res = run("hostedcluster_etcd_backup", inv, env=moto.env)
-    assert res.rc == 0, res
-    [manifest_key] = [
-        o["Key"]
-        for o in moto.client("s3").list_objects_v2(Bucket=BUCKET)["Contents"]
-        if o["Key"].endswith("manifest.json")
-    ]
-    return hc, {k.encode(): v for k, v in data.items()}, "s3://%s/%s" % (BUCKET, manifest_key)
+@pytest.fixture(scope="module")
+def s3_backup(tmp_path_factory, moto_server):
+    """(source, destination, source HC, data, manifest URI, HTTPS S3 endpoint trusted by the destination)."""
+    moto = moto_server
+    moto.reset()
+    base = tmp_path_factory.mktemp("at-creation")
+    source = ManagementCluster(str(base / "mgmt-src"), moto=moto, name="mgmt-src")
+    dest = ManagementCluster(str(base / "mgmt-dst"), moto=moto, name="mgmt-dst")
+    try:
+        source.start()
+        dest.start()
+        hc = source.create_hosted_cluster(name="example", availability="HighlyAvailable", release_image=RELEASE)
+        data = seed_keys(2000, prefix=KEY_PREFIX)
+        hc.etcd.put_many(data)
+        moto.client("s3").create_bucket(Bucket=BUCKET)
+        inv = write_inventory(
+            base,
+            {hc.name: backup_host(hc, source, hostedcluster_etcd_backup_s3_bucket=BUCKET,
+                                  hostedcluster_etcd_backup_s3_endpoint_url=moto.endpoint_url)},
+            name="backup-inventory.yml",
+        )  # fmt: skip
+        res = run("hostedcluster_etcd_backup", inv, env=moto.env)
+        assert res.rc == 0, res
+        [key] = [
+            o["Key"]
+            for o in moto.client("s3").list_objects_v2(Bucket=BUCKET)["Contents"]
+            if o["Key"].endswith("manifest.json")
+        ]
+        with HttpsS3Front(dest, moto) as front:
+            yield source, dest, hc, {k.encode(): v for k, v in data.items()}, "s3://%s/%s" % (BUCKET, key), front
+    finally:
+        dest.stop()
+        source.stop()
 
 
-def _render(tmp_path, release=RELEASE):
-    """What `hcp create cluster ... --render --render-sensitive` gives: namespace, secrets (with a NEW key), HC, NP."""
-    docs = hosted_cluster_objects("example", "clusters", "HighlyAvailable", release, 1, True, "example.com")
-    path = tmp_path / "example-render.yaml"
+def _render(tmp_path, name="example", release=RELEASE, drop=()):
+    """What `hcp create cluster ... --render --render-sensitive` gives: namespace, secrets (with a NEW key), HC, NP.
+
+    `drop` removes HostedCluster spec fields (the API defaults them)."""
+    docs = hosted_cluster_objects(name, "clusters", "HighlyAvailable", release, 1, True, "example.com")
+    for doc in docs:
+        if doc["kind"] == "HostedCluster":
+            for field in drop:
+                doc["spec"].pop(field, None)
+    path = tmp_path / ("%s-render.yaml" % name)
     path.write_text(yaml.safe_dump_all(docs))
     return str(path)
 
 
-def _restore_inventory(tmp_path, dest, moto, manifest, rendered, **extra):
+def _restore(tmp_path, s3_backup, rendered, manifest=None, **extra):
+    _source, dest, _hc, _data, manifest_uri, front = s3_backup
     host = {
         "hostedcluster_etcd_restore_mode": "at_creation",
         "hostedcluster_etcd_restore_kubeconfig": dest.kubeconfig,
-        "hostedcluster_etcd_restore_manifest": manifest,
+        "hostedcluster_etcd_restore_manifest": manifest or manifest_uri,
         "hostedcluster_etcd_restore_hostedcluster_file": rendered,
         "hostedcluster_etcd_restore_presign_expiry": 900,
-        "hostedcluster_etcd_restore_s3_endpoint_url": moto.endpoint_url,
-        "hostedcluster_etcd_restore_wait_timeout": 180,
+        "hostedcluster_etcd_restore_s3_endpoint_url": front.endpoint_url,
+        "hostedcluster_etcd_restore_s3_ca_bundle": front.ca_bundle,
+        "hostedcluster_etcd_restore_wait_timeout": 120,
         "hostedcluster_etcd_restore_output": str(tmp_path / "out" / "hc-restore.yaml"),
     }
     host.update(extra)
     (tmp_path / "out").mkdir(mode=0o700, exist_ok=True)
-    return write_inventory(tmp_path, {"example": host})
+    return run("hostedcluster_etcd_restore", write_inventory(tmp_path, {"example": host}), env=dest.moto.env)
 
 
-def test_restore_at_creation_on_another_cluster(mgmt_pair, moto_server, tmp_path):
-    source, dest = mgmt_pair
-    moto = moto_server
-    src_hc, data, manifest = _backup_to_s3(source, moto, tmp_path)
-    inv = _restore_inventory(tmp_path, dest, moto, manifest, _render(tmp_path))
+def _manifest(moto, uri):
+    bucket, key = uri[len("s3://") :].split("/", 1)
+    return json.loads(moto.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read())
 
-    res = run("hostedcluster_etcd_restore", inv, env=moto.env)
+
+def _nothing_created(dest, name):
+    assert dest.get(HYPERSHIFT, "HostedCluster", name, "clusters") is None
+    assert dest.get("v1", "Secret", "%s-etcd-encryption-key" % name, "clusters") is None
+
+
+def test_release_mismatch_is_refused(s3_backup, tmp_path):
+    dest = s3_backup[1]
+    other = "quay.io/openshift-release-dev/ocp-release:4.15.2-x86_64"
+    res = _restore(tmp_path, s3_backup, _render(tmp_path, "refused", other))
+    assert res.rc != 0, res
+    assert "The snapshot was taken on release 4.14.8" in res.output, res
+    _nothing_created(dest, "refused")
+
+
+def test_wrong_region_is_refused_before_creation(s3_backup, tmp_path):
+    """The manifest says the bucket is in eu-west-1, S3 says us-east-1: a URL signed for either would be wrong."""
+    dest, manifest_uri = s3_backup[1], s3_backup[4]
+    manifest = _manifest(dest.moto, manifest_uri)
+    for member in manifest["members"]:
+        member["s3"]["region"] = "eu-west-1"
+    manifest["destinations"]["s3_region"] = "eu-west-1"
+    local = tmp_path / "manifest.json"
+    local.write_text(json.dumps(manifest))
+    res = _restore(tmp_path, s3_backup, _render(tmp_path, "refused"), manifest=str(local))
+    assert res.rc != 0, res
+    assert "in region eu-west-1, but S3 says it is in us-east-1" in res.output, res
+    _nothing_created(dest, "refused")
+
+
+def test_unreadable_snapshots_are_refused_before_creation(s3_backup, tmp_path):
+    """Every snapshot object reads back other than recorded (here: replaced): nothing is created."""
+    dest, manifest_uri = s3_backup[1], s3_backup[4]
+    s3 = dest.moto.client("s3")
+    members = _manifest(dest.moto, manifest_uri)["members"]
+    saved = {m["s3"]["key"]: s3.get_object(Bucket=BUCKET, Key=m["s3"]["key"])["Body"].read() for m in members}
+    try:
+        for key in saved:
+            s3.put_object(Bucket=BUCKET, Key=key, Body=b"not the snapshot")
+        res = _restore(tmp_path, s3_backup, _render(tmp_path, "refused"))
+    finally:
+        for key, body in saved.items():
+            s3.put_object(Bucket=BUCKET, Key=key, Body=body)
+    assert res.rc != 0, res
+    assert "can be read through a presigned URL" in res.output and "Nothing was created" in res.output, res
+    _nothing_created(dest, "refused")
+
+
+def test_ha_restore_at_creation_on_another_cluster(s3_backup, tmp_path):
+    """No controllerAvailabilityPolicy (the API default is HighlyAvailable) and no spec.etcd in the definition:
+    one URL, and every key and value identical on all 3 members."""
+    source, dest, src_hc, data, manifest_uri, _front = s3_backup
+    rendered = _render(tmp_path, drop=("controllerAvailabilityPolicy", "etcd"))
+    res = _restore(tmp_path, s3_backup, rendered)
     assert res.rc == 0, res
 
-    new_hc = dest.hosted_handle("example", "clusters")
+    members = sorted(_manifest(dest.moto, manifest_uri)["members"], key=lambda m: m["member"])
+    chosen = max(members, key=lambda m: m["revision"])  # max() keeps the first (lowest ordinal) on a tie
+    assert "Every etcd member of the new cluster restores from %s's snapshot" % chosen["member"] in res.output, res
     hc_obj = dest.get(HYPERSHIFT, "HostedCluster", "example", "clusters")
-    urls = hc_obj["spec"]["etcd"]["managed"]["storage"]["restoreSnapshotURL"]
-    assert len(urls) == 3 and all("X-Amz-Signature=" in u and "X-Amz-Expires=900" in u for u in urls)
+    assert hc_obj["spec"]["controllerAvailabilityPolicy"] == "HighlyAvailable"
+    storage = hc_obj["spec"]["etcd"]["managed"]["storage"]
+    assert hc_obj["spec"]["etcd"]["managementType"] == "Managed" and storage["type"] == "PersistentVolume"
+    [url] = storage["restoreSnapshotURL"]
+    assert url.startswith("https://") and chosen["s3"]["key"] in url
+    assert "X-Amz-Expires=900" in url and "%2Fus-east-1%2Fs3%2F" in url
     assert "pausedUntil" not in hc_obj["spec"]
+    new_hc = dest.hosted_handle("example", "clusters")
     # the same AES key as the source cluster, not the freshly rendered one
     assert encryption_secret(dest, new_hc)["data"]["key"] == encryption_secret(source, src_hc)["data"]["key"]
     # every key and value of the source, on every member of the new cluster
     for i in range(3):
-        assert new_hc.etcd.get_all(KEY_PREFIX, member=new_hc.etcd.members[i]) == data
-    # the review copy is private
+        assert new_hc.etcd.get_all(KEY_PREFIX, member=new_hc.etcd.members[i]) == data, "member %d differs" % i
     out = tmp_path / "out" / "hc-restore.yaml"
     assert out.stat().st_mode & 0o777 == 0o600
 
     # a re-run sees the cluster already restored from this backup and changes nothing
-    res = run("hostedcluster_etcd_restore", inv, env=moto.env)
+    res = _restore(tmp_path, s3_backup, rendered)
     assert res.rc == 0, res
     assert dest.get(HYPERSHIFT, "HostedCluster", "example", "clusters")["metadata"]["uid"] == hc_obj["metadata"]["uid"]
-
-
-def test_release_mismatch_is_refused(mgmt_pair, moto_server, tmp_path):
-    source, dest = mgmt_pair
-    _hc, _data, manifest = _backup_to_s3(source, moto_server, tmp_path)
-    rendered = _render(tmp_path, release="quay.io/openshift-release-dev/ocp-release:4.15.2-x86_64")
-    inv = _restore_inventory(tmp_path, dest, moto_server, manifest, rendered)
-    res = run("hostedcluster_etcd_restore", inv, env=moto_server.env)
-    assert res.rc != 0, res
-    assert "The snapshot was taken on release 4.14.8" in res.output, res
-    assert dest.get(HYPERSHIFT, "HostedCluster", "example", "clusters") is None
-    assert dest.get("v1", "Secret", "example-etcd-encryption-key", "clusters") is None

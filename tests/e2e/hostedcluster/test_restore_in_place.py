@@ -1,12 +1,13 @@
-"""hostedcluster_etcd_restore in place: from a backup manifest, from a fresh snapshot, faults, re-run."""
+"""hostedcluster_etcd_restore in place: from a backup manifest, from a fresh snapshot, faults, re-run.
+
+The tests share one HA cluster and one backup of it (fixtures shared_backup / backed_up in conftest.py): each
+test changes the data after the backup, and every restore or rollback leaves the cluster clean for the next.
+"""
 
 import os
+import time
 
-import pytest
-
-from tests.harness.etcd import seed_keys
-
-from .helpers import KEY_PREFIX, backup_host, cluster_state, find_manifests, run, write_inventory
+from .helpers import HYPERSHIFT, KEY_PREFIX, cluster_state, run, write_inventory
 
 
 def restore_host(hc, mgmt, **extra):
@@ -16,7 +17,7 @@ def restore_host(hc, mgmt, **extra):
         "hostedcluster_etcd_restore_namespace": hc.namespace,
         "hostedcluster_etcd_restore_kubeconfig": mgmt.kubeconfig,
         "hostedcluster_etcd_restore_confirm": True,
-        "hostedcluster_etcd_restore_wait_timeout": 120,
+        "hostedcluster_etcd_restore_wait_timeout": 60,
         "hostedcluster_etcd_restore_retries": 1,
     }
     host.update(extra)
@@ -37,29 +38,8 @@ def every_member_has(hc, data):
         assert hc.etcd.get_all(KEY_PREFIX, member=hc.etcd.members[i]) == data, "member %d differs" % i
 
 
-@pytest.fixture
-def backed_up(mgmt_cluster, ha_cluster, tmp_path):
-    """The HA cluster backed up to disk, then changed after the backup (keys added and overwritten)."""
-    hc, data = ha_cluster
-    inv = write_inventory(
-        tmp_path,
-        {hc.name: backup_host(hc, mgmt_cluster, hostedcluster_etcd_backup_dir=str(tmp_path / "backups"))},
-        name="backup-inventory.yml",
-    )
-    res = run("hostedcluster_etcd_backup", inv)
-    assert res.rc == 0, res
-    [manifest] = find_manifests(tmp_path / "backups")
-    later = seed_keys(200, prefix=KEY_PREFIX + "later/")
-    later[(KEY_PREFIX + "000007")] = b"overwritten after the backup"
-    hc.etcd.put_many(later)
-    changed = dict(data)
-    changed.update({k.encode(): v if isinstance(v, bytes) else v.encode() for k, v in later.items()})
-    assert hc.etcd.get_all(KEY_PREFIX) == changed
-    return hc, data, changed, manifest
-
-
-def test_restore_in_place_from_manifest(mgmt_cluster, backed_up, tmp_path):
-    hc, data, _changed, manifest = backed_up
+def test_restore_in_place_from_manifest(backed_up, tmp_path):
+    mgmt_cluster, hc, data, _changed, manifest = backed_up
     before = cluster_state(mgmt_cluster, hc)
     inv = write_inventory(
         tmp_path, {hc.name: restore_host(hc, mgmt_cluster, hostedcluster_etcd_restore_manifest=manifest)}
@@ -73,9 +53,9 @@ def test_restore_in_place_from_manifest(mgmt_cluster, backed_up, tmp_path):
     assert mgmt_cluster.get("apps/v1", "Deployment", "etcd-data", hc.hcp_namespace) is None
 
 
-def test_restore_in_place_from_fresh_snapshot(mgmt_cluster, backed_up, tmp_path):
+def test_restore_in_place_from_fresh_snapshot(backed_up, tmp_path):
     """No snapshot given: one is taken from etcd-0 with the API servers down, and restored to every member."""
-    hc, _data, changed, _manifest = backed_up
+    mgmt_cluster, hc, _data, changed, _manifest = backed_up
     before = cluster_state(mgmt_cluster, hc)
     work = tmp_path / "work"
     inv = write_inventory(
@@ -91,8 +71,8 @@ def test_restore_in_place_from_fresh_snapshot(mgmt_cluster, backed_up, tmp_path)
             assert os.stat(os.path.join(dirpath, f)).st_mode & 0o777 == 0o600
 
 
-def test_refused_without_confirmation_and_check_mode_changes_nothing(mgmt_cluster, backed_up, tmp_path):
-    hc, _data, changed, manifest = backed_up
+def test_refused_without_confirmation_and_check_mode_changes_nothing(backed_up, tmp_path):
+    mgmt_cluster, hc, _data, changed, manifest = backed_up
     before, uids = cluster_state(mgmt_cluster, hc), pvc_uids(mgmt_cluster, hc)
     host = restore_host(hc, mgmt_cluster, hostedcluster_etcd_restore_manifest=manifest)
     host["hostedcluster_etcd_restore_confirm"] = False
@@ -106,8 +86,8 @@ def test_refused_without_confirmation_and_check_mode_changes_nothing(mgmt_cluste
     assert hc.etcd.get_all(KEY_PREFIX) == changed
 
 
-def test_bad_snapshot_never_replaces_good_data(mgmt_cluster, backed_up, tmp_path):
-    hc, _data, changed, manifest = backed_up
+def test_bad_snapshot_never_replaces_good_data(backed_up, tmp_path):
+    mgmt_cluster, hc, _data, changed, manifest = backed_up
     before, uids = cluster_state(mgmt_cluster, hc), pvc_uids(mgmt_cluster, hc)
     # a damaged copy of the good snapshot (its sha256 is not recorded anywhere, so only etcd can tell)
     with open(os.path.join(os.path.dirname(manifest), "etcd-0.snapshot.db"), "rb") as f:
@@ -128,8 +108,8 @@ def test_bad_snapshot_never_replaces_good_data(mgmt_cluster, backed_up, tmp_path
     every_member_has(hc, changed)
 
 
-def test_exec_fault_before_data_replaced_rolls_back(mgmt_cluster, backed_up, tmp_path):
-    hc, _data, changed, manifest = backed_up
+def test_exec_fault_before_data_replaced_rolls_back(backed_up, tmp_path):
+    mgmt_cluster, hc, _data, changed, manifest = backed_up
     before, uids = cluster_state(mgmt_cluster, hc), pvc_uids(mgmt_cluster, hc)
     mgmt_cluster.faults.add(method="GET", path=r"/pods/etcd-data-[^/]+/exec$", status=500, times=1)
     inv = write_inventory(
@@ -147,24 +127,40 @@ def test_exec_fault_before_data_replaced_rolls_back(mgmt_cluster, backed_up, tmp
     every_member_has(hc, changed)
 
 
-def test_fault_after_data_replaced_then_rerun_finishes(mgmt_cluster, backed_up, tmp_path):
-    """PVC deletion keeps failing after member 0 was restored: the run stops paused with the record kept;
-    a re-run finishes with the recorded snapshot and ends like an uninterrupted restore."""
-    hc, data, _changed, manifest = backed_up
+def reconciliation(mgmt, hc):
+    hc_obj = mgmt.get(HYPERSHIFT, "HostedCluster", hc.name, hc.namespace)
+    conds = {c["type"]: c for c in (hc_obj.get("status") or {}).get("conditions") or []}
+    return (conds.get("ReconciliationActive") or {}).get("status")
+
+
+PAUSE = 45  # seconds: the restore's time box in the next test, short so the test can outwait it
+
+
+def test_interrupted_after_data_replaced_stays_paused_past_time_box_then_rerun_finishes(backed_up, tmp_path):
+    """PVC deletion keeps failing after member 0 was restored: the run stops with the record kept and the pause
+    made indefinite, so when the original time box has passed the cluster is still paused with etcd and the API
+    servers at 0; a re-run finishes with the recorded snapshot and ends like an uninterrupted restore."""
+    mgmt_cluster, hc, data, _changed, manifest = backed_up
     before = cluster_state(mgmt_cluster, hc)
-    inv = write_inventory(
-        tmp_path, {hc.name: restore_host(hc, mgmt_cluster, hostedcluster_etcd_restore_manifest=manifest)}
-    )
+    host = restore_host(hc, mgmt_cluster, hostedcluster_etcd_restore_manifest=manifest)
+    host["hostedcluster_etcd_restore_pause_duration"] = "%ds" % PAUSE
+    inv = write_inventory(tmp_path, {hc.name: host})
     mgmt_cluster.faults.add(method="DELETE", path=r"/persistentvolumeclaims/data-etcd-1$", status=500, times=None)
+    started = time.monotonic()
     try:
         res = run("hostedcluster_etcd_restore", inv)
     finally:
         mgmt_cluster.faults.clear()
     assert res.rc != 0, res
-    assert "re-run the same playbook" in res.output, res
+    assert "re-run the same playbook" in res.output and "INDEFINITELY" in res.output, res
+
+    # wait past the original time box: nothing may resume
+    time.sleep(max(0.0, started + PAUSE + 3 - time.monotonic()))
     left = cluster_state(mgmt_cluster, hc)
     assert "ocp.day2/restore-prior-state" in left["ocp_annotations"]
-    assert left["replicas"]["kube-apiserver"] == 0 and left["hc_paused"] is not None
+    assert left["hc_paused"] == "true" and set(left["np_paused"].values()) == {"true"}, left
+    assert reconciliation(mgmt_cluster, hc) == "False"
+    assert set(left["replicas"].values()) == {0} and left["etcd_replicas"] == 0, left
 
     res = run("hostedcluster_etcd_restore", inv)
     assert res.rc == 0, res
