@@ -3,6 +3,7 @@
 import pytest
 
 from .cluster import ManagementCluster
+from .fileserver import HttpsFront
 
 
 @pytest.fixture
@@ -31,3 +32,17 @@ def mgmt_pair(tmp_path, moto):
     finally:
         destination.stop()
         source.stop()
+
+
+@pytest.fixture(scope="session")
+def moto_https(moto_server):
+    """An HTTPS front to the session's moto server (its own CA, trusted by the operator stand-in).
+
+    A restoreSnapshotURL must be https: presign through `moto_https.endpoint_url` (boto3 with
+    `verify=moto_https.ca_cert`, or amazon.aws with the environment `moto_https.env`).
+    """
+    front = HttpsFront(target=moto_server.endpoint_url).start()
+    try:
+        yield front
+    finally:
+        front.stop()

@@ -11,6 +11,7 @@ import urllib.request
 from . import capi, rendering, resources
 from . import status as st
 from .dns import ExternalDNS
+from .fileserver import TRUSTED_CAS
 from .objects import FINALIZER
 from .status import is_paused, release_version
 from .store import now
@@ -256,7 +257,8 @@ class Operator:
             return "curl: (1) Protocol %r not supported" % url.split(":", 1)[0]
         part = dest + ".part"
         context = ssl.create_default_context()
-        context.load_verify_locations(self.mgmt.ca.cert)
+        for ca in {self.mgmt.ca.cert} | set(TRUSTED_CAS):
+            context.load_verify_locations(ca)
         try:
             with urllib.request.urlopen(url, timeout=30, context=context) as resp, open(part, "wb") as f:
                 shutil.copyfileobj(resp, f, 1 << 20)

@@ -10,7 +10,7 @@ from kubernetes.client.rest import ApiException
 from kubernetes.stream import stream
 
 from tests.harness.net import wait_for
-from tests.sim.fileserver import HttpsFileServer
+from tests.sim.fileserver import HttpsFront
 
 HC = ("hypershift.openshift.io/v1beta1", "HostedCluster")
 NP = ("hypershift.openshift.io/v1beta1", "NodePool")
@@ -142,7 +142,7 @@ def test_restore_snapshot_url_retried_until_served(mgmt_pair, tmp_path):
     served.mkdir()
     snap = str(tmp_path / "snap.db")
     hc.etcd.etcdctl("snapshot", "save", snap)
-    server = HttpsFileServer(destination, str(served)).start()
+    server = HttpsFront(directory=str(served)).start()
     try:
         restored = destination.create_hosted_cluster(
             name="mig", availability="SingleReplica", wait=False, restore_snapshot_urls=[server.url("snap.db")]

@@ -3,12 +3,19 @@
 import datetime
 import os
 
+import boto3
+
+from tests.harness.moto import FAKE_AWS_ENV
 from tests.harness.net import wait_for
-from tests.sim.fileserver import HttpsFileServer
 
 HC = ("hypershift.openshift.io/v1beta1", "HostedCluster")
 NP = ("hypershift.openshift.io/v1beta1", "NodePool")
 HCP = ("hypershift.openshift.io/v1beta1", "HostedControlPlane")
+CREDS = {
+    "region_name": FAKE_AWS_ENV["AWS_DEFAULT_REGION"],
+    "aws_access_key_id": FAKE_AWS_ENV["AWS_ACCESS_KEY_ID"],
+    "aws_secret_access_key": FAKE_AWS_ENV["AWS_SECRET_ACCESS_KEY"],
+}
 
 
 def _condition(obj, ctype="ReconciliationActive"):
@@ -98,22 +105,23 @@ def test_pause_reasons_and_expiry_scales_the_control_plane_back(mgmt_cluster):
     mgmt_cluster.wait_hosted_cluster(hc, timeout=30)
 
 
-def test_one_url_restores_every_empty_member(mgmt_pair, tmp_path):
+def test_one_url_restores_every_empty_member(mgmt_pair, moto_https, tmp_path):
+    """An HA cluster created with one presigned https URL (S3 through the https front): all 3 members same data."""
     source, destination = mgmt_pair
     hc = source.create_hosted_cluster(name="ha", availability="HighlyAvailable")
     keys = {"/restore/%03d" % i: "value-%d" % i for i in range(200)}
     hc.etcd.put_many(keys)
-    served = tmp_path / "served"
-    served.mkdir()
-    hc.etcd.etcdctl("snapshot", "save", str(served / "snap.db"), endpoints=[hc.etcd.members[0].client_url])
-    server = HttpsFileServer(destination, str(served)).start()
-    try:
-        restored = destination.create_hosted_cluster(
-            name="ha", availability="HighlyAvailable", restore_snapshot_urls=[server.url("snap.db")], wait=False
-        )
-        destination.wait_hosted_cluster(restored, timeout=60)
-    finally:
-        server.stop()
+    snap = str(tmp_path / "snap.db")
+    hc.etcd.etcdctl("snapshot", "save", snap, endpoints=[hc.etcd.members[0].client_url])
+    s3 = boto3.client("s3", endpoint_url=moto_https.endpoint_url, verify=moto_https.ca_cert, **CREDS)
+    s3.create_bucket(Bucket="backups")
+    s3.upload_file(snap, "backups", "ha/etcd-0-snapshot.db")
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": "backups", "Key": "ha/etcd-0-snapshot.db"})
+    assert url.startswith("https://")
+    restored = destination.create_hosted_cluster(
+        name="ha", availability="HighlyAvailable", restore_snapshot_urls=[url], wait=False
+    )
+    destination.wait_hosted_cluster(restored, timeout=60)
     per_member = [restored.etcd.get_all("/restore/", member=m) for m in restored.etcd.members]
     assert all(len(data) == len(keys) for data in per_member)
     assert per_member[0] == per_member[1] == per_member[2]
