@@ -80,6 +80,7 @@ options:
     description:
       - After the change, wait until every object whose new C(spec.pausedUntil) pauses it reports the
         condition C(ReconciliationActive=False), that is, until HyperShift has really stopped reconciling it.
+        A paused HostedCluster is checked together with its HostedControlPlane.
       - Fails with the condition's reason and message otherwise, at once for C(InvalidPausedUntilValue)
         (HyperShift did not understand the value and keeps reconciling), after O(wait_timeout) seconds for
         anything else (for example an operator that is not running).

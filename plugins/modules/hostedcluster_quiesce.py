@@ -90,8 +90,8 @@ options:
     type: dict
   verify:
     description:
-      - After pausing, wait until the HostedCluster and the NodePools paused report the condition
-        C(ReconciliationActive=False). Fails at once with the condition's reason and message when HyperShift
+      - After pausing, wait until the HostedCluster, its HostedControlPlane and the NodePools paused report the
+        condition C(ReconciliationActive=False). Fails at once with the condition's reason and message when HyperShift
         reports C(InvalidPausedUntilValue), after O(wait_timeout) seconds otherwise. The workloads are not
         scaled when this fails.
     type: bool

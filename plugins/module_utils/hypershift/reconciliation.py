@@ -9,6 +9,9 @@ spec.pausedUntil on every reconcile, paused or not. spec.pausedUntil is read fir
 before it). Paused: status False, reason ReconciliationPaused. Not paused: status True, reason
 AsExpected (HostedCluster) or ReconciliationActive (NodePool). A value that is neither: status True,
 reason InvalidPausedUntilValue, and the object is NOT paused. The condition carries observedGeneration.
+The HostedCluster controller copies the value to the HostedControlPlane (<namespace>-<name>), whose
+control-plane operator (the one that owns the API server Deployments) sets the same condition there
+before it stops; so a paused HostedCluster is verified together with its HostedControlPlane.
 """
 
 from __future__ import annotations
@@ -16,7 +19,12 @@ from __future__ import annotations
 import time
 
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error, Day2Timeout
-from ansible_collections.ocp.day2.plugins.module_utils.hypershift.objects import HYPERSHIFT_API, condition
+from ansible_collections.ocp.day2.plugins.module_utils.hypershift.objects import (
+    HYPERSHIFT_API,
+    condition,
+    get_hostedcontrolplane,
+    hcp_namespace,
+)
 from ansible_collections.ocp.day2.plugins.module_utils.k8s import NotFoundError, with_retries
 
 RECONCILIATION_ACTIVE = "ReconciliationActive"
@@ -76,17 +84,22 @@ def _get(module, kind, name, namespace):
 def wait_paused(module, namespace, targets, timeout):
     """Wait until every (kind, name) in targets reports ReconciliationActive=False.
 
-    Returns {"<kind>/<name>": {"status", "reason", "message"}}. Fails at once when an object reports
+    A HostedCluster brings its HostedControlPlane along (when there is one). Returns
+    {"<kind>/<name>": {"status", "reason", "message"}}. Fails at once when an object reports
     InvalidPausedUntilValue for its current generation, and after timeout seconds otherwise, with the
     condition's reason and message for each object not paused.
     """
-    pending = list(dict.fromkeys(targets))
+    pending = []
+    for kind, name in dict.fromkeys(targets):
+        pending.append((kind, name, namespace))
+        if kind == "HostedCluster" and get_hostedcontrolplane(module, namespace, name) is not None:
+            pending.append(("HostedControlPlane", name, hcp_namespace(namespace, name)))
     done = {}
     deadline = time.monotonic() + timeout
     while True:
         waiting = []
-        for kind, name in pending:
-            obj = _get(module, kind, name, namespace)
+        for kind, name, ns in pending:
+            obj = _get(module, kind, name, ns)
             state, cond = reconciliation_state(obj)
             if state == "paused":
                 done["%s/%s" % (kind, name)] = {k: cond.get(k) for k in ("status", "reason", "message")}
@@ -94,11 +107,11 @@ def wait_paused(module, namespace, targets, timeout):
                 raise Day2Error(
                     "%s is not paused: %s. HyperShift pauses only on 'true' or an RFC3339 time such as "
                     "2024-03-03T03:28:48Z; fix spec.pausedUntil (or run again with a valid until)."
-                    % (_label(kind, namespace, name), describe(obj, state, cond)),
+                    % (_label(kind, ns, name), describe(obj, state, cond)),
                     reconciliation=done,
                 )
             else:
-                waiting.append((kind, name, obj, state, cond))
+                waiting.append((kind, name, ns, obj, state, cond))
         if not waiting:
             return done
         if time.monotonic() >= deadline:
@@ -110,11 +123,11 @@ def wait_paused(module, namespace, targets, timeout):
                     timeout,
                     RECONCILIATION_ACTIVE,
                     "; ".join(
-                        "%s %s" % (_label(kind, namespace, name), describe(obj, state, cond))
-                        for kind, name, obj, state, cond in waiting
+                        "%s %s" % (_label(kind, ns, name), describe(obj, state, cond))
+                        for kind, name, ns, obj, state, cond in waiting
                     ),
                 ),
                 reconciliation=done,
             )
-        pending = [(kind, name) for kind, name, _obj, _state, _cond in waiting]
+        pending = [(kind, name, ns) for kind, name, ns, _obj, _state, _cond in waiting]
         time.sleep(min(POLL_SLEEP, max(0.0, deadline - time.monotonic())))

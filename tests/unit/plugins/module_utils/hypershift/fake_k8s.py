@@ -181,7 +181,7 @@ class FakeClient:
     # -- the operator and the workload controllers -------------------------------------------------
     def observe(self, kind, obj):
         meta = obj["metadata"]
-        if kind in ("HostedCluster", "NodePool") and self.operator:
+        if kind in ("HostedCluster", "NodePool", "HostedControlPlane") and self.operator:
             cond = reconciliation_condition(obj["spec"].get("pausedUntil"), meta.get("generation"))
             cond.setdefault("observedGeneration", meta.get("generation"))
             status = obj.setdefault("status", {})

@@ -260,7 +260,12 @@ def test_wait_verifies_reconciliation_stopped(run_module, fake_client):
     fake_client.add_cluster()
     failed, result = run_module({"name": "example", "until": "2h", "wait": True, "wait_timeout": 5})
     assert not failed, result
-    assert set(result["reconciliation"]) == {"HostedCluster/example", "NodePool/" + NP[0], "NodePool/" + NP[1]}
+    assert set(result["reconciliation"]) == {
+        "HostedCluster/example",
+        "HostedControlPlane/example",
+        "NodePool/" + NP[0],
+        "NodePool/" + NP[1],
+    }
     assert {c["status"] for c in result["reconciliation"].values()} == {"False"}
 
 

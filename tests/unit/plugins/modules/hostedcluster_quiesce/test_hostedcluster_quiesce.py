@@ -46,7 +46,12 @@ def test_quiesce_records_first_then_pauses_verifies_and_scales(run_module, fake_
         "StatefulSet/etcd": 3,
     }
     assert result["reconciliation"]["HostedCluster/example"]["status"] == "False"
-    assert set(result["reconciliation"]) == {"HostedCluster/example", "NodePool/" + NP[0], "NodePool/" + NP[1]}
+    assert set(result["reconciliation"]) == {
+        "HostedCluster/example",
+        "HostedControlPlane/example",
+        "NodePool/" + NP[0],
+        "NodePool/" + NP[1],
+    }
     assert result["nodepools"] == NP and result["hcp_namespace"] == HCP
 
 
