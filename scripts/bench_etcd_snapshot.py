@@ -8,6 +8,12 @@ etcd_snapshot does, and print wall time, throughput and peak RSS of the process 
   (tests/sim), read frame by frame from the exec websocket as the module does.
 --source wsclient: the same exec read through kubernetes' WSClient.update()/read_stdout(), for contrast.
 
+    .venv/bin/python scripts/bench_etcd_snapshot.py --members [--keys 20000] [--rounds 2]
+
+--members: etcd_snapshot `members` through ansible-playbook on the simulator's HA hosted cluster (3 members,
+--keys keys), to disk and S3, with concurrency 1 (one member after the other) and 3 (all at once); prints the
+module's own duration and the playbook's wall time of each round.
+
 The transfer runs in a child process; its peak RSS (VmHWM, reset after the imports) is printed next
 to its RSS before the transfer. With bounded memory the difference stays flat whatever --size-mib.
 """
@@ -102,12 +108,90 @@ def sha256_of(path):
     return digest.hexdigest(), size
 
 
+MEMBERS_PLAY = """
+- name: Snapshot every member
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+    - name: Snapshot the members
+      ocp.day2.etcd_snapshot:
+        namespace: "{{ ns }}"
+        members: "{{ members }}"
+        concurrency: "{{ concurrency }}"
+        s3_bucket: bench
+        s3_endpoint_url: "{{ s3_url }}"
+        s3_region: us-east-1
+      register: snap
+    - name: Keep the result
+      ansible.builtin.copy:
+        content: "{{ snap | to_json }}"
+        dest: "{{ out }}"
+        mode: "0600"
+"""
+
+
+def bench_members(args):
+    import json
+
+    from tests.harness.ansible import run_playbook, write_playbook
+    from tests.harness.etcd import seed_keys
+    from tests.harness.moto import FAKE_AWS_ENV, MotoServer
+    from tests.sim.cluster import ManagementCluster
+
+    with tempfile.TemporaryDirectory() as tmp, MotoServer() as moto:
+        moto.client("s3").create_bucket(Bucket="bench")
+        mgmt = ManagementCluster(os.path.join(tmp, "mgmt"), moto=moto).start()
+        try:
+            hc = mgmt.create_hosted_cluster(name="bench", availability="HighlyAvailable")
+            hc.etcd.put_many(seed_keys(args.keys, prefix="/kubernetes.io/bench/"))
+            play = write_playbook(tmp, MEMBERS_PLAY)
+            env = dict(FAKE_AWS_ENV, K8S_AUTH_KUBECONFIG=str(mgmt.kubeconfig))
+            rows = []
+            for rnd in range(args.rounds):
+                for concurrency in (1, 3):
+                    members = [
+                        {"pod": p, "dest": os.path.join(tmp, "b", "%d-%s.db" % (rnd, p)), "s3_key": "%d/%s" % (rnd, p)}
+                        for p in ("etcd-0", "etcd-1", "etcd-2")
+                    ]  # fmt: skip
+                    out = os.path.join(tmp, "result.json")
+                    extra = {"ns": hc.hcp_namespace, "members": members, "concurrency": concurrency,
+                             "s3_url": moto.endpoint_url, "out": out}  # fmt: skip
+                    started = time.monotonic()
+                    proc = run_playbook(play, extra_vars=extra, env=env)
+                    wall = time.monotonic() - started
+                    if proc.rc != 0:
+                        sys.stderr.write(repr(proc))
+                        return 1
+                    with open(out) as f:
+                        result = json.load(f)
+                    size = result["artifacts"][0]["bytes"]
+                    rows.append((rnd + 1, concurrency, result["duration"], wall, size))
+        finally:
+            mgmt.stop()
+    print(
+        "HA hosted cluster, %d keys, 3 members, disk + S3 (snapshot %.1f MiB each)" % (args.keys, rows[0][4] / 1048576)
+    )
+    print("%-6s %-12s %-18s %s" % ("round", "concurrency", "module duration", "playbook wall time"))
+    for rnd, concurrency, duration, wall, _size in rows:
+        print("%-6d %-12s %-18s %.2f s" % (rnd, concurrency, "%.2f s" % duration, wall))
+    for concurrency in (1, 3):
+        best = min(r[2] for r in rows if r[1] == concurrency)
+        print("best module duration, concurrency %d: %.2f s" % (concurrency, best))
+    return 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mib", type=int, default=512)
     parser.add_argument("--dest", action="store_true", help="also write the file to a dest path (fan-out)")
     parser.add_argument("--source", choices=["file", "pod", "wsclient"], default="file")
+    parser.add_argument("--members", action="store_true", help="etcd_snapshot members: sequential vs concurrent")
+    parser.add_argument("--keys", type=int, default=20000, help="keys in the hosted etcd for --members")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of sequential + concurrent for --members")
     args = parser.parse_args()
+    if args.members:
+        return bench_members(args)
 
     import json
 

@@ -177,6 +177,11 @@ unhealthy:
   returned: success, and on a wait_healthy timeout
   type: list
   elements: str
+summary:
+  description: One sentence on what is not healthy (each unhealthy member with its error, a wrong member count).
+  returned: success
+  type: str
+  sample: "etcd-2 (context deadline exceeded); 2 member(s) listed, 3 expected"
 witness:
   description: The pod or endpoint whose etcdctl answered.
   returned: success

@@ -243,4 +243,5 @@ def execute(module):
             witnesses, skipped = pod_witnesses(module)  # pods come and go while we wait
     result = {"changed": False, "members": merged, "witness": witness, "output": fmt}
     result.update(summary)
+    result["summary"] = em.describe(merged, expect)
     return result
