@@ -144,6 +144,7 @@ def test_quiesce_check_mode_rerun_extend_and_restore_exactly(tmp_path, hc):
     assert first["record"]["paused"] == prior
     assert first["record"]["replicas"] == {"Deployment/%s" % d: 1 for d in DEPLOYMENTS}
     assert first["reconciliation"]["HostedCluster/example"]["status"] == "False"
+    assert first["reconciliation"]["HostedControlPlane/example"]["status"] == "False"
     assert first["reconciliation"]["NodePool/" + np1]["reason"] == "ReconciliationPaused"
     log = access_log(mgmt)
     annotate = next(i for i, line in enumerate(log) if "PATCH" in line and "/hostedclusters/example " in line)
