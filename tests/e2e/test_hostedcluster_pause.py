@@ -156,6 +156,12 @@ def test_wait_until_hcp_shows_the_value(tmp_path, mgmt, hc):
     assert not result.get("failed"), result
     assert result["hostedcontrolplane"] == {"namespace": "clusters-example", "paused_until": "true"}
     assert value(mgmt, "HostedControlPlane", "example", "clusters-example") == "true"
+    # wait: true verifies (verify defaults to wait) that HyperShift really stopped reconciling.
+    reasons = {key: cond["reason"] for key, cond in result["reconciliation"].items()}
+    assert reasons == dict.fromkeys(
+        ["HostedCluster/example", "HostedControlPlane/example"] + ["NodePool/%s" % p for p in nodepool_names(mgmt)],
+        "ReconciliationPaused",
+    )
 
     result, _unused = run(tmp_path, mgmt.kubeconfig, pause_state="resumed", wait=True, wait_timeout=60)
     assert not result.get("failed"), result
