@@ -11,7 +11,6 @@ recorded -> remove the record. What could not be put back is reported and the re
 
 from __future__ import annotations
 
-import copy
 import datetime
 
 from ansible_collections.ocp.day2.plugins.module_utils.durations import INDEFINITE, parse_rfc3339, parse_until, pauses
@@ -366,4 +365,4 @@ def execute(module):
         return quiesced(module, until, hc)
     if params["state"] == "extended":
         return extended(module, until, hc)
-    return restored(module, copy.deepcopy(hc))
+    return restored(module, hc)
