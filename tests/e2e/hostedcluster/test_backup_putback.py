@@ -149,7 +149,7 @@ def test_failed_put_back_keeps_the_verified_backup_and_says_what_to_do(mgmt_clus
 
     play = write_playbook(
         tmp_path,
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n"
+        "- hosts: localhost\n  connection: local\n  gather_facts: false\n  tasks:\n"
         "    - ocp.day2.hostedcluster_quiesce: %s\n"
         % json.dumps(
             {"name": hc.name, "namespace": hc.namespace, "state": "restored", "record": RECORD,
