@@ -221,6 +221,7 @@ def execute(module):
     expect = p.get("expect_members")
     started = time.monotonic()
     while True:
+        look = time.monotonic()
         try:
             merged, fmt, witness = observe(witnesses, skipped, tls, p["command_timeout"])
             summary = em.summarize(merged, expect)
@@ -238,7 +239,7 @@ def execute(module):
                 "recover the failed member(s) before going on." % (p["timeout"], what),
                 **({} if last is not None else {"members": merged, "unhealthy": summary["unhealthy"]}),
             )
-        time.sleep(POLL_INTERVAL)
+        time.sleep(max(0.0, POLL_INTERVAL - (time.monotonic() - look)))  # a slow look was wait enough
         if p["mode"] == "pod" and not p.get("pod"):
             witnesses, skipped = pod_witnesses(module)  # pods come and go while we wait
     result = {"changed": False, "members": merged, "witness": witness, "output": fmt}
