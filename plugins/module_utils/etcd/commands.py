@@ -73,6 +73,18 @@ def save_command(etcdctl, endpoint, path, cacert, cert, key, deadline, use_env=F
     return (POD_ENV + cmd) if use_env else cmd
 
 
+# Before `snapshot save`, whose command timeout must allow a large database: an unreachable etcd would hold
+# it for the whole `timeout` (etcdctl's dial does not block for snapshot save), so ask first, briefly.
+PROBE_TIMEOUT = 5
+
+
+def probe_command(etcdctl, endpoint, cacert, cert, key, use_env=False):
+    """`etcdctl endpoint status` against one endpoint with a short timeout: does etcd answer there at all?"""
+    cmd = [etcdctl, "--endpoints=%s" % endpoint] + tls_args(cacert, cert, key)
+    cmd += ["--dial-timeout=3s", "--command-timeout=%ds" % PROBE_TIMEOUT, "endpoint", "status"]
+    return (POD_ENV + cmd) if use_env else cmd
+
+
 def status_command(tool, binary, path, use_env=False):
     """`snapshot status -w json` with etcdutl (etcd >= 3.5, offline) or etcdctl (etcd 3.4)."""
     cmd = [binary, "snapshot", "status", path, "-w", "json"]

@@ -113,6 +113,14 @@ class HostSource:
         failures = []
         # etcdctl takes a snapshot from one endpoint only; the next ones are fallbacks.
         for endpoint in self.endpoints:
+            probe = cmds.probe_command(self.etcdctl, endpoint, p.get("cacert"), p.get("cert"), p.get("key"))
+            result = self._run(probe, deadline, "checking that etcd answers at %s" % endpoint)
+            if result.returncode != 0:
+                failures.append(
+                    "%s: no answer within %ds (%s)"
+                    % (endpoint, cmds.PROBE_TIMEOUT, cmds.clean_stderr(result.stderr, 800) or result.returncode)
+                )
+                continue
             argv = cmds.save_command(
                 self.etcdctl, endpoint, self.path, p.get("cacert"), p.get("cert"), p.get("key"), deadline
             )

@@ -219,6 +219,22 @@ class PodSource:
 
     def take(self, deadline):
         p = self.params
+        probe = cmds.probe_command(
+            p["etcdctl_path"] or "etcdctl",
+            p["pod_endpoint"],
+            p["pod_cacert"],
+            p["pod_cert"],
+            p["pod_key"],
+            use_env=True,
+        )
+        result = self.pexec.run(probe, deadline, "checking that etcd answers (etcdctl endpoint status)")
+        if result.exit_code != 0:
+            self._fail(
+                "etcd at %s did not answer within %ds: etcdctl endpoint status"
+                % (p["pod_endpoint"], cmds.PROBE_TIMEOUT),
+                result,
+                ". " + cmds.unreachable_hint(result.stderr),
+            )
         command = cmds.save_command(
             p["etcdctl_path"] or "etcdctl", p["pod_endpoint"], self.path,
             p["pod_cacert"], p["pod_cert"], p["pod_key"], deadline, use_env=True,

@@ -19,7 +19,7 @@ PARAMS = {
     "namespace": "clusters-example",
     "pod": "etcd-0",
     "container": "etcd",
-    "pod_cacert": "/etc/etcd/tls/client/etcd-client-ca.crt",
+    "pod_cacert": "/etc/etcd/tls/etcd-ca/ca.crt",
     "pod_cert": "/etc/etcd/tls/client/etcd-client.crt",
     "pod_key": "/etc/etcd/tls/client/etcd-client.key",
     "pod_endpoint": "https://localhost:2379",
@@ -116,12 +116,13 @@ def test_full_flow_streams_binary_in_frames_and_verifies():
     assert delivery.finish(sha)["mem"]["size"] == len(data)
     assert bytes(sink.data) == data and max(sink.sizes) <= 32 * 1024
     assert src.cleanup(d) is None and pod.files == {}
-    save = pod.commands[0]
+    probe, save = pod.commands[0], pod.commands[1]
+    assert probe[-2:] == ["endpoint", "status"] and "--command-timeout=5s" in probe and probe[0] == "env"
     assert (
         save[0] == "env" and save[9:11] == ["ETCDCTL_API=3", "etcdctl"] and "--endpoints=https://localhost:2379" in save
     )
     assert set(pod.unset) == {"ETCDCTL_CACERT", "ETCDCTL_CERT", "ETCDCTL_KEY", "ETCDCTL_ENDPOINTS"}
-    assert "--cacert=/etc/etcd/tls/client/etcd-client-ca.crt" in save and src.path.startswith("/var/lib/data/")
+    assert "--cacert=/etc/etcd/tls/etcd-ca/ca.crt" in save and src.path.startswith("/var/lib/data/")
     assert pod.commands[-1] == ["rm", "-f", src.path, src.path + ".part"]
 
 
@@ -131,7 +132,7 @@ def test_etcdutl_used_when_present():
     d = Deadline(60)
     src.take(d)
     src.status(d)
-    assert src.tool == "etcdutl" and not any("ETCDCTL_API=3" in c for c in pod.commands[1:])
+    assert src.tool == "etcdutl" and not any("ETCDCTL_API=3" in c for c in pod.commands[2:])  # probe, save, status
 
 
 def test_corrupted_stream_is_a_mismatch():
@@ -212,3 +213,14 @@ def test_cleanup_reports_instead_of_raising():
     pexec._open = refuse
     src = PodSource(pexec, dict(PARAMS))
     assert "Could not remove" in src.cleanup(Deadline(5))
+
+
+def test_unreachable_etcd_fails_fast_before_the_snapshot():
+    pod = FakePod()
+    pod.probe_error = "Error: context deadline exceeded"
+    src = source(pod)
+    with pytest.raises(Day2Error) as err:
+        src.take(Deadline(900))
+    assert "etcd at https://localhost:2379 did not answer within 5s" in err.value.msg
+    assert "etcd did not answer" in err.value.msg  # the hint
+    assert len(pod.commands) == 1 and pod.files == {}  # no snapshot save was started

@@ -76,6 +76,7 @@ class FakePod:
         self.commands = []
         self.unset = []  # variables removed with `env -u`
         self.save_error = None  # stderr text to fail etcdctl snapshot save with
+        self.probe_error = None  # stderr text to fail the `endpoint status` probe with
         self.corrupt_cat = False
         self.truncate_cat = False
 
@@ -91,6 +92,11 @@ class FakePod:
         tool = argv[0].rsplit("/", 1)[-1]
         if tool == "etcdutl" and not self.has_etcdutl:
             return exit_frames(127, b"env: 'etcdutl': No such file or directory\n")
+        if argv[-2:] == ["endpoint", "status"]:
+            if self.probe_error:
+                return exit_frames(1, self.probe_error.encode())
+            return [out(1, b"https://localhost:2379, 8e9e05c52164694d, 3.5.14, 25 MB, true, false, 2, 9, 9, \n"),
+                    *exit_frames(0)]  # fmt: skip
         if argv[-3:-1] == ["snapshot", "save"]:
             if self.save_error:
                 return exit_frames(1, self.save_error.encode())

@@ -40,6 +40,9 @@ def fake_etcdctl(tmp_path):
                 f.write(json.dumps({"argv": args, "api": os.environ.get("ETCDCTL_API"),
                                     "endpoints_env": os.environ.get("ETCDCTL_ENDPOINTS")}) + "\\n")
             endpoint = [a for a in args if a.startswith("--endpoints=")]
+            if args[-2:] == ["endpoint", "status"] and endpoint and "dead" in endpoint[0]:
+                sys.stderr.write("Error: context deadline exceeded\\n")
+                sys.exit(1)
             if args[-3:-1] == ["snapshot", "save"]:
                 if endpoint and "slow" in endpoint[0]:
                     import time
@@ -127,6 +130,8 @@ def test_host_falls_back_to_next_endpoint(run, fake_etcdctl, tmp_path):
     args["endpoints"] = ["https://dead:2379", "https://127.0.0.2:2379"]
     result = run(args)
     assert result["artifact"]["source"] == "https://127.0.0.2:2379" and result["artifact"]["member"] == "master-0"
+    saves = [c["argv"] for c in fake_etcdctl.calls() if "save" in c["argv"]]
+    assert len(saves) == 1 and "--endpoints=https://127.0.0.2:2379" in saves[0]  # the dead one was only probed
 
 
 def test_host_unreachable_fails_and_cleans_up(run, fake_etcdctl, tmp_path):
@@ -134,6 +139,7 @@ def test_host_unreachable_fails_and_cleans_up(run, fake_etcdctl, tmp_path):
     result = run(args)
     assert result["failed"] and "snapshot save failed on every endpoint" in result["msg"]
     assert "context deadline exceeded" in result["msg"] and "etcd did not answer" in result["msg"]
+    assert "https://dead:2379: no answer within 5s" in result["msg"]
     assert os.listdir(tmp_path / "work") == [] and not (tmp_path / "e.db").exists()
 
 
@@ -261,7 +267,7 @@ def test_members_all_delivered_in_order(run, fake_pods, tmp_path):
         assert art["source"] == "ns/%s:etcd" % art["member"]
     assert all(p.files == {} for p in fake_pods.values())
     assert [d["dest"] for d in result["diff"]["after"]] == [a["dest"] for a in result["artifacts"]]
-    save = fake_pods["etcd-1"].commands[0]
+    save = next(c for c in fake_pods["etcd-1"].commands if "save" in c)
     assert "--cacert=/etc/etcd/tls/etcd-ca/ca.crt" in save and "ETCDCTL_CACERT" in fake_pods["etcd-1"].unset
 
 
