@@ -15,6 +15,7 @@ from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
 from ansible_collections.ocp.day2.plugins.module_utils.etcd.commands import Deadline
 from ansible_collections.ocp.day2.plugins.module_utils.etcd.delivery import Delivery, FileSink
 from ansible_collections.ocp.day2.plugins.module_utils.etcd.host import HostSource
+from ansible_collections.ocp.day2.plugins.module_utils.etcd.members import validate_endpoint
 from ansible_collections.ocp.day2.plugins.module_utils.k8s import auth_arg_spec
 
 try:
@@ -85,6 +86,11 @@ def argument_spec():
 
 
 def check_params(p):
+    if p["mode"] == "host":
+        for endpoint in p.get("endpoints") or []:
+            validate_endpoint(endpoint, "endpoints")
+    else:
+        validate_endpoint(p["pod_endpoint"], "pod_endpoint")
     if p.get("s3_key") and not p.get("s3_bucket"):
         raise Day2Error("s3_key needs s3_bucket: give the bucket to upload to.")
     if p.get("s3_bucket") and not p.get("s3_key") and not p.get("members"):

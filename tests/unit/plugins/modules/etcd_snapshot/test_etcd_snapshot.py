@@ -298,3 +298,10 @@ def test_members_check_mode_and_option_errors(run, fake_pods, tmp_path):
     assert no_bucket["failed"] and "no s3_bucket" in no_bucket["msg"]
     host = run({"mode": "host", "members": _members(tmp_path)})
     assert host["failed"] and "pod mode only" in host["msg"]
+
+
+def test_endpoints_are_validated(run, fake_etcdctl, tmp_path):
+    result = run(host_args(fake_etcdctl, tmp_path, dest=str(tmp_path / "e.db"), endpoints=["--insecure-skip-tls"]))
+    assert result["failed"] and "is not an etcd client URL" in result["msg"] and not fake_etcdctl.log.exists()
+    result = run({"namespace": "ns", "dest": str(tmp_path / "e.db"), "pod_endpoint": "localhost:2379"})
+    assert result["failed"] and "pod_endpoint: 'localhost:2379' is not an etcd client URL" in result["msg"]
