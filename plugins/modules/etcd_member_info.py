@@ -151,8 +151,8 @@ members:
     started: {description: Whether the member has started, type: bool}
     is_learner: {description: Whether the member is a learner, type: bool}
     healthy: {description: Whether the member committed a proposal through C(endpoint health), type: bool}
-    error: {description: Why the member is not healthy, or null, type: str}
-    took: {description: How long the health check took, as etcdctl prints it, type: str, sample: 4.5ms}
+    error: {description: "Why the member is not healthy, or null.", type: str}
+    took: {description: "How long the health check took, as etcdctl prints it.", type: str, sample: 4.5ms}
     leader: {description: Whether this member is the raft leader, type: bool}
     revision: {description: Store revision (null with the text format), type: int}
     raft_term: {description: Raft term, type: int}

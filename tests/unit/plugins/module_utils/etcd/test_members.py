@@ -172,9 +172,9 @@ def test_sizes():
 
 
 def test_merge_marks_leader_quorum_and_errors():
-    members, _ = em.parse_member_list(json.dumps(MEMBERS_JSON))
-    health, _ = em.parse_health(json.dumps(HEALTH_JSON))
-    status, _ = em.parse_status(json.dumps(STATUS_JSON), STATUS_STDERR_34)
+    members, _fmt = em.parse_member_list(json.dumps(MEMBERS_JSON))
+    health, _fmt = em.parse_health(json.dumps(HEALTH_JSON))
+    status, _fmt = em.parse_status(json.dumps(STATUS_JSON), STATUS_STDERR_34)
     merged = em.merge(members, health, status)
     assert [m["name"] for m in merged] == ["etcd-0", "etcd-1", "etcd-2"]
     assert [m["leader"] for m in merged] == [True, False, False]
@@ -186,9 +186,9 @@ def test_merge_marks_leader_quorum_and_errors():
 
 
 def test_merge_text_33_with_unstarted_member():
-    members, _ = em.parse_member_list(MEMBERS_33_UNSTARTED)
-    health, _ = em.parse_health(HEALTH_33_TEXT)
-    status, _ = em.parse_status(STATUS_33_TEXT)
+    members, _fmt = em.parse_member_list(MEMBERS_33_UNSTARTED)
+    health, _fmt = em.parse_health(HEALTH_33_TEXT)
+    status, _fmt = em.parse_status(STATUS_33_TEXT)
     merged = em.merge(members, health, status)
     assert [m["name"] for m in merged] == ["master-0.example.com", "master-1.example.com", ""]
     assert merged[2]["healthy"] is False and "not started" in merged[2]["error"]
@@ -212,7 +212,7 @@ def test_quorum_and_expected_count():
 
 
 def test_no_health_answer_for_a_member_is_unhealthy():
-    members, _ = em.parse_member_list(MEMBERS_32_TEXT)
+    members, _fmt = em.parse_member_list(MEMBERS_32_TEXT)
     merged = em.merge(members, {}, {"https://10.0.0.2:2379": {"error": "context deadline exceeded"}})
     assert all(not m["healthy"] for m in merged)
     assert merged[1]["error"] == "context deadline exceeded" and "no health answer" in merged[0]["error"]
@@ -254,7 +254,7 @@ def test_real_etcdctl_34_text_output(real_etcd):
     listed = real_etcd.etcdctl("member", "list")
     members, fmt = em.parse_member_list(listed.stdout)
     assert fmt == "text" and sorted(m["name"] for m in members) == ["etcd-0", "etcd-1", "etcd-2"]
-    as_json, _ = em.parse_member_list(real_etcd.etcdctl("member", "list", "-w", "json").stdout)
+    as_json, _fmt = em.parse_member_list(real_etcd.etcdctl("member", "list", "-w", "json").stdout)
     assert {m["id"] for m in members} == {m["id"] for m in as_json}
 
     health = real_etcd.etcdctl("endpoint", "health")
