@@ -99,6 +99,7 @@ def test_etcd_backup_refuses_unhealthy_cluster_and_full_disk(tmp_path, etcd_tls,
     result = run_playbook(play, extra_vars=unhealthy)
     assert result.rc != 0, result
     assert "FAILED at step 'Check the health of every etcd endpoint'" in result.output
+    assert "etcd is not healthy: 1 member(s) listed, 2 expected" in result.output  # from etcd_member_info
     assert not (tmp_path / "controller" / "localhost" / "b2").exists()
 
     full = _vars(tmp_path, cluster, "b3", ocp3_etcd_backup_space_factor=1e15)
