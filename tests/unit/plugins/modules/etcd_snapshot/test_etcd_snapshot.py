@@ -305,3 +305,30 @@ def test_endpoints_are_validated(run, fake_etcdctl, tmp_path):
     assert result["failed"] and "is not an etcd client URL" in result["msg"] and not fake_etcdctl.log.exists()
     result = run({"namespace": "ns", "dest": str(tmp_path / "e.db"), "pod_endpoint": "localhost:2379"})
     assert result["failed"] and "pod_endpoint: 'localhost:2379' is not an etcd client URL" in result["msg"]
+
+
+def test_partial_delivery_is_undone_for_a_failed_member(tmp_path):
+    """dest commits first; when the S3 commit then fails, members mode removes the committed dest too."""
+    import botocore.exceptions
+
+    from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
+    from ansible_collections.ocp.day2.plugins.module_utils.etcd import snapshot as snap
+    from ansible_collections.ocp.day2.plugins.module_utils.etcd.commands import Deadline
+
+    deleted = []
+
+    def refuse(**kwargs):
+        raise botocore.exceptions.ClientError({"Error": {"Code": "InternalError", "Message": "boom"}}, "PutObject")
+
+    client = SimpleNamespace(put_object=refuse, delete_object=lambda **kw: deleted.append(kw))
+    data = SNAPSHOT * 3
+    source = SimpleNamespace(stream=lambda delivery, deadline: delivery.write(data), size=len(data))
+    params = {"dest": str(tmp_path / "m.db"), "s3_bucket": "b", "s3_key": "k", "endpoint_url": None}
+    sha = hashlib.sha256(data).hexdigest()
+    status = {"totalSize": len(data)}
+    with pytest.raises(Day2Error):
+        snap.deliver(params, source, status, sha, client, Deadline(60), undo_partial=True)
+    assert os.listdir(tmp_path) == []  # the committed dest was removed, no temporary file either
+    with pytest.raises(Day2Error):
+        snap.deliver(params, source, status, sha, client, Deadline(60))  # single-member behaviour: dest kept
+    assert os.listdir(tmp_path) == ["m.db"]
