@@ -222,3 +222,42 @@ def test_json_patch_and_replace_are_validated(api):
     with pytest.raises(ApiException) as err:
         api.replace_namespaced_custom_object(GROUP, VERSION, NS, "hostedclusters", name, created)
     assert err.value.status == 422 and "managementType is immutable" in err.value.body
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        (("issuerURL",), "not a url", "issuerURL must be a valid absolute URL"),
+        (("clusterID",), "x" * 36, "clusterID must be an RFC4122 UUID value"),
+        (("infraID",), "Bad_ID", "infraID must consist of lowercase alphanumeric characters"),
+        (("dns", "baseDomain"), "-bad-.", "baseDomain must be a valid domain name"),
+        (
+            ("networking", "serviceNetwork"),
+            [{"cidr": "10.132.0.0/14"}],
+            "CIDR ranges in machineNetwork, clusterNetwork, and serviceNetwork must be unique and non-overlapping",
+        ),
+        (("etcd", "managed"), None, "Only managed configuration must be set when managementType is Managed"),
+        (("release", "image"), " spaced", "Image must start with a word character"),
+        (("platform", "type"), "GCP", 'Unsupported value: "GCP"'),
+    ],
+)
+def test_creation_rules(api, path, value, message):
+    hc, _np = _objects()
+    node = hc["spec"]
+    for key in path[:-1]:
+        node = node[key]
+    if value is None:
+        del node[path[-1]]
+    else:
+        node[path[-1]] = value
+    status = _refused(_create, api, hc)
+    assert message in status["message"], status
+
+
+def test_services_are_immutable(api):
+    hc, _np = _objects()
+    _create(api, hc)
+    services = copy.deepcopy(hc["spec"]["services"])
+    services[0]["servicePublishingStrategy"]["route"]["hostname"] = "api2.example.com"
+    status = _refused(_patch, api, hc, {"spec": {"services": services}})
+    assert "Services is immutable. Changes might result in unpredictable and disruptive behavior." in status["message"]

@@ -81,7 +81,7 @@ def anything():
     return {"x-kubernetes-preserve-unknown-fields": True}
 
 
-def local_ref(required_name=False):
+def local_ref():
     """A LocalObjectReference (atomic, `name` defaulting to "")."""
     return obj({"name": string(default="")}, atomic=True)
 
