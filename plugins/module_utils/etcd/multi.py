@@ -67,8 +67,19 @@ def execute_members(module):
     deadline = Deadline(p["timeout"])
     params = [member_params(p, m) for m in p["members"]]
     sources = [snap.make_source(module, q) for q in params]
-    for source in sources:  # every pod checked before anything is taken
-        source.preflight(deadline)
+    refused = []
+    for q, source in zip(params, sources):  # every pod checked before anything is taken
+        try:
+            source.preflight(deadline)
+        except Day2Error as exc:
+            refused.append({"pod": q["pod"], "msg": exc.msg})
+    if refused:
+        raise Day2Error(
+            "%d of %d etcd pods cannot be snapshotted, so none was: %s"
+            % (len(refused), len(params), "; ".join("%s: %s" % (f["pod"], f["msg"]) for f in refused)),
+            artifacts=[],
+            failed_members=refused,
+        )
     client = snap.s3_client(module) if p.get("s3_bucket") else None
     bucket_region = None
     if client is not None:

@@ -283,6 +283,13 @@ def test_members_one_failing_keeps_nothing_of_it(run, fake_pods, tmp_path):
     assert all(p.files == {} for p in fake_pods.values())  # temporary snapshots removed in every pod
 
 
+def test_members_preflight_refusal_takes_nothing(run, fake_pods, tmp_path):
+    result = run({"namespace": "ns", "members": _members(tmp_path), "container": "nope"})
+    assert result["failed"] and "3 of 3 etcd pods cannot be snapshotted, so none was" in result["msg"]
+    assert [f["pod"] for f in result["failed_members"]] == ["etcd-0", "etcd-1", "etcd-2"]
+    assert result["artifacts"] == [] and all(p.commands == [] for p in fake_pods.values())
+
+
 def test_members_check_mode_and_option_errors(run, fake_pods, tmp_path):
     result = run({"namespace": "ns", "members": _members(tmp_path)}, check=True)
     assert [w["pod"] for w in result["would_snapshot"]] == ["etcd-0", "etcd-1", "etcd-2"]
