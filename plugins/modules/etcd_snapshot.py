@@ -239,10 +239,13 @@ artifact:
       sample: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
     dest: {description: 'Absolute path of the file written, or null', type: str, sample: /backups/example/etcd-0.db}
     s3:
-      description: 'Where the object went, or null.'
+      description:
+        - Where the object went, or null.
+        - C(region) is the bucket's own region as S3 reports it (C(HeadBucket)), which may differ from I(region);
+          presign later URLs for it.
       type: dict
-      sample: {bucket: b, key: example/etcd-0.db, endpoint_url: null, etag: "d41d-1", checksum_sha256: "n4bQ...=-1",
-               presigned_url: "https://b.s3.amazonaws.com/..."}
+      sample: {bucket: b, key: example/etcd-0.db, endpoint_url: null, region: eu-west-1, etag: "d41d-1",
+               checksum_sha256: "n4bQ...=-1", presigned_url: "https://b.s3.amazonaws.com/..."}
     duration: {description: Seconds the whole operation took, type: float, sample: 4.2}
     taken_at: {description: When the snapshot was taken (RFC3339 UTC), type: str, sample: "2025-01-01T03:00:00Z"}
     tool: {description: Tool that ran C(snapshot status), type: str, sample: etcdctl}

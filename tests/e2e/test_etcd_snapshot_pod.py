@@ -225,6 +225,7 @@ def test_members_concurrently_to_disk_and_s3_and_one_failing(tmp_path, mgmt, mot
         data = pathlib.Path(art["dest"]).read_bytes()
         assert art["sha256"] == hashlib.sha256(data).hexdigest() and art["total_keys"] >= 1000
         assert s3.get_object(Bucket=BUCKET, Key=art["s3"]["key"])["Body"].read() == data
+        assert art["s3"]["region"] == "us-east-1"
         assert art["source"] == "%s/%s:etcd" % (ha.hcp_namespace, art["member"])
     assert all(leftover_snapshots(mgmt, ha, p) == [] for p in pods)
 

@@ -234,6 +234,9 @@ def snapshot_one(module, source, p, client, bucket_region, deadline, undo_partia
             module.warn(warning)
 
     s3 = committed.get("s3")
+    if s3 is not None:
+        # where the object lives (HeadBucket's answer), which a later presign must sign for
+        s3["region"] = bucket_region or getattr(getattr(client, "meta", None), "region_name", None)
     if s3 is not None and p.get("s3_presign_expiry"):
         try:
             s3["presigned_url"] = s3_transfer.presign(
