@@ -17,7 +17,7 @@ API = "hypershift.openshift.io/v1beta1"
 HCP = "clusters-example"
 RECORD = "ocp.day2/quiesce-prior-state"
 FUTURE = "2999-01-01T00:00:00Z"
-DEPLOYMENTS = ["kube-apiserver", "openshift-apiserver", "openshift-oauth-apiserver"]
+DEPLOYMENTS = ("kube-apiserver", "openshift-apiserver", "openshift-oauth-apiserver")
 
 HEADER = """
 - name: hostedcluster_quiesce

@@ -6,7 +6,7 @@ import pytest
 from ansible.module_utils import _internal
 from ansible.module_utils.testing import patch_module_args
 
-from tests.unit.plugins.module_utils.hypershift.fake_k8s import FakeClient, api_error  # noqa: F401 (re-exported)
+from tests.unit.plugins.module_utils.hypershift.fake_k8s import FakeClient
 
 
 @pytest.fixture

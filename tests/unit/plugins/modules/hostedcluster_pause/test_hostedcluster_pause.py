@@ -5,8 +5,7 @@ import datetime
 import urllib3
 
 from ansible_collections.ocp.day2.plugins.module_utils.durations import parse_rfc3339
-
-from .conftest import api_error
+from tests.unit.plugins.module_utils.hypershift.fake_k8s import api_error
 
 NP = ["example-np0", "example-np1"]
 FUTURE = "2999-01-01T00:00:00Z"
