@@ -4,7 +4,9 @@ The tests share one HA cluster and one backup of it (fixtures shared_backup / ba
 test changes the data after the backup, and every restore or rollback leaves the cluster clean for the next.
 """
 
+import datetime
 import os
+import threading
 import time
 
 from .helpers import HYPERSHIFT, KEY_PREFIX, cluster_state, run, write_inventory
@@ -133,15 +135,43 @@ def reconciliation(mgmt, hc):
     return (conds.get("ReconciliationActive") or {}).get("status")
 
 
-# seconds: the restore's time box in the next test, short so the test can outwait it, long enough to cover the
-# longest step between two extensions on a loaded machine
-PAUSE = 60
+# seconds: the restore's time box in the next test, short so the test can outwait it, long enough to reach the
+# point where etcd is stopped (the pause becomes indefinite there) on a loaded machine
+PAUSE = 45
+
+
+class PauseWatch(threading.Thread):
+    """Notes the latest time-boxed pausedUntil the HostedCluster carried while a run was going."""
+
+    def __init__(self, mgmt, hc):
+        super().__init__(daemon=True)
+        self.mgmt, self.hc, self.latest, self.done = mgmt, hc, None, threading.Event()
+        self.seen = []
+
+    def run(self):
+        while not self.done.wait(0.3):
+            obj = self.mgmt.get(HYPERSHIFT, "HostedCluster", self.hc.name, self.hc.namespace) or {}
+            value = (obj.get("spec") or {}).get("pausedUntil")
+            if not self.seen or self.seen[-1][1] != value:
+                self.seen.append((datetime.datetime.now(datetime.timezone.utc).strftime("%H:%M:%S"), value))
+            if value and value != "true":
+                moment = datetime.datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
+                self.latest = max(self.latest or moment, moment)
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *_exc):
+        self.done.set()
+        self.join()
 
 
 def test_interrupted_after_data_replaced_stays_paused_past_time_box_then_rerun_finishes(backed_up, tmp_path):
     """PVC deletion keeps failing after member 0 was restored: the run stops with the record kept and the pause
-    made indefinite, so when the original time box has passed the cluster is still paused with etcd and the API
-    servers at 0; a re-run finishes with the recorded snapshot and ends like an uninterrupted restore."""
+    indefinite (since etcd was stopped), so when the original time box has passed the cluster is still paused
+    with etcd and the API servers at 0; a re-run finishes with the recorded snapshot and ends like an
+    uninterrupted restore."""
     mgmt_cluster, hc, data, _changed, manifest = backed_up
     before = cluster_state(mgmt_cluster, hc)
     host = restore_host(hc, mgmt_cluster, hostedcluster_etcd_restore_manifest=manifest)
@@ -149,15 +179,18 @@ def test_interrupted_after_data_replaced_stays_paused_past_time_box_then_rerun_f
     inv = write_inventory(tmp_path, {hc.name: host})
     mgmt_cluster.faults.add(method="DELETE", path=r"/persistentvolumeclaims/data-etcd-1$", status=500, times=None)
     try:
-        res = run("hostedcluster_etcd_restore", inv)
+        with PauseWatch(mgmt_cluster, hc) as watch:
+            res = run("hostedcluster_etcd_restore", inv)
     finally:
         mgmt_cluster.faults.clear()
-    ended = time.monotonic()
+    print("pause watch: latest time box %s, seen %s" % (watch.latest, watch.seen))
     assert res.rc != 0, res
     assert "re-run the same playbook" in res.output and "INDEFINITELY" in res.output, res
 
-    # wait past any time box the run wrote (the last one at most PAUSE from its end): nothing may resume
-    time.sleep(PAUSE + 3 - (time.monotonic() - ended))
+    # wait past the last time box the run wrote: nothing may resume
+    assert watch.latest is not None
+    now = datetime.datetime.now(datetime.timezone.utc)
+    time.sleep(max(0.0, (watch.latest - now).total_seconds() + 3))
     left = cluster_state(mgmt_cluster, hc)
     assert "ocp.day2/restore-prior-state" in left["ocp_annotations"]
     assert left["hc_paused"] == "true" and set(left["np_paused"].values()) == {"true"}, left
