@@ -98,8 +98,8 @@ options:
     type: int
 notes:
   - In O(mode=pod) the module needs C(pods/exec) on the etcd pods and C(get) on the StatefulSet and pods.
-  - Older hosted control planes (and the 4.14 documentation) used C(/etc/etcd/tls/client/etcd-client-ca.crt);
-    current ones mount the CA only at C(/etc/etcd/tls/etcd-ca/ca.crt). Set O(cacert) for the older layout.
+  - Hosted control planes before 4.12 (and the seeds' DR scripts) used C(/etc/etcd/tls/client/etcd-client-ca.crt);
+    later ones mount the CA only at C(/etc/etcd/tls/etcd-ca/ca.crt). Set O(cacert) for the older layout.
   - The text format of C(endpoint status) prints sizes rounded (C(25 MB)) and no revision; RV(output) says
     which format was read.
 requirements:

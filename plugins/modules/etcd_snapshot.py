@@ -52,7 +52,8 @@ options:
     description:
       - CA bundle of the etcd server certificates, a path inside the container.
       - The default is where HyperShift mounts ConfigMap C(etcd-ca) in the etcd container. Hosted control planes
-        of OpenShift 4.14 and older documented C(/etc/etcd/tls/client/etcd-client-ca.crt); set it for those.
+        before 4.12 kept the CA in the client Secret, at C(/etc/etcd/tls/client/etcd-client-ca.crt) (the path
+        the seeds' DR scripts still use); set it for those.
     type: str
     default: /etc/etcd/tls/etcd-ca/ca.crt
   pod_cert:
