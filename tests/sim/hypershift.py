@@ -208,8 +208,10 @@ class Operator:
         """What HyperShift's etcd-init container does in each member's pod: if the member's data directory
         is empty, download the one restoreSnapshotURL and restore it; a member with data is left as is.
 
-        The same snapshot goes to every member of an HA cluster, each restored with its own member name
-        and the full initial cluster, so the members form one cluster with identical data.
+        As upstream's etcd-init script does, the restore names no member and no initial cluster (etcdctl's
+        defaults: one member "default"). On an HA cluster every member therefore comes up as its own
+        one-member cluster with the same data, and they drift apart with the first write: checked with
+        real etcd 3.4. The roles must detect that (etcd_member_info expect_members) and repair it.
         """
         work = os.path.join(rt.dir, "restore")
         os.makedirs(work, exist_ok=True)
@@ -230,16 +232,8 @@ class Operator:
                     "snapshot",
                     "restore",
                     snap,
-                    "--name",
-                    m.name,
                     "--data-dir",
                     data,
-                    "--initial-cluster",
-                    rt.full_initial(),
-                    "--initial-advertise-peer-urls",
-                    m.peer_url,
-                    "--initial-cluster-token",
-                    "etcd-cluster",
                 ],
                 env=dict(os.environ, ETCDCTL_API="3"),
                 capture_output=True,

@@ -105,8 +105,9 @@ def test_pause_reasons_and_expiry_scales_the_control_plane_back(mgmt_cluster):
     mgmt_cluster.wait_hosted_cluster(hc, timeout=30)
 
 
-def test_one_url_restores_every_empty_member(mgmt_pair, moto_https, tmp_path):
-    """An HA cluster created with one presigned https URL (S3 through the https front): all 3 members same data."""
+def test_one_url_restores_every_empty_member_as_its_own_cluster(mgmt_pair, moto_https, tmp_path):
+    """An HA cluster created with one presigned https URL (S3 through the https front): all 3 members get the
+    same data but, as upstream's etcd-init restores without member names, each is a one-member cluster."""
     source, destination = mgmt_pair
     hc = source.create_hosted_cluster(name="ha", availability="HighlyAvailable")
     keys = {"/restore/%03d" % i: "value-%d" % i for i in range(200)}
@@ -126,6 +127,11 @@ def test_one_url_restores_every_empty_member(mgmt_pair, moto_https, tmp_path):
     assert all(len(data) == len(keys) for data in per_member)
     assert per_member[0] == per_member[1] == per_member[2]
     assert {k.decode(): v.decode() for k, v in per_member[0].items()} == keys
+    for m in restored.etcd.members:
+        listed = restored.etcd.etcdctl("member", "list", endpoints=[m.client_url]).stdout.strip().splitlines()
+        assert len(listed) == 1, listed  # a one-member cluster: the members are not peers
+    restored.etcd.etcdctl("put", "/restore/split", "only-on-0", endpoints=[restored.etcd.members[0].client_url])
+    assert restored.etcd.get_all("/restore/split", member=restored.etcd.members[1]) == {}
     cond = wait_for(
         lambda: _condition(destination.get(*HCP, "ha", restored.hcp_namespace), "EtcdSnapshotRestored"),
         timeout=10,
