@@ -138,13 +138,25 @@ def test_unreadable_snapshots_are_refused_before_creation(s3_backup, tmp_path):
     _nothing_created(dest, "refused")
 
 
+def _api_replicas(dest, hcp_ns):
+    return [
+        dest.get("apps/v1", "Deployment", d, hcp_ns)["spec"]["replicas"]
+        for d in ("kube-apiserver", "openshift-apiserver", "openshift-oauth-apiserver")
+    ]
+
+
 def test_ha_restore_at_creation_on_another_cluster(s3_backup, tmp_path):
     """No controllerAvailabilityPolicy (the API default is HighlyAvailable) and no spec.etcd in the definition:
-    one URL, and every key and value identical on all 3 members."""
+    one URL. HyperShift's etcd-init restores it without member names, so the 3 members come up as separate
+    one-member clusters: the role stops the API servers and says to finish in place; after that in-place run
+    every key and value is identical on all 3 members, which form one cluster."""
     source, dest, src_hc, data, manifest_uri, _front = s3_backup
     rendered = _render(tmp_path, drop=("controllerAvailabilityPolicy", "etcd"))
     res = _restore(tmp_path, s3_backup, rendered)
-    assert res.rc == 0, res
+    assert res.rc != 0, res
+    assert "came up as separate one-member etcd clusters" in res.output, res
+    assert "hostedcluster_etcd_restore_mode=in_place" in res.output, res
+    assert _api_replicas(dest, "clusters-example") == [0, 0, 0]
 
     members = sorted(_manifest(dest.moto, manifest_uri)["members"], key=lambda m: m["member"])
     chosen = max(members, key=lambda m: m["revision"])  # max() keeps the first (lowest ordinal) on a tie
@@ -156,13 +168,32 @@ def test_ha_restore_at_creation_on_another_cluster(s3_backup, tmp_path):
     [url] = storage["restoreSnapshotURL"]
     assert url.startswith("https://") and chosen["s3"]["key"] in url
     assert "X-Amz-Expires=900" in url and "%2Fus-east-1%2Fs3%2F" in url
-    assert "pausedUntil" not in hc_obj["spec"]
+    assert hc_obj["spec"]["pausedUntil"] == "true"  # created without it; paused once the members were seen apart
     new_hc = dest.hosted_handle("example", "clusters")
     # the same AES key as the source cluster, not the freshly rendered one
     assert encryption_secret(dest, new_hc)["data"]["key"] == encryption_secret(source, src_hc)["data"]["key"]
-    # every key and value of the source, on every member of the new cluster
+    # the way out the failure names: an in-place restore from a fresh snapshot of etcd-0
+    in_place = {
+        "hostedcluster_etcd_restore_mode": "in_place",
+        "hostedcluster_etcd_restore_kubeconfig": dest.kubeconfig,
+        "hostedcluster_etcd_restore_name": "example",
+        "hostedcluster_etcd_restore_namespace": "clusters",
+        "hostedcluster_etcd_restore_confirm": True,
+        "hostedcluster_etcd_restore_work_dir": str(tmp_path / "work"),
+        "hostedcluster_etcd_restore_wait_timeout": 120,
+    }
+    inv = write_inventory(tmp_path, {"example": in_place}, name="in-place-inventory.yml")
+    res = run("hostedcluster_etcd_restore", inv, env=dest.moto.env)
+    assert res.rc == 0, res
+    # one cluster again, every key and value of the source on every member, the API servers back
     for i in range(3):
+        listed = new_hc.etcd.etcdctl("member", "list", endpoints=[new_hc.etcd.members[i].client_url]).stdout
+        assert len(listed.strip().splitlines()) == 3, listed
         assert new_hc.etcd.get_all(KEY_PREFIX, member=new_hc.etcd.members[i]) == data, "member %d differs" % i
+    assert _api_replicas(dest, "clusters-example") == [3, 3, 3]
+    after = dest.get(HYPERSHIFT, "HostedCluster", "example", "clusters")
+    assert "pausedUntil" not in after["spec"]
+    assert not [a for a in after["metadata"].get("annotations") or {} if a.endswith("prior-state")], after["metadata"]
     out = tmp_path / "out" / "hc-restore.yaml"
     assert out.stat().st_mode & 0o777 == 0o600
 
