@@ -216,7 +216,7 @@ class Operator:
         work = os.path.join(rt.dir, "restore")
         os.makedirs(work, exist_ok=True)
         snap = os.path.join(work, "snapshot.db")
-        for i, m in enumerate(rt.members):
+        for i in range(len(rt.members)):
             pvc_dir = rendering.ensure_pvc(self.store, self.mgmt.base_dir, hcp_ns, "data-etcd-%d" % i)
             data = os.path.join(pvc_dir, "data")
             if os.path.isdir(data) and os.listdir(data):
