@@ -112,9 +112,17 @@ def test_restore_url_scheme_must_be_https_or_s3(api, url):
     ("patch", "field", "message"),
     [
         ({"spec": {"controllerAvailabilityPolicy": "SingleReplica"}}, "spec.controllerAvailabilityPolicy", "ControllerAvailabilityPolicy is immutable"),
-        ({"spec": {"etcd": {"managed": {"storage": {"restoreSnapshotURL": [URL]}}}}}, "spec.etcd.managed.storage", "restoreSnapshotURL cannot be added or removed after creation"),
+        (
+            {"spec": {"etcd": {"managed": {"storage": {"restoreSnapshotURL": [URL]}}}}},
+            "spec.etcd.managed.storage",
+            "restoreSnapshotURL cannot be added or removed after creation",
+        ),
         ({"spec": {"etcd": {"managementType": "Unmanaged"}}}, "spec.etcd.managementType", "managementType is immutable"),
-        ({"spec": {"etcd": {"managed": {"storage": {"persistentVolume": {"size": "16Gi"}}}}}}, "spec.etcd.managed.storage.persistentVolume.size", "Etcd PV storage size is immutable"),
+        (
+            {"spec": {"etcd": {"managed": {"storage": {"persistentVolume": {"size": "16Gi"}}}}}},
+            "spec.etcd.managed.storage.persistentVolume.size",
+            "Etcd PV storage size is immutable",
+        ),
         ({"spec": {"secretEncryption": None}}, "spec", "secretEncryption cannot be removed once configured"),
         ({"spec": {"platform": {"type": "None"}}}, "spec.platform.type", "Type is immutable"),
         ({"spec": {"infraID": "other"}}, "spec.infraID", "infraID is immutable"),

@@ -210,10 +210,22 @@ def secret_encryption():
 def services(item_rules=True):
     strategy_rules = [
         rule("self.type == 'NodePort' ? has(self.nodePort) : !has(self.nodePort)", "nodePort is required when type is NodePort, and forbidden otherwise"),
-        rule("self.type == 'Route' ? !has(self.nodePort) && !has(self.loadBalancer) : !has(self.route)", "only route is allowed when type is Route, and forbidden otherwise"),
-        rule("self.type == 'LoadBalancer' ? !has(self.nodePort) && !has(self.route) : !has(self.loadBalancer)", "only loadBalancer is required when type is LoadBalancer, and forbidden otherwise"),
-        rule("self.type == 'None' ? !has(self.nodePort) && !has(self.route) && !has(self.loadBalancer) : true", "None does not allowed any configuration for loadBalancer, nodePort, or route"),
-        rule("self.type == 'S3' ? !has(self.nodePort) && !has(self.route) && !has(self.loadBalancer) : true", "S3 does not allowed any configuration for loadBalancer, nodePort, or route"),
+        rule(
+            "self.type == 'Route' ? !has(self.nodePort) && !has(self.loadBalancer) : !has(self.route)",
+            "only route is allowed when type is Route, and forbidden otherwise",
+        ),
+        rule(
+            "self.type == 'LoadBalancer' ? !has(self.nodePort) && !has(self.route) : !has(self.loadBalancer)",
+            "only loadBalancer is required when type is LoadBalancer, and forbidden otherwise",
+        ),
+        rule(
+            "self.type == 'None' ? !has(self.nodePort) && !has(self.route) && !has(self.loadBalancer) : true",
+            "None does not allowed any configuration for loadBalancer, nodePort, or route",
+        ),
+        rule(
+            "self.type == 'S3' ? !has(self.nodePort) && !has(self.route) && !has(self.loadBalancer) : true",
+            "S3 does not allowed any configuration for loadBalancer, nodePort, or route",
+        ),
     ]  # fmt: skip
     strategy = obj(
         {

@@ -56,7 +56,11 @@ def hosted_cluster():
                 rule('oldSelf == "" || self == oldSelf', "clusterID is immutable"),
             ]),
             "infraID": string(1, 253, rules=[
-                rule("self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')", "infraID must consist of lowercase alphanumeric characters or '-', start and end with an alphanumeric character, and be between 1 and 253 characters"),
+                rule(
+                    "self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",
+                    "infraID must consist of lowercase alphanumeric characters or '-', start and end with an "
+                    "alphanumeric character, and be between 1 and 253 characters",
+                ),
                 rule('oldSelf == "" || self == oldSelf', "infraID is immutable"),
             ]),
             "channel": string(1, 100),
@@ -154,7 +158,11 @@ def node_pool():
         {
             "clusterName": string(1, 253, rules=[
                 immutable("ClusterName is immutable"),
-                rule("self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')", "clusterName must consist of lowercase alphanumeric characters or '-', start and end with an alphanumeric character, and be between 1 and 253 characters"),
+                rule(
+                    "self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",
+                    "clusterName must consist of lowercase alphanumeric characters or '-', start and end with an "
+                    "alphanumeric character, and be between 1 and 253 characters",
+                ),
             ]),
             "arch": enum("arm64", "amd64", "ppc64le", "s390x", default="amd64", rules=[immutable("Arch is immutable")]),
             "autoScaling": obj({"min": integer(fmt="int32"), "max": integer(fmt="int32")}, required=["max", "min"],
