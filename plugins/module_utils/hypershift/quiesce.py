@@ -156,6 +156,21 @@ def base_result(params, record, steps):
     }
 
 
+def record_and_pause(module, prior, record, steps, result, done):
+    """Write the record (when it changed) before anything else, apply the pause steps, verify the pause.
+
+    `done` collects what was changed, for the message of a failure further on."""
+    params = module.params
+    name, namespace, annotation = params["name"], params["namespace"], params["record"]
+    if record != prior:
+        write_record(module, name, namespace, annotation, record)
+        done.append("record %s" % annotation)
+    apply_pause(module, namespace, steps, done)
+    if params["verify"]:
+        targets = [(k, n) for k, n, _b, a in steps if pauses(a)]
+        result["reconciliation"] = wait_paused(module, namespace, targets, params["wait_timeout"])
+
+
 def quiesced(module, until, hc):
     params = module.params
     name, namespace, annotation = params["name"], params["namespace"], params["record"]
@@ -191,13 +206,7 @@ def quiesced(module, until, hc):
         return result
     done = []
     try:
-        if record != prior:
-            write_record(module, name, namespace, annotation, record)
-            done.append("record %s" % annotation)
-        apply_pause(module, namespace, steps, done)
-        if params["verify"]:
-            targets = [(k, n) for k, n, _b, a in steps if pauses(a)]
-            result["reconciliation"] = wait_paused(module, namespace, targets, params["wait_timeout"])
+        record_and_pause(module, prior, record, steps, result, done)
         scaled, failed = scale_all(module, ns, scale)
         done += ["%s scaled to 0" % key for key in scaled]
         if failed:
@@ -249,13 +258,7 @@ def extended(module, until, hc):
         return result
     done = []
     try:
-        if record != prior:
-            write_record(module, name, namespace, annotation, record)
-            done.append("record %s" % annotation)
-        apply_pause(module, namespace, steps, done)
-        if params["verify"]:
-            targets = [(k, n) for k, n, _b, a in steps if pauses(a)]
-            result["reconciliation"] = wait_paused(module, namespace, targets, params["wait_timeout"])
+        record_and_pause(module, prior, record, steps, result, done)
     except (Day2Error, DynamicApiError, Urllib3HTTPError, OSError) as exc:
         raise Day2Error(
             "%s Done before the failure: %s."
