@@ -177,6 +177,8 @@ def host_witnesses(p):
 def check_params(p):
     if p["mode"] == "pod" and not p.get("namespace"):
         raise Day2Error("mode=pod needs `namespace`, the hosted control plane namespace.")
+    if p["mode"] == "pod" and not p.get("pod") and not (p.get("statefulset") or "").strip():
+        raise Day2Error("mode=pod needs `statefulset` (the etcd StatefulSet, etcd in HyperShift) or a `pod` to ask.")
     if p["mode"] == "host" and not p.get("endpoints"):
         raise Day2Error("mode=host needs `endpoints`, etcd client URLs such as https://10.0.0.1:2379.")
     for ep in p.get("endpoints") or []:

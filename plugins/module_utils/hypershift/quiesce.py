@@ -12,6 +12,7 @@ recorded -> remove the record. What could not be put back is reported and the re
 from __future__ import annotations
 
 import datetime
+import re
 
 from ansible_collections.ocp.day2.plugins.module_utils.durations import INDEFINITE, parse_rfc3339, parse_until, pauses
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
@@ -67,6 +68,11 @@ def argument_spec():
 
 REQUIRED_IF = [("state", "quiesced", ["until"]), ("state", "extended", ["until"])]
 
+# A Kubernetes annotation key: an optional DNS-subdomain prefix and "/", then a name of at most 63 characters.
+ANNOTATION_KEY = re.compile(
+    r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"
+)
+
 
 def check_options(params):
     """The parsed until (None for restored); Day2Error before any request for anything wrong."""
@@ -75,6 +81,13 @@ def check_options(params):
         raise Day2Error("wait_timeout must be 0 or more seconds (got %d)." % params["wait_timeout"])
     if not params["record"] or not params["record"].strip():
         raise Day2Error("record (the annotation that holds the prior state) must not be empty.")
+    prefix = params["record"].rpartition("/")[0]
+    if not ANNOTATION_KEY.match(params["record"]) or len(prefix) > 253:
+        raise Day2Error(
+            "record=%r is not a valid annotation key (an optional DNS prefix and '/', then at most 63 letters, digits, "
+            "'-', '_' or '.'), so the API server would refuse it. Use for example ocp.day2/quiesce-prior-state."
+            % params["record"]
+        )
     for option in ("deployments", "statefulsets", "nodepools"):
         if any(not item or "/" in item for item in params[option]):
             raise Day2Error("%s must list plain object names (got %s)." % (option, params[option]))

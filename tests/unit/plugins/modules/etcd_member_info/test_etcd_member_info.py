@@ -119,6 +119,11 @@ def test_nothing_answers(run, fake_etcdctl):
         ({"mode": "host", "endpoints": ["https://h:2379"], "etcdctl": "/nonexistent/etcdctl"}, "etcdctl not found"),
         ({"mode": "host", "endpoints": ["https://h:2379"], "cacert": "/nonexistent/ca.crt"}, "does not exist"),
         ({"mode": "pod"}, "namespace"),
+        ({"mode": "host", "endpoints": []}, "endpoints"),
+        ({"mode": "host", "endpoints": ["https://h:2379"], "command_timeout": 0}, "command_timeout"),
+        ({"mode": "host", "endpoints": ["https://h:2379"], "timeout": -1}, "timeout"),
+        ({"mode": "host", "endpoints": ["https://h:2379"], "expect_members": 0}, "expect_members"),
+        ({"mode": "pod", "namespace": "clusters-example", "statefulset": ""}, "statefulset"),
     ],
 )
 def test_option_errors(run, args, msg):

@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 import urllib3
 
 from ansible_collections.ocp.day2.plugins.module_utils.durations import parse_rfc3339
@@ -301,3 +302,29 @@ def test_scale_back_failure_reports_what_was_scaled(run_module, fake_client):
     assert failed and result["changed"]
     assert result["put_back"] == ["spec.replicas of Deployment/kube-apiserver set to 2 (not waited for)"]
     assert fake_client.annotation() is not None
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        ({"name": ""}, "name"),
+        ({"namespace": ""}, "namespace"),
+        ({"until": ""}, "until"),
+        ({"until": "-1h"}, "until"),
+        ({"until": "2024-03-03T03:28:48"}, "not RFC3339"),
+        ({"state": "paused"}, "state"),
+        ({"nodepools": "some"}, "nodepools"),
+        ({"deployments": ["Kube_APIServer"]}, "Kube_APIServer"),
+        ({"deployments": [""]}, "deployments"),
+        ({"statefulsets": ["ns/etcd"]}, "plain object names"),
+        ({"record": "not an annotation key!"}, "record"),
+        ({"record": "ocp.day2/" + "x" * 64}, "record"),
+        ({"wait_timeout": -5}, "wait_timeout"),
+        ({"wait_timeout": "soon"}, "wait_timeout"),
+        ({"data": "phase"}, "data"),
+    ],
+)
+def test_bad_inputs_are_refused_and_nothing_changes(run_module, fake_client, args, words):
+    failed, result = run_module(dict(QUIESCE, **args))
+    assert failed and words in result["msg"], result
+    assert fake_client.patches() == [] and result.get("changed") is not True
