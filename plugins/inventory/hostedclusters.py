@@ -46,7 +46,8 @@ options:
       - The management clusters to list. Each item is a mapping with the keys below; none is required, an empty
         mapping uses C(K8S_AUTH_KUBECONFIG) / C(~/.kube/config) and its current context.
       - C(name) (str) names the management cluster in messages, in C(hostedcluster_management_cluster) and in the
-        group C(management_<name>). Default is the context, else the kubeconfig's file name without extension.
+        group C(management_<name>). Default is the context, else the kubeconfig's current context, else the
+        kubeconfig's file name without extension.
       - C(kubeconfig) (path) and C(context) (str) select the cluster. C(validate_certs) (bool) overrides the
         kubeconfig's TLS verification.
       - C(namespaces) (list of str) overrides O(namespaces) for this management cluster.
@@ -190,7 +191,8 @@ except ImportError:  # ansible-core < 2.19 templates inventory strings anyway
 
 
 try:
-    import kubernetes  # noqa: F401 pylint: disable=unused-import
+    import kubernetes
+    import kubernetes.config
     from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import get_api_client
     from kubernetes.client import CustomObjectsApi
     from kubernetes.client.exceptions import ApiException
@@ -232,7 +234,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 "on the controller (pip install kubernetes): %s" % K8S_IMPORT_ERROR
             )
         try:
-            managements = hcinv.normalize_management(self.get_option("management_clusters"))
+            managements = hcinv.normalize_management(self.get_option("management_clusters"), _current_context)
         except hcinv.InventoryInputError as exc:
             raise AnsibleParserError("%s: %s" % (path, exc)) from exc
 
@@ -276,6 +278,12 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             with _CLIENT_LOCK:
                 client = get_api_client(**kwargs)
         except Exception as exc:  # CoreException, ConfigException, urllib3 errors from discovery, bad files
+            url = _unreachable_url(exc)
+            if url is not None:
+                raise ManagementError(
+                    "%s: cannot reach the API server at %s: %s. Check that it is up and reachable from this host."
+                    % (self._describe(mgmt), url, _reason(exc))
+                ) from exc
             raise ManagementError(
                 "%s: cannot create a Kubernetes client: %s. Check the kubeconfig path, the context name and the "
                 "credentials in it." % (self._describe(mgmt), _reason(exc))
@@ -411,6 +419,28 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         for message in errors:
             display.warning("ocp.day2.hostedclusters: %s" % message)
         self.inventory.set_variable("all", "ocp_day2_inventory_errors", errors)
+
+
+def _unreachable_url(exc):
+    """The API URL when exc is a connection failure (urllib3 error or OSError, carried or chained), else None."""
+    seen = 0
+    while exc is not None and seen < 5:
+        pool = getattr(exc, "pool", None)
+        if getattr(pool, "host", None):
+            return "%s://%s:%s" % (pool.scheme, pool.host, pool.port)
+        if type(exc).__module__.startswith("urllib3") or isinstance(exc, (ConnectionError, TimeoutError)):
+            return "its URL"
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return None
+
+
+def _current_context(kubeconfig):
+    """The current-context of a kubeconfig (None when it cannot be read: the client creation reports why)."""
+    try:
+        _contexts, active = kubernetes.config.list_kube_config_contexts(config_file=kubeconfig)
+    except Exception:  # noqa: BLE001 - any unreadable kubeconfig is reported later, with its management cluster
+        return None
+    return (active or {}).get("name")
 
 
 def _reason(exc):

@@ -171,12 +171,17 @@ def host_name(fmt, hc, management):
     return out
 
 
-def management_name(entry, index):
-    """A management cluster's name: given, else its context, else its kubeconfig's file name, else mgmt<index>."""
+def management_name(entry, index, current_context=None):
+    """A management cluster's name: given, else its context, else the kubeconfig's current context (found by
+    current_context(kubeconfig or None)), else its kubeconfig's file name, else mgmt<index>."""
     if entry.get("name"):
         return entry["name"]
     if entry.get("context"):
         return entry["context"]
+    if current_context is not None:
+        found = current_context(entry.get("kubeconfig"))
+        if found:
+            return found
     if entry.get("kubeconfig"):
         base = re.sub(r"\.(kubeconfig|ya?ml|conf)$", "", entry["kubeconfig"].rstrip("/").rsplit("/", 1)[-1])
         return base or "mgmt%d" % index
@@ -189,7 +194,7 @@ def group_name(text):
     return "_" + out if out[:1].isdigit() else out
 
 
-def normalize_management(entries):
+def normalize_management(entries, current_context=None):
     """Check and complete the management_clusters option: names unique, namespaces a list."""
     if not entries:
         raise InventoryInputError(
@@ -206,7 +211,7 @@ def normalize_management(entries):
                 "validate_certs, namespaces, vars" % (index, ", ".join(sorted(unknown)))
             )
         item = dict(entry)
-        item["name"] = management_name(entry, index)
+        item["name"] = management_name(entry, index, current_context)
         if item["name"] in seen:
             raise InventoryInputError(
                 "management_clusters: the name %r is used twice; give each entry its own name" % item["name"]
