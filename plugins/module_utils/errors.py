@@ -19,3 +19,15 @@ class Day2Error(Exception):
 
 class Day2Timeout(Day2Error):
     """A wait ran out of time."""
+
+
+class Day2Interrupted(BaseException):
+    """SIGTERM, SIGINT or SIGHUP arrived: unwinds like KeyboardInterrupt (no `except Exception` stops it), so
+    every `finally` removes its temporary files; the runners report it as a failure."""
+
+    def __init__(self, signame):
+        super().__init__(signame)
+        self.msg = (
+            "Interrupted by %s before the task finished; its temporary files were removed (changes already made "
+            "stay, see the task's documentation for how to undo them). Run the task again." % signame
+        )

@@ -8,10 +8,15 @@ every writer streams into a temporary file beside the target, fsyncs it and rena
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
+import signal
 import tempfile
+import threading
+
+from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Interrupted
 
 CHUNK_SIZE = 1024 * 1024
 
@@ -75,3 +80,35 @@ def atomic_write(path, source, mode=0o600, prepare=None):
             os.unlink(tmp)
         raise
     fsync_dir(directory)
+
+
+@contextlib.contextmanager
+def signals_raise(signums=(signal.SIGTERM, signal.SIGINT, signal.SIGHUP)):
+    """Within the block, a termination signal raises Day2Interrupted in the main thread.
+
+    Python's default for SIGTERM is to die at once, leaving temporary files and child processes behind; raised
+    as an exception, every `finally` and `except BaseException` cleanup runs (subprocess.run kills its child).
+    A second signal during the cleanup is ignored. Outside the main thread this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    fired = []
+
+    def handler(signum, frame):
+        if fired:
+            return
+        fired.append(signum)
+        raise Day2Interrupted(signal.Signals(signum).name)
+
+    previous = {}
+    for signum in signums:
+        try:
+            previous[signum] = signal.signal(signum, handler)
+        except (OSError, ValueError):
+            pass
+    try:
+        yield
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)

@@ -17,7 +17,8 @@ from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import 
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
 
-from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
+from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error, Day2Interrupted
+from ansible_collections.ocp.day2.plugins.module_utils.files import signals_raise
 
 try:
     from kubernetes.dynamic.exceptions import DynamicApiError, NotFoundError, ResourceNotFoundError
@@ -172,7 +173,10 @@ class Day2K8sModule(AnsibleK8SModule):
     def run(self, execute):
         """Call execute(self) -> dict and exit; every expected failure becomes fail_json."""
         try:
-            result = execute(self)
+            with signals_raise():
+                result = execute(self)
+        except Day2Interrupted as exc:
+            self.fail_json(msg=exc.msg)
         except Day2Error as exc:
             self.fail_json(msg=exc.msg, **exc.result)
         except DynamicApiError as exc:

@@ -8,13 +8,17 @@ that builds the module and hands execute to a runner. Helpers raise Day2Error; o
 
 from __future__ import annotations
 
-from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
+from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error, Day2Interrupted
+from ansible_collections.ocp.day2.plugins.module_utils.files import signals_raise
 
 
 def run(module, execute):
     """Call execute(module) and exit with its result; a Day2Error becomes fail_json with its message."""
     try:
-        result = execute(module)
+        with signals_raise():
+            result = execute(module)
+    except Day2Interrupted as exc:
+        module.fail_json(msg=exc.msg)
     except Day2Error as exc:
         module.fail_json(msg=exc.msg, **exc.result)
     module.exit_json(**result)

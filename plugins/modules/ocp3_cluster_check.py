@@ -155,8 +155,10 @@ status:
   sample: fail
 """
 
+from ansible_collections.ocp.day2.plugins.module_utils import inputs
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
 from ansible_collections.ocp.day2.plugins.module_utils.etcd.commands import POD_ENV
+from ansible_collections.ocp.day2.plugins.module_utils.etcd.members import validate_endpoint
 from ansible_collections.ocp.day2.plugins.module_utils.k8s import (
     Day2K8sModule,
     DynamicApiError,
@@ -254,11 +256,27 @@ RUNNERS = {
 }
 
 
+def check_options(p):
+    """Options that cannot work, refused before any request or command (a check failing is data, these are not)."""
+    inputs.k8s_name(p["infra_namespace"], "infra_namespace", label=True, example="default")
+    inputs.k8s_name(p["router_name"], "router_name", example="router")
+    inputs.k8s_name(p["registry_name"], "registry_name", example="docker-registry")
+    for endpoint in p["etcd_endpoints"]:
+        validate_endpoint(endpoint, "etcd_endpoints")
+    for option in ("etcd_cacert", "etcd_cert", "etcd_key"):
+        if p.get(option) is not None:
+            inputs.readable_file(p[option], option, "On OpenShift 3.11 masters they are /etc/etcd/ca.crt, "
+                                 "/etc/etcd/peer.crt and /etc/etcd/peer.key.")  # fmt: skip
+    inputs.text(p["etcdctl_path"], "etcdctl_path", "etcdctl")
+    inputs.at_least(p.get("etcd_expected_members"), "etcd_expected_members", 1, "members")
+
+
 def execute(module):
     try:
         names = select(CHECKS, module.params["checks"], module.params["disabled"])
     except ValueError as exc:
         raise Day2Error("Invalid options: %s." % exc)
+    check_options(module.params)
     results = []
     for name in names:
         try:

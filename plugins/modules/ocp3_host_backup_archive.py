@@ -102,10 +102,10 @@ packages_count:
   sample: 512
 """
 
-import os
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.ocp.day2.plugins.module_utils import inputs
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
 from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup.archive import (
     PACKAGES_MEMBER,
@@ -129,9 +129,18 @@ def argument_spec():
 def execute(module):
     params = module.params
     root = params["root"]
-    if not os.path.isdir(root):
-        raise Day2Error("The root directory %s does not exist." % root)
+    inputs.non_empty_list(params["paths"], "paths", "[/etc/origin, /etc/sysconfig]")
+    inputs.existing_dir(root, "root")
+    inputs.file_dest(params["dest"], "dest")
+    if params["package_command"] is not None:
+        inputs.non_empty_list(params["package_command"], "package_command", "[rpm, -qa]")
     entries, missing = collect(root, params["paths"])
+    if not entries:
+        raise Day2Error(
+            "None of paths (%s) exists under %s, so the archive would hold nothing. Check the paths and root."
+            % (", ".join(params["paths"]), root),
+            missing=missing,
+        )
     extras = {}
     packages = []
     if params["package_list"]:

@@ -121,10 +121,10 @@ packages:
   sample: {"backup_count": 512, "current_count": 511, "missing": ["ansible-2.4.0.0-5.el7.noarch"], "added": []}
 """
 
-import os
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.ocp.day2.plugins.module_utils import inputs
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
 from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup.archive import (
     PACKAGES_MEMBER,
@@ -151,10 +151,11 @@ def argument_spec():
 
 def execute(module):
     params = module.params
-    if not os.path.isfile(params["src"]):
-        raise Day2Error("The backup archive %s does not exist on the host." % params["src"])
-    if not os.path.isdir(params["root"]):
-        raise Day2Error("The root directory %s does not exist." % params["root"])
+    inputs.non_empty_list(params["files"], "files", "[/etc/origin/master/master-config.yaml]")
+    inputs.readable_file(params["src"], "src", "Give the backup archive written by ocp.day2.ocp3_host_backup_archive.")
+    inputs.existing_dir(params["root"], "root", writable=not module.check_mode)
+    if params["package_command"] is not None:
+        inputs.non_empty_list(params["package_command"], "package_command", "[rpm, -qa]")
     if not params["backup_suffix"] or "/" in params["backup_suffix"]:
         raise Day2Error("backup_suffix must be a non-empty file name suffix such as .old.")
     tar, members = read_members(params["src"])

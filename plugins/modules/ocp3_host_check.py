@@ -225,6 +225,8 @@ status:
   sample: fail
 """
 
+import os
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
@@ -282,9 +284,36 @@ def check_options(params):
         )
     if params["ntp_offset_warn_ms"] > params["ntp_offset_fail_ms"]:
         problems.append("ntp_offset_warn_ms must not be above ntp_offset_fail_ms")
+    for option, low, high in (("ntp_offset_warn_ms", 0, None), ("ntp_offset_fail_ms", 0, None),
+                              ("entropy_ok", 0, 4096), ("entropy_fail", 0, 4096),
+                              ("disk_free_warn_percent", 0, 100), ("sdn_overhead", 0, 200)):  # fmt: skip
+        if params[option] < low or (high is not None and params[option] > high):
+            problems.append(
+                "%s is %s, outside %s" % (option, params[option], "%s to %s" % (low, high) if high else ">= %s" % low)
+            )
+    if params["mtu_probe_size"] is not None and not 0 <= params["mtu_probe_size"] <= 65507:
+        problems.append("mtu_probe_size %d is not an ICMP payload size (0 to 65507)" % params["mtu_probe_size"])
+    for disk in params["disks"]:
+        if not (disk["path"] or "").strip() or not os.path.isabs(disk["path"]):
+            problems.append("disks: path %r is not an absolute path" % disk["path"])
+        if disk["min_gb"] < 0:
+            problems.append("disks: min_gb %s of %s is negative" % (disk["min_gb"], disk["path"]))
+    for option in ("storage_driver", "docker_binary", "sdn_interface", "chronyc_socket", "nic_interface"):
+        value = params[option]
+        if value is not None and (not value.strip() or value != value.strip()):
+            problems.append("%s is empty or has blanks (%r)" % (option, value))
+    for option in ("sdn_interface", "nic_interface"):
+        value = params[option]
+        if value and value.strip() and (len(value) > 15 or "/" in value or " " in value):
+            problems.append("%s %r is not a network interface name (at most 15 characters, no '/')" % (option, value))
+    for peer in params["mtu_probe_peers"]:
+        if not (peer or "").strip() or peer.startswith("-") or " " in peer.strip():
+            problems.append("mtu_probe_peers: %r is not a host name or address" % peer)
     if params["probe_timeout"] < 1:
         problems.append("probe_timeout must be at least 1 second (got %d)" % params["probe_timeout"])
     for target in params["port_targets"]:
+        if not (target["host"] or "").strip() or target["host"].startswith("-") or " " in target["host"].strip():
+            problems.append("port_targets: host %r is not a host name or address" % target["host"])
         if not 1 <= target["port"] <= 65535:
             problems.append("port_targets: port %d of %s is not between 1 and 65535" % (target["port"], target["host"]))
     if problems:

@@ -114,7 +114,9 @@ count:
 """
 
 import os
+import re
 
+from ansible_collections.ocp.day2.plugins.module_utils import inputs
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
 from ansible_collections.ocp.day2.plugins.module_utils.k8s import Day2K8sModule, api_error_text, auth_arg_spec
 from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup.k8s import (
@@ -140,6 +142,10 @@ except ImportError:
         pass
 
 
+# `oc api-resources -o name`: a plural resource name, then its API group when it has one.
+RESOURCE_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+
 def argument_spec():
     spec = auth_arg_spec()
     spec.update(
@@ -155,6 +161,8 @@ def argument_spec():
 
 def _list(client, res, namespace):
     items = client.get(res, namespace=namespace).to_dict().get("items") or []
+    # Only this project's objects, whatever the API server answered.
+    items = [i for i in items if (i.get("metadata") or {}).get("namespace") in (None, namespace)]
     for item in items:  # list items carry no apiVersion/kind
         item.setdefault("apiVersion", res.group_version if hasattr(res, "group_version") else res.api_version)
         item.setdefault("kind", res.kind)
@@ -189,8 +197,22 @@ def collect(client, params):
     return records, sorted(skipped, key=lambda s: (s["kind"], s["name"])), errors
 
 
+def check_options(params):
+    """Refused before any request: an empty namespace would list every project's objects."""
+    inputs.k8s_name(params["namespace"], "namespace", label=True, example="myapp")
+    inputs.dir_dest(params["dest"], "dest")
+    for option in ("include_resources", "exclude_resources"):
+        for name in params[option] or []:
+            if not RESOURCE_RE.match(name or ""):
+                raise Day2Error(
+                    "%s: %r is not a resource type name; use the names of `oc api-resources -o name`, such as "
+                    "secrets or deployments.apps." % (option, name)
+                )
+
+
 def execute(module):
     params = module.params
+    check_options(params)
     client = module.client
     try:
         records, skipped, errors = collect(client, params)

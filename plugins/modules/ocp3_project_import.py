@@ -96,6 +96,7 @@ failed:
 import json
 import os
 
+from ansible_collections.ocp.day2.plugins.module_utils import inputs
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
 from ansible_collections.ocp.day2.plugins.module_utils.k8s import (
     Day2K8sModule,
@@ -122,6 +123,14 @@ def argument_spec():
         exclude_resources={"type": "list", "elements": "str", "default": []},
     )
     return spec
+
+
+def check_options(params):
+    inputs.existing_dir(params["src"], "src")
+    if params.get("namespace") is not None:
+        inputs.k8s_name(params["namespace"], "namespace", label=True, example="myapp-restored")
+    for name in params["exclude_resources"]:
+        inputs.text(name, "exclude_resources", "pods")
 
 
 def read_export(src):
@@ -177,13 +186,15 @@ def ensure_namespace(module, client, namespace):
 
 def execute(module):
     params = module.params
-    client = module.client
+    check_options(params)
     index = read_export(params["src"])
     source_ns = index.get("namespace")
     namespace = params["namespace"] or source_ns
     if not namespace:
         raise Day2Error("Set namespace: the export does not record its project.")
+    inputs.k8s_name(namespace, "namespace (from %s)" % INDEX_FILE, label=True, example="myapp")
     entries = load_objects(params["src"], index, set(params["exclude_resources"]))
+    client = module.client
     namespace_created = ensure_namespace(module, client, namespace)
     created, existing, failed = [], [], []
     for _file, obj in entries:

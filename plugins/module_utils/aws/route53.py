@@ -7,11 +7,14 @@ ocp.day2.route53_wait_clean is this module's argument_spec() and execute() run b
 
 from __future__ import annotations
 
+import re
 import time
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.ocp.day2.plugins.module_utils import inputs
+from ansible_collections.ocp.day2.plugins.module_utils.aws.runner import aws_spec_overrides
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error, Day2Timeout
 
 SHOWN_IN_MESSAGE = 20
@@ -156,24 +159,39 @@ def wait_clean(client, params, check_mode, clock=time.monotonic, sleep=time.slee
         sleep(max(0.0, min(params["interval"], deadline - clock())))
 
 
+ZONE_ID = re.compile(r"^(/hostedzone/)?[A-Z0-9]{1,32}$")
+
+
 def check_params(params):
     for key, minimum in (("allowed_remaining", 0), ("interval", 1), ("timeout", 0)):
         if params[key] < minimum:
             raise Day2Error("%s must be %d or more (got %d)." % (key, minimum, params[key]))
-    if not normalize_name(params["domain"]):
+    if not (params["domain"] or "").strip() or not normalize_name(params["domain"]):
         raise Day2Error("domain is empty; give the DNS domain whose records must go.")
+    # A name that cannot be in DNS (a '/', blanks, an empty label) would match no record: "clean" would be a lie.
+    inputs.dns_name(params["domain"], "domain", example="example.hypershift.example.com")
+    if params.get("zone_name") is not None:
+        inputs.dns_name(params["zone_name"], "zone_name", example="hypershift.example.com")
+    if params.get("hosted_zone_id") is not None and not ZONE_ID.match(params["hosted_zone_id"]):
+        raise Day2Error(
+            "hosted_zone_id=%r is not a Route53 hosted zone ID: give the ID such as Z0123456789ABC (or "
+            "/hostedzone/Z0123456789ABC); `aws route53 list-hosted-zones` lists them." % params["hosted_zone_id"]
+        )
 
 
 def argument_spec():
-    return {
-        "hosted_zone_id": {"type": "str"},
-        "zone_name": {"type": "str"},
-        "private_zone": {"type": "bool", "default": False},
-        "domain": {"type": "str", "required": True},
-        "allowed_remaining": {"type": "int", "default": 0},
-        "interval": {"type": "int", "default": 5},
-        "timeout": {"type": "int", "default": 600},
-    }
+    return dict(
+        aws_spec_overrides(),
+        **{
+            "hosted_zone_id": {"type": "str"},
+            "zone_name": {"type": "str"},
+            "private_zone": {"type": "bool", "default": False},
+            "domain": {"type": "str", "required": True},
+            "allowed_remaining": {"type": "int", "default": 0},
+            "interval": {"type": "int", "default": 5},
+            "timeout": {"type": "int", "default": 600},
+        },
+    )
 
 
 MUTUALLY_EXCLUSIVE = [("hosted_zone_id", "zone_name")]

@@ -143,11 +143,45 @@ def parse_sha256sum(stdout, path=""):
     return match.group(1).lower()
 
 
+# Lines of Go runtime output that explain nothing to an admin: stack frames, goroutine headers, source paths.
+GO_NOISE = re.compile(r"^(goroutine \d+|\S+\.go:\d+|[\w./*()-]+\(.*\)$|created by |exit status \d+$|\[signal )")
+
+
+def _explaining(raw):
+    """The useful part of one stderr line: zap's JSON log records lose their stacktrace and timestamps."""
+    line = raw.strip()
+    if raw.startswith(("\t", "  ")) and not line.startswith("{"):
+        return None
+    if line.startswith("{") and line.endswith("}"):
+        try:
+            record = json.loads(line)
+        except ValueError:
+            record = None
+        if isinstance(record, dict):
+            if record.get("level") in ("debug", "info"):
+                return None
+            parts = [str(record[k]) for k in ("msg", "error") if record.get(k)]
+            return ": ".join(parts) or None
+    if not line or GO_NOISE.match(line):
+        return None
+    return line
+
+
 def clean_stderr(stderr, limit=2000):
-    """etcdctl's stderr for a failure message: text, trimmed to its last `limit` characters."""
+    """etcdctl's stderr for a failure message: only the lines that explain the failure, trimmed to `limit`.
+
+    etcdctl 3.4 logs JSON records with a whole Go stack trace in them, and Go panics print goroutine dumps:
+    neither tells the admin anything, and they push the real error (`Error: context deadline exceeded`) out of
+    sight. Repeated lines are kept once; the last `limit` characters are kept.
+    """
     text = stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else (stderr or "")
-    text = text.strip()
-    return text[-limit:] if len(text) > limit else text
+    kept = []
+    for raw in text.strip().splitlines():
+        line = _explaining(raw)
+        if line and line not in kept:
+            kept.append(line)
+    text = "; ".join(kept)
+    return ("..." + text[-limit:]) if len(text) > limit else text
 
 
 def unreachable_hint(stderr):

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import tempfile
 
+from ansible_collections.ocp.day2.plugins.module_utils import inputs
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error, Day2Timeout
 from ansible_collections.ocp.day2.plugins.module_utils.etcd import commands as cmds
 from ansible_collections.ocp.day2.plugins.module_utils.etcd.delivery import copy_file, file_sha256
@@ -64,14 +65,13 @@ class HostSource:
         if not self.endpoints:
             raise Day2Error("`endpoints` is empty: give at least one etcd client URL such as https://127.0.0.1:2379.")
         for option in ("cacert", "cert", "key"):
-            path = p.get(option)
-            if path and not os.path.isfile(path):
-                raise Day2Error(
-                    "%s file %s does not exist on this host. On OpenShift 3.11 masters the etcd client files are "
-                    "/etc/etcd/ca.crt, /etc/etcd/peer.crt and /etc/etcd/peer.key." % (option, path)
+            if p.get(option):
+                inputs.readable_file(
+                    p[option],
+                    option,
+                    "On OpenShift 3.11 masters the etcd client files are /etc/etcd/ca.crt, "
+                    "/etc/etcd/peer.crt and /etc/etcd/peer.key.",
                 )
-            if path and not os.access(path, os.R_OK):
-                raise Day2Error("%s file %s is not readable by this user: run the task with become." % (option, path))
         self.etcdctl = find_tool("etcdctl", p.get("etcdctl_path"))
         if not self.etcdctl:
             raise Day2Error(

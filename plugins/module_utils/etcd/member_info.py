@@ -15,6 +15,7 @@ import re
 import subprocess
 import time
 
+from ansible_collections.ocp.day2.plugins.module_utils import inputs
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error, Day2Timeout
 from ansible_collections.ocp.day2.plugins.module_utils.etcd import members as em
 from ansible_collections.ocp.day2.plugins.module_utils.etcd.commands import POD_ENV, Deadline, unreachable_hint
@@ -175,15 +176,36 @@ def host_witnesses(p):
 
 # -- the module ------------------------------------------------------------------------------------
 def check_params(p):
+    """Everything wrong with the options, refused before any command or request."""
+    for option in ("namespace", "statefulset", "pod", "container", "endpoint", "cacert", "cert", "key", "etcdctl"):
+        if p.get(option) is not None and option != "statefulset":
+            inputs.text(p[option], option)
     if p["mode"] == "pod" and not p.get("namespace"):
         raise Day2Error("mode=pod needs `namespace`, the hosted control plane namespace.")
     if p["mode"] == "pod" and not p.get("pod") and not (p.get("statefulset") or "").strip():
         raise Day2Error("mode=pod needs `statefulset` (the etcd StatefulSet, etcd in HyperShift) or a `pod` to ask.")
+    if p["mode"] == "pod":
+        inputs.k8s_name(p["namespace"], "namespace", label=True, example="clusters-example")
+        if p.get("pod"):
+            inputs.k8s_name(p["pod"], "pod", example="etcd-0")
+        else:
+            inputs.k8s_name(p["statefulset"], "statefulset", example="etcd")
+        inputs.k8s_name(p["container"], "container", label=True, example="etcd")
     if p["mode"] == "host" and not p.get("endpoints"):
         raise Day2Error("mode=host needs `endpoints`, etcd client URLs such as https://10.0.0.1:2379.")
     for ep in p.get("endpoints") or []:
         em.validate_endpoint(ep, "endpoints")
     em.validate_endpoint(p["endpoint"], "endpoint")
+    if p["mode"] == "host":
+        for option in ("cacert", "cert", "key"):
+            if p.get(option):
+                inputs.readable_file(p[option], option)
+        etcdctl = p.get("etcdctl")
+        if etcdctl and os.path.sep in etcdctl and not (os.path.isfile(etcdctl) and os.access(etcdctl, os.X_OK)):
+            raise Day2Error(
+                "etcdctl not found: %s is not an executable file on this host. Give the path of etcdctl, or leave "
+                "etcdctl unset to use the one on PATH." % etcdctl
+            )
     if p["command_timeout"] < 1 or p["timeout"] < 1:
         raise Day2Error("command_timeout and timeout must be positive numbers of seconds.")
     if p.get("expect_members") is not None and p["expect_members"] < 1:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+import re
 import threading
 import uuid
 
@@ -76,6 +77,27 @@ def parse_exec_status(raw):
             except (TypeError, ValueError):
                 break
     return -1, status.get("message") or "exec failed"
+
+
+HANDSHAKE_RE = re.compile(r"Handshake status (\d+) ([^-]*?)\s*-\+-\+-.*-\+-\+-\s*(.*)$", re.S)
+
+
+def exec_refusal_text(exc):
+    """Why the API server refused an exec: its status and message, not the websocket handshake dump
+    (the kubernetes client puts the whole response, headers included, into ApiException.reason)."""
+    reason = str(getattr(exc, "reason", None) or exc)
+    match = HANDSHAKE_RE.search(reason)
+    if not match:
+        return reason if len(reason) <= 300 else reason[:300] + "..."
+    status, phrase, body = match.group(1), match.group(2).strip(), match.group(3).strip()
+    if body.startswith(("b'", 'b"')):
+        body = body[2:-1]
+    message = None
+    try:
+        message = json.loads(body).get("message")
+    except (ValueError, AttributeError):
+        message = body[:200] if body and body != "None" else None
+    return "HTTP %s %s%s" % (status, phrase, ": %s" % message if message else "")
 
 
 class PodExec:
@@ -147,7 +169,7 @@ class PodExec:
         except ApiException as exc:
             raise Day2Error(
                 "Could not exec in %s while %s: %s. Check that the pod is running and that you may create "
-                "pods/exec there." % (self.where, step, getattr(exc, "reason", None) or exc)
+                "pods/exec there." % (self.where, step, exec_refusal_text(exc))
             )
         stdout, stderr, status = bytearray(), bytearray(), bytearray()
         try:

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 import time
 
-from ansible.module_utils.basic import env_fallback
-
+from ansible_collections.ocp.day2.plugins.module_utils import inputs
 from ansible_collections.ocp.day2.plugins.module_utils.aws import s3_transfer
+from ansible_collections.ocp.day2.plugins.module_utils.aws.runner import apply_env_fallbacks, aws_spec_overrides
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
 from ansible_collections.ocp.day2.plugins.module_utils.etcd.commands import Deadline
 from ansible_collections.ocp.day2.plugins.module_utils.etcd.delivery import Delivery, FileSink
@@ -57,17 +58,6 @@ def argument_spec():
         s3_sse={"type": "str", "choices": ["AES256", "aws:kms"]},
         s3_sse_kms_key_id={"type": "str", "no_log": False},
         s3_presign_expiry={"type": "int"},
-        # amazon.aws's region and endpoint_url, with the s3_* names the roles use as aliases.
-        region={
-            "type": "str",
-            "aliases": ["aws_region", "s3_region"],
-            "fallback": (env_fallback, ["AWS_REGION", "AWS_DEFAULT_REGION"]),
-        },
-        endpoint_url={
-            "type": "str",
-            "aliases": ["aws_endpoint_url", "s3_endpoint_url"],
-            "fallback": (env_fallback, ["AWS_URL"]),
-        },
         member={"type": "str"},
         timeout={"type": "int", "default": 900},
         members={
@@ -82,15 +72,61 @@ def argument_spec():
         },
         concurrency={"type": "int", "default": 3},
     )
+    # amazon.aws's access_key (a credential here), region and endpoint_url with the s3_* names the roles use.
+    spec.update(aws_spec_overrides(("aws_region", "s3_region"), ("aws_endpoint_url", "s3_endpoint_url")))
     return spec
 
 
+# A bucket name as S3 accepts it: 3 to 63 lower-case letters, digits, '.' and '-', starting and ending with a
+# letter or digit.
+BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+TLS_HINT = (
+    "On OpenShift 3.11 masters the etcd client files are /etc/etcd/ca.crt, /etc/etcd/peer.crt and /etc/etcd/peer.key."
+)
+
+
 def check_params(p):
+    """Everything wrong with the options, refused before any command, request or write."""
+    # An option given as "" is a mistake (an unset variable), never a way to turn a feature off.
+    for option in ("namespace", "pod", "container", "pod_cacert", "pod_cert", "pod_key", "pod_endpoint",
+                   "pod_tmp_dir", "cacert", "cert", "key", "etcdctl_path", "etcdutl_path", "tmp_dir", "dest",
+                   "s3_bucket", "s3_key", "s3_sse_kms_key_id", "member", "region", "endpoint_url"):  # fmt: skip
+        if p.get(option) is not None:
+            inputs.text(p[option], option)
     if p["mode"] == "host":
-        for endpoint in p.get("endpoints") or []:
+        if not p.get("endpoints"):
+            raise Day2Error("endpoints is empty: give at least one etcd client URL such as https://127.0.0.1:2379.")
+        for endpoint in p["endpoints"]:
             validate_endpoint(endpoint, "endpoints")
+        for option in ("cacert", "cert", "key"):
+            if p.get(option):
+                inputs.readable_file(p[option], option, TLS_HINT)
+        if p.get("tmp_dir"):
+            inputs.existing_dir(p["tmp_dir"], "tmp_dir", writable=True)
     else:
         validate_endpoint(p["pod_endpoint"], "pod_endpoint")
+        if p.get("namespace") is not None:
+            inputs.k8s_name(p["namespace"], "namespace", label=True, example="clusters-example")
+        inputs.k8s_name(p["pod"], "pod", example="etcd-0")
+        inputs.k8s_name(p["container"], "container", label=True, example="etcd")
+        for m in p.get("members") or []:
+            inputs.k8s_name(m["pod"], "members[].pod", example="etcd-0")
+            for option in ("dest", "s3_key", "member"):
+                if m.get(option) is not None:
+                    inputs.text(m[option], "members[].%s" % option)
+            if m.get("dest"):
+                inputs.file_dest(m["dest"], "members[].dest", create_parents=True)
+    if p.get("dest"):
+        inputs.file_dest(p["dest"], "dest", create_parents=True)
+    if p.get("s3_bucket") and not BUCKET_RE.match(p["s3_bucket"]):
+        raise Day2Error(
+            "s3_bucket=%r is not an S3 bucket name: 3 to 63 lower-case letters, digits, '.' or '-' (no s3:// and no "
+            "key), for example example-etcd-backups." % p["s3_bucket"]
+        )
+    if p.get("endpoint_url"):
+        inputs.url(p["endpoint_url"], "s3_endpoint_url", example="https://s3.example.com:9000")
+    if p.get("concurrency") is not None and p["concurrency"] < 1:
+        raise Day2Error("concurrency must be at least 1, got %s." % p["concurrency"])
     if p.get("s3_key") and not p.get("s3_bucket"):
         raise Day2Error("s3_key needs s3_bucket: give the bucket to upload to.")
     if p.get("s3_bucket") and not p.get("s3_key") and not p.get("members"):
@@ -196,6 +232,7 @@ def undo(committed, client):
 
 def execute(module):
     p = module.params
+    apply_env_fallbacks(p)
     check_params(p)
     if p.get("members"):
         from ansible_collections.ocp.day2.plugins.module_utils.etcd.multi import execute_members

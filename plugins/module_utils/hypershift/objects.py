@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 
+from ansible_collections.ocp.day2.plugins.module_utils import inputs
 from ansible_collections.ocp.day2.plugins.module_utils.durations import (
     INDEFINITE,
     parse_rfc3339,
@@ -26,6 +27,16 @@ MERGE_PATCH = "application/merge-patch+json"
 # A duration re-pause leaves an existing pause alone when it already lasts until at least
 # now + duration - this much, so re-running a playbook seconds later reports no change.
 DURATION_SLACK = datetime.timedelta(seconds=60)
+
+
+def check_cluster_names(params, nodepools=True):
+    """name and namespace of the HostedCluster, and the NodePool names, refused before any request when they
+    cannot name Kubernetes objects (an empty name would otherwise reach the API as a list call)."""
+    inputs.k8s_name(params["name"], "name", label=True, example="example (the HostedCluster's name)")
+    inputs.k8s_name(params["namespace"], "namespace", label=True, example="clusters")
+    for pool in (params.get("nodepools") or []) if nodepools else []:
+        if pool != "all":
+            inputs.k8s_name(pool, "nodepools", example="example-np0 (or all)")
 
 
 def hcp_namespace(namespace, name):

@@ -9,6 +9,7 @@ import time
 from ansible_collections.ocp.day2.plugins.module_utils.durations import parse_until, pauses
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error, Day2Timeout
 from ansible_collections.ocp.day2.plugins.module_utils.hypershift.objects import (
+    check_cluster_names,
     decide_pause,
     get_hostedcluster,
     get_hostedcontrolplane,
@@ -44,6 +45,7 @@ REQUIRED_IF = [("state", "paused", ["until"]), ("state", "restored", ["previous"
 
 
 def check_options(params):
+    check_cluster_names(params)
     state = params["state"]
     if params["until"] is not None and state != "paused":
         raise Day2Error("until is only used with state=paused (state is %s); remove it." % state)

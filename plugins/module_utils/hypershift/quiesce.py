@@ -14,10 +14,12 @@ from __future__ import annotations
 import datetime
 import re
 
+from ansible_collections.ocp.day2.plugins.module_utils import inputs
 from ansible_collections.ocp.day2.plugins.module_utils.durations import INDEFINITE, parse_rfc3339, parse_until, pauses
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
 from ansible_collections.ocp.day2.plugins.module_utils.hypershift.objects import (
     DURATION_SLACK,
+    check_cluster_names,
     decide_pause,
     get_hostedcluster,
     hcp_namespace,
@@ -76,6 +78,7 @@ ANNOTATION_KEY = re.compile(
 
 def check_options(params):
     """The parsed until (None for restored); Day2Error before any request for anything wrong."""
+    check_cluster_names(params)
     state = params["state"]
     if params["wait_timeout"] < 0:
         raise Day2Error("wait_timeout must be 0 or more seconds (got %d)." % params["wait_timeout"])
@@ -91,6 +94,10 @@ def check_options(params):
     for option in ("deployments", "statefulsets", "nodepools"):
         if any(not item or "/" in item for item in params[option]):
             raise Day2Error("%s must list plain object names (got %s)." % (option, params[option]))
+    for option in ("deployments", "statefulsets"):
+        inputs.k8s_names(params[option], option, label=True, example="kube-apiserver")
+    if params.get("run_id") is not None:
+        inputs.text(params["run_id"], "run_id", "the playbook's run identifier")
     if state == "restored":
         if params["until"] is not None:
             raise Day2Error("until is not used with state=restored (it puts back what the record says); remove it.")

@@ -152,7 +152,7 @@ def test_host_timeout_fails_and_cleans_up(run, fake_etcdctl, tmp_path):
 
 def test_host_missing_cert_file(run, fake_etcdctl, tmp_path):
     result = run(host_args(fake_etcdctl, tmp_path, dest=str(tmp_path / "e.db"), cert="/nonexistent/peer.crt"))
-    assert result["failed"] and "cert file /nonexistent/peer.crt does not exist on this host" in result["msg"]
+    assert result["failed"] and "cert=/nonexistent/peer.crt does not exist on this host" in result["msg"]
     assert not fake_etcdctl.log.exists()  # etcdctl never ran
 
 
@@ -170,7 +170,7 @@ def test_host_check_mode_takes_nothing(run, fake_etcdctl, tmp_path):
 
 
 def test_bad_s3_endpoint(run, fake_etcdctl, tmp_path):
-    args = host_args(fake_etcdctl, tmp_path, s3_bucket="b", s3_key="k", s3_endpoint_url="localhost:9000")
+    args = host_args(fake_etcdctl, tmp_path, s3_bucket="bkt", s3_key="k", s3_endpoint_url="localhost:9000")
     result = run(dict(args, aws_access_key="AKIAUNIT", aws_secret_key="unit-secret", region="us-east-1"))
     assert result["failed"] and "is not a URL" in result["msg"] and "unit-secret" not in json.dumps(result)
 
