@@ -119,6 +119,21 @@ class ManagementCluster:
         os.chmod(self.kubeconfig, 0o600)
 
     # -- direct store access --------------------------------------------------------------------
+    def dns_owner(self, fqdn):
+        """The ExternalDNS owner id in the TXT registry record of fqdn in Route53 (None: none there)."""
+        if self.moto is None:
+            raise RuntimeError("this management cluster has no moto server")
+        fqdn = fqdn.rstrip(".")
+        zones = [
+            z
+            for z in self.moto.client("route53").list_hosted_zones()["HostedZones"]
+            if not z.get("Config", {}).get("PrivateZone") and (fqdn + ".").endswith("." + z["Name"])
+        ]
+        if not zones:
+            return None
+        zone = max(zones, key=lambda z: len(z["Name"]))
+        return self.operator.dns.owner_of(fqdn, zone["Id"].split("/")[-1])
+
     def get(self, api_version, kind, name, namespace=None):
         return self.store.get(resources.lookup(api_version, kind), namespace, name)
 

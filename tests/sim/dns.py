@@ -1,11 +1,17 @@
-"""ExternalDNS stand-in: Route53 records (in moto) for hosted clusters' routes.
+"""ExternalDNS stand-in: Route53 records (in moto) for hosted clusters' routes, with TXT ownership.
 
-A Route with the `external-dns.alpha.kubernetes.io/hostname` annotation gets an A record in the
-public zone of its hosted cluster's base domain; `*.apps.<name>.<baseDomain>` is added when the
-control plane is rendered. A record is removed `mgmt.external_dns_delay` seconds after its Route is
-gone, and the wildcard once no Route is left in the control-plane namespace.
+As ExternalDNS with `--registry=txt --txt-owner-id=<id>` (the HyperShift install runs it that way):
+every A record it writes is accompanied by TXT ownership records, one with the record's own name and
+one with the type-prefixed name (`a-<name>`), whose value is
+`"heritage=external-dns,external-dns/owner=<id>,external-dns/resource=route/<ns>/<route>"`.
+A record whose name already exists without this owner's TXT belongs to someone else: it is never
+created over, overwritten or deleted. A Route with the `external-dns.alpha.kubernetes.io/hostname`
+annotation gets an A record in the public zone of its hosted cluster's base domain, and
+`*.apps.<name>.<baseDomain>` is kept while the control-plane namespace has such a Route. Records are
+removed (A and TXT) `mgmt.external_dns_delay` seconds after their Route (or the last Route) is gone.
 """
 
+import hashlib
 import logging
 import time
 
@@ -13,14 +19,44 @@ from . import resources
 
 log = logging.getLogger(__name__)
 _ROUTES = resources.lookup("route.openshift.io/v1", "Route")
+_HC = resources.lookup(None, "HostedCluster")
 ANNOTATION = "external-dns.alpha.kubernetes.io/hostname"
+HERITAGE = "heritage=external-dns"
+
+
+def owner_value(owner, resource):
+    return '"%s,external-dns/owner=%s,external-dns/resource=%s"' % (HERITAGE, owner, resource)
+
+
+def parse_owner(txt_values):
+    """The owner id in ExternalDNS TXT values (quoted strings), or None when none is a registry record."""
+    for value in txt_values:
+        fields = dict(f.split("=", 1) for f in value.strip('"').split(",") if "=" in f)
+        if fields.get("heritage") == "external-dns" and fields.get("external-dns/owner"):
+            return fields["external-dns/owner"]
+    return None
+
+
+def txt_names(fqdn):
+    """Both TXT registry names of an A record: the record's own name and the new `a-` prefixed one."""
+    if fqdn.startswith("*."):
+        return [fqdn]  # the simulator writes only the same-name TXT for a wildcard
+    return [fqdn, "a-" + fqdn]
+
+
+def _norm(name):
+    return name.rstrip(".").replace("\\052", "*")
 
 
 class ExternalDNS:
     def __init__(self, mgmt):
         self.mgmt = mgmt
-        self.records = {}  # fqdn -> (zone_id, value, namespace, route name or None)
+        self.owner = getattr(mgmt, "dns_owner_id", None) or mgmt.name
+        self.records = {}  # fqdn -> (zone_id, value, resource) written by this owner
         self.pending = {}  # fqdn -> monotonic deadline for its deletion
+        # the address of this management cluster's router (TEST-NET-1, one per owner)
+        self.address = "192.0.2.%d" % (10 + int(hashlib.sha256(self.owner.encode()).hexdigest(), 16) % 240)
+        self.foreign = set()  # fqdns left alone because another owner has them (logged once)
         self._zones = {}
 
     def _client(self):
@@ -35,77 +71,104 @@ class ExternalDNS:
             if zone["Name"] == name and not zone.get("Config", {}).get("PrivateZone"):
                 self._zones[base_domain] = zone["Id"].split("/")[-1]
                 return self._zones[base_domain]
-        zone = r53.create_hosted_zone(Name=name, CallerReference="sim-%s-%f" % (base_domain, time.time()))
+        zone = r53.create_hosted_zone(
+            Name=name, CallerReference="sim-%s-%s-%f" % (self.owner, base_domain, time.time())
+        )
         self._zones[base_domain] = zone["HostedZone"]["Id"].split("/")[-1]
         return self._zones[base_domain]
 
-    def _change(self, action, zone_id, fqdn, value):
-        self._client().change_resource_record_sets(
-            HostedZoneId=zone_id,
-            ChangeBatch={
-                "Changes": [
-                    {
-                        "Action": action,
-                        "ResourceRecordSet": {
-                            "Name": fqdn,
-                            "Type": "A",
-                            "TTL": 60,
-                            "ResourceRecords": [{"Value": value}],
-                        },
-                    }
-                ]
-            },
-        )
+    def _zone_records(self, zone_id):
+        """{(name, type): record set} of the zone, names without the trailing dot."""
+        out = {}
+        r53 = self._client()
+        for page in r53.get_paginator("list_resource_record_sets").paginate(HostedZoneId=zone_id):
+            for rr in page["ResourceRecordSets"]:
+                out[(_norm(rr["Name"]), rr["Type"])] = rr
+        return out
 
-    def add_wildcard(self, hc, hcp_ns):
-        if self.mgmt.moto is None:
-            return
-        name, base = hc["metadata"]["name"], (hc["spec"].get("dns") or {}).get("baseDomain", "example.com")
-        fqdn = "*.apps.%s.%s" % (name, base)
-        try:
-            zone = self.zone_id(base)
-            self._change("UPSERT", zone, fqdn, "192.0.2.20")
-        except Exception as exc:  # noqa: BLE001 - S3/Route53 may be down on purpose; retried later
-            log.warning("external-dns: %s", exc)
-            return
-        self.records[fqdn] = (zone, "192.0.2.20", hcp_ns, None)
+    @staticmethod
+    def _values(records, name, rtype):
+        return [r["Value"] for r in (records.get((name, rtype)) or {}).get("ResourceRecords", [])]
 
-    def _base_domain(self, hcp_ns):
-        for hc in self.mgmt.store.list(resources.lookup(None, "HostedCluster"))[0]:
-            if "%s-%s" % (hc["metadata"]["namespace"], hc["metadata"]["name"]) == hcp_ns:
-                return (hc["spec"].get("dns") or {}).get("baseDomain", "example.com")
-        return None
+    def _batch(self, action, zone_id, fqdn, value, resource):
+        changes = [{"Action": action, "ResourceRecordSet": {"Name": fqdn, "Type": "A", "TTL": 60,
+                                                             "ResourceRecords": [{"Value": value}]}}]  # fmt: skip
+        for name in txt_names(fqdn):
+            changes.append({"Action": action, "ResourceRecordSet": {
+                "Name": name, "Type": "TXT", "TTL": 300,
+                "ResourceRecords": [{"Value": owner_value(self.owner, resource)}]}})  # fmt: skip
+        self._client().change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": changes})
+
+    def owner_of(self, fqdn, zone_id):
+        """Owner id of the TXT registry record of fqdn in the zone (None: no record or not a registry one)."""
+        return parse_owner(self._values(self._zone_records(zone_id), _norm(fqdn), "TXT"))
+
+    def _desired(self):
+        """fqdn -> (base domain, value, resource) for every live annotated Route and its namespace's wildcard."""
+        hcs = {}
+        for hc in self.mgmt.store.list(_HC)[0]:
+            if not hc["metadata"].get("deletionTimestamp"):
+                ns = "%s-%s" % (hc["metadata"]["namespace"], hc["metadata"]["name"])
+                hcs[ns] = (hc["metadata"]["name"], (hc["spec"].get("dns") or {}).get("baseDomain", "example.com"))
+        out = {}
+        for r in self.mgmt.store.list(_ROUTES)[0]:
+            meta = r["metadata"]
+            host = (meta.get("annotations") or {}).get(ANNOTATION)
+            if not host or meta.get("deletionTimestamp") or meta["namespace"] not in hcs:
+                continue
+            name, base = hcs[meta["namespace"]]
+            if not host.endswith("." + base):
+                continue
+            out[host] = (base, self.address, "route/%s/%s" % (meta["namespace"], meta["name"]))
+            out["*.apps.%s.%s" % (name, base)] = (base, self.address, "hostedcluster/%s" % meta["namespace"])
+        return out
 
     def reconcile(self):
         if self.mgmt.moto is None:
             return
-        routes = self.mgmt.store.list(_ROUTES)[0]
-        live = {}
-        for r in routes:
-            host = (r["metadata"].get("annotations") or {}).get(ANNOTATION)
-            if host and not r["metadata"].get("deletionTimestamp"):
-                live[host] = (r["metadata"]["namespace"], r["metadata"]["name"])
         try:
-            for host, (ns, rname) in live.items():
-                self.pending.pop(host, None)
-                if host in self.records:
-                    continue
-                base = self._base_domain(ns)
-                if base is None or not host.endswith(base):
-                    continue
-                zone = self.zone_id(base)
-                self._change("UPSERT", zone, host, "192.0.2.10")
-                self.records[host] = (zone, "192.0.2.10", ns, rname)
-            namespaces = {ns for ns, _route in live.values()}
-            clock = time.monotonic()
-            for fqdn, (zone, value, ns, rname) in list(self.records.items()):
-                gone = (rname is not None and fqdn not in live) or (rname is None and ns not in namespaces)
-                if not gone:
-                    continue
-                deadline = self.pending.setdefault(fqdn, clock + self.mgmt.external_dns_delay)
-                if clock >= deadline:
-                    self._change("DELETE", zone, fqdn, value)
-                    del self.records[fqdn]
-                    del self.pending[fqdn]
+            self._reconcile()
         except Exception as exc:  # noqa: BLE001 - moto down on purpose: try again on the next pass
-            log.warning("external-dns: %s", exc)
+            log.warning("external-dns %s: %s", self.owner, exc)
+
+    def _reconcile(self):
+        desired = self._desired()
+        missing = {h: d for h, d in desired.items() if h not in self.records}
+        zones = {}
+        for host, (base, value, resource) in missing.items():
+            self.pending.pop(host, None)
+            zone = self.zone_id(base)
+            if zone not in zones:
+                zones[zone] = self._zone_records(zone)
+            existing = zones[zone]
+            owner = parse_owner(self._values(existing, host, "TXT"))
+            if (host, "A") in existing or owner is not None:
+                if owner == self.owner:  # ours from an earlier life: adopt
+                    self.records[host] = (zone, value, resource)
+                elif host not in self.foreign:
+                    self.foreign.add(host)
+                    log.info("external-dns %s: %s is owned by %s, left alone", self.owner, host, owner or "nobody")
+                continue
+            self.foreign.discard(host)
+            # UPSERT after the check above, not CREATE: moto refuses a CREATE equal to one in its change
+            # journal whenever any record sorts after the name (a moto bug), e.g. a record re-created
+            self._batch("UPSERT", zone, host, value, resource)
+            self.records[host] = (zone, value, resource)
+        clock = time.monotonic()
+        for host in list(self.records):
+            if host in desired:
+                self.pending.pop(host, None)
+                continue
+            deadline = self.pending.setdefault(host, clock + self.mgmt.external_dns_delay)
+            if clock < deadline:
+                continue
+            zone, value, resource = self.records[host]
+            records = self._zone_records(zone)
+            if parse_owner(self._values(records, host, "TXT")) == self.owner:
+                # delete exactly what is there now (a DELETE must match the record set)
+                keys = [(host, "A")] + [(n, "TXT") for n in txt_names(host)]
+                changes = [{"Action": "DELETE", "ResourceRecordSet": records[k]} for k in keys if k in records]
+                if changes:
+                    self._client().change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": changes})
+            del self.records[host]
+            del self.pending[host]

@@ -69,6 +69,7 @@ class Operator:
         self.store = mgmt.store
         self.dns = ExternalDNS(mgmt)
         self._progress = {}  # (kind, ns, name) -> monotonic time the current version rollout started
+        self._pieces = {}  # (hcp namespace, HC uid) -> [(apiVersion, kind, name)] rendered last time
 
     def reconcile(self):
         # one broken object (e.g. a HostedCluster applied without spec.dns) must not stop the others
@@ -120,25 +121,26 @@ class Operator:
                     st.paused_status(hcp.get("status") or {}, spec["pausedUntil"], generation=hcp_gen),
                 )
             return
-        if hcp is None:
-            nsobj = self.store.get(R["Namespace"], None, hcp_ns)
-            if nsobj is not None and nsobj["metadata"].get("deletionTimestamp"):
-                return
-            error = self._render(hc, hcp_ns)
-            if error:
-                status = st.hc_status(hc, None, self._progress, self.mgmt.upgrade_seconds)
-                status["conditions"].append(
-                    {
-                        "type": "EtcdSnapshotRestored",
-                        "status": "False",
-                        "reason": "RestoreFailed",
-                        "message": error,
-                        "lastTransitionTime": now(),
-                    }
-                )
-                self._put_status(R["HostedCluster"], hc, status)
-                return
-            hcp = self.store.get(R["HostedControlPlane"], hcp_ns, name)
+        nsobj = self.store.get(R["Namespace"], None, hcp_ns)
+        if nsobj is not None and nsobj["metadata"].get("deletionTimestamp"):
+            return
+        # every pass, not only when the HCP is absent: a migration applies the HCP, secrets, Cluster and
+        # machines before the HostedCluster, and a Route deleted during a pause comes back once unpaused
+        error = self._render(hc, hcp_ns)
+        if error:
+            status = st.hc_status(hc, None, self._progress, self.mgmt.upgrade_seconds)
+            status["conditions"].append(
+                {
+                    "type": "EtcdSnapshotRestored",
+                    "status": "False",
+                    "reason": "RestoreFailed",
+                    "message": error,
+                    "lastTransitionTime": now(),
+                }
+            )
+            self._put_status(R["HostedCluster"], hc, status)
+            return
+        hcp = self.store.get(R["HostedControlPlane"], hcp_ns, name)
         if hcp["spec"].get("releaseImage") != spec["release"]["image"]:
             hcp["spec"]["releaseImage"] = spec["release"]["image"]
             hcp = self.store.update(R["HostedControlPlane"], hcp, hcp_ns, name, check_rv=False)
@@ -173,8 +175,9 @@ class Operator:
         """What the control-plane operator does on every pass while not paused: put back the replicas it
         wants (3 for HighlyAvailable, 1 for SingleReplica) on the Deployments it owns and the etcd StatefulSet.
         So workloads an admin scaled to 0 come back up when a pause ends."""
-        want = 3 if hc["spec"].get("controllerAvailabilityPolicy", "HighlyAvailable") == "HighlyAvailable" else 1
-        for kind, name in [("Deployment", d) for d in rendering.CONTROL_PLANE_DEPLOYMENTS] + [("StatefulSet", "etcd")]:
+        ha = 3 if hc["spec"].get("controllerAvailabilityPolicy", "HighlyAvailable") == "HighlyAvailable" else 1
+        wanted = [("Deployment", d, ha) for d in rendering.CONTROL_PLANE_DEPLOYMENTS] + [("StatefulSet", "etcd", ha)]
+        for kind, name, want in wanted + [("Deployment", d, 1) for d in rendering.CAPI_DEPLOYMENTS]:
             obj = self.store.get(R[kind], hcp_ns, name)
             if obj is not None and obj["spec"].get("replicas") != want and not obj["metadata"].get("deletionTimestamp"):
                 obj["spec"]["replicas"] = want
@@ -188,20 +191,35 @@ class Operator:
         return st.get("readyReplicas", 0) >= sts["spec"].get("replicas", 1) > 0
 
     def _render(self, hc, hcp_ns):
+        """Create the control-plane pieces that are missing; objects that exist are adopted as they are.
+
+        Exception: the etcd TLS Secrets and CA ConfigMaps are put back to the certificates the simulated
+        etcd members really use (a migration applies the source's copies; the control-plane operator
+        reconciles its PKI). Cheap when nothing is missing: the names rendered last time are checked.
+        """
+        key = (hcp_ns, hc["metadata"]["uid"])
+        names = self._pieces.get(key)
+        if names is not None and all(self.store.get(resources.lookup(a, k), hcp_ns, n) for a, k, n in names):
+            return None
         spec = hc["spec"]
         replicas = 3 if spec.get("controllerAvailabilityPolicy", "HighlyAvailable") == "HighlyAvailable" else 1
         pods = self.mgmt.pods
         rt = pods.etcd_runtime(hcp_ns) or pods.etcd_runtime(hcp_ns, create_replicas=replicas)
         urls = ((spec.get("etcd") or {}).get("managed") or {}).get("storage", {}).get("restoreSnapshotURL") or []
-        if urls:
+        if urls and self.store.get(R["StatefulSet"], hcp_ns, "etcd") is None:
             error = self._restore(hcp_ns, rt, urls)
             if error:
                 return error
-        for obj in rendering.control_plane(hc, hcp_ns, replicas, rt):
-            if self.store.get(resources.lookup(obj["apiVersion"], obj["kind"]), hcp_ns, obj["metadata"]["name"]):
-                continue
-            self.store.put(obj)
-        self.dns.add_wildcard(hc, hcp_ns)
+        objs = rendering.control_plane(hc, hcp_ns, replicas, rt)
+        for obj in objs:
+            res = resources.lookup(obj["apiVersion"], obj["kind"])
+            old = self.store.get(res, hcp_ns, obj["metadata"]["name"])
+            if old is None:
+                self.store.put(obj)
+            elif obj["metadata"]["name"] in rendering.ETCD_PKI and old.get("data") != obj.get("data"):
+                old["data"] = obj["data"]
+                self.store.update(res, old, hcp_ns, obj["metadata"]["name"], check_rv=False)
+        self._pieces[key] = [(o["apiVersion"], o["kind"], o["metadata"]["name"]) for o in objs]
         return None
 
     def _restore(self, hcp_ns, rt, urls):

@@ -14,6 +14,10 @@ CONTROL_PLANE_DEPLOYMENTS = (
     "openshift-oauth-apiserver",
     "control-plane-operator",
 )
+# Cluster API manager and its AWS provider (CAPA) in the control-plane namespace
+CAPI_DEPLOYMENTS = ("cluster-api", "capi-provider")
+# the etcd PKI the control-plane operator keeps in line with the certificates etcd really uses
+ETCD_PKI = ("etcd-client-tls", "etcd-server-tls", "etcd-peer-tls", "etcd-ca", "etcd-metrics-ca")
 
 
 def _read(path):
@@ -197,6 +201,8 @@ def control_plane(hc, ns, replicas, rt):
     for dep in CONTROL_PLANE_DEPLOYMENTS:
         d = deployment(dep, ns, image, replicas, {"app": dep, "hypershift.openshift.io/control-plane-component": dep})
         out.append(d)
+    for dep in CAPI_DEPLOYMENTS:  # rendered by the HyperShift operator, one replica each
+        out.append(deployment(dep, ns, image, 1, {"app": dep, "hypershift.openshift.io/control-plane-component": dep}))
     infra = spec.get("infraID", name)
     out.append(
         {

@@ -1,0 +1,139 @@
+"""The simulator's rules a hosted-cluster migration depends on: each test can break one rule.
+
+Render order (HCP before HC), Routes after a pause, ExternalDNS ownership, the guest API (admin
+kubeconfig, Nodes Ready/NotReady, OVN pods, ClusterVersion), finalizers, instance termination and a
+management cluster without the HyperShift operator.
+"""
+
+import copy
+import time
+
+from tests.harness.net import wait_for
+
+HC = ("hypershift.openshift.io/v1beta1", "HostedCluster")
+NP = ("hypershift.openshift.io/v1beta1", "NodePool")
+HCP = ("hypershift.openshift.io/v1beta1", "HostedControlPlane")
+ROUTE = ("route.openshift.io/v1", "Route")
+SERVER_SET = ("uid", "resourceVersion", "generation", "creationTimestamp", "managedFields", "ownerReferences",
+              "deletionTimestamp", "deletionGracePeriodSeconds")  # fmt: skip
+
+
+def _clean(obj):
+    obj = copy.deepcopy(obj)
+    obj.pop("status", None)
+    for k in SERVER_SET:
+        obj["metadata"].pop(k, None)
+    return obj
+
+
+def _ns(name):
+    return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+
+
+def test_hcp_applied_before_the_hosted_cluster_is_adopted_and_the_rest_rendered(mgmt_pair):
+    source, destination = mgmt_pair
+    hc = source.create_hosted_cluster(availability="SingleReplica", nodepools=0)
+    hcp = _clean(source.get(*HCP, "example", hc.hcp_namespace))
+    hcp["metadata"].setdefault("annotations", {})["test/applied-by"] = "migration"
+    destination.put(_ns("clusters"))
+    destination.put(_ns(hc.hcp_namespace))
+    destination.put(hcp)
+    for name in ("etcd-client-tls", "etcd-ca"):  # the source's PKI, as an import applies it
+        kind = "Secret" if name.endswith("tls") else "ConfigMap"
+        destination.put(_clean(source.get("v1", kind, name, hc.hcp_namespace)))
+    time.sleep(0.6)
+    assert destination.get("apps/v1", "StatefulSet", "etcd", hc.hcp_namespace) is None  # nothing before the HC
+    for obj in source.list("v1", "Secret", "clusters"):
+        destination.put(_clean(obj))
+    destination.put(_clean(hc.object))
+    dst = destination.wait_hosted_cluster(destination.hosted_handle("example"), timeout=60)
+    assert dst.etcd.healthy()
+    adopted = destination.get(*HCP, "example", hc.hcp_namespace)
+    assert adopted["metadata"]["annotations"]["test/applied-by"] == "migration"
+    assert adopted["metadata"]["uid"] != source.get(*HCP, "example", hc.hcp_namespace)["metadata"]["uid"]
+    for dep in ("kube-apiserver", "control-plane-operator", "cluster-api", "capi-provider"):
+        assert destination.get("apps/v1", "Deployment", dep, hc.hcp_namespace) is not None, dep
+    # the etcd PKI is the one destination's members use, not the applied copy
+    assert (
+        destination.get("v1", "ConfigMap", "etcd-ca", hc.hcp_namespace)["data"]
+        != source.get("v1", "ConfigMap", "etcd-ca", hc.hcp_namespace)["data"]
+    )
+
+
+def test_routes_deleted_while_paused_stay_deleted_and_come_back_once_unpaused(mgmt_cluster):
+    hc = mgmt_cluster.create_hosted_cluster(availability="SingleReplica", nodepools=0)
+    obj = hc.object
+    obj["spec"]["pausedUntil"] = "true"
+    mgmt_cluster.put(obj)
+    routes = [r["metadata"]["name"] for r in mgmt_cluster.list(*ROUTE, namespace=hc.hcp_namespace)]
+    assert "kube-apiserver" in routes
+    for name in routes:
+        mgmt_cluster.delete(*ROUTE, name, hc.hcp_namespace)
+    time.sleep(1.0)
+    assert mgmt_cluster.list(*ROUTE, namespace=hc.hcp_namespace) == []
+    obj = hc.object
+    del obj["spec"]["pausedUntil"]
+    mgmt_cluster.put(obj)
+    wait_for(
+        lambda: (
+            sorted(r["metadata"]["name"] for r in mgmt_cluster.list(*ROUTE, namespace=hc.hcp_namespace))
+            == sorted(routes)
+        ),
+        timeout=10,
+        what="the Routes recreated",
+    )
+
+
+def _records(moto, zone_name="example.com."):
+    r53 = moto.client("route53")
+    zone = [z for z in r53.list_hosted_zones()["HostedZones"] if z["Name"] == zone_name][0]
+    sets = r53.list_resource_record_sets(HostedZoneId=zone["Id"])["ResourceRecordSets"]
+    return zone["Id"], {(s["Name"].replace("\\052", "*").rstrip("."), s["Type"]): s for s in sets}
+
+
+def test_external_dns_owns_its_records_and_never_touches_another_owners(mgmt_pair, moto):
+    source, destination = mgmt_pair
+    api = "api.example.example.com"
+    hc = source.create_hosted_cluster(availability="SingleReplica", nodepools=0)
+    wait_for(lambda: source.dns_owner(api) == "mgmt-src", timeout=10, what="the source's api record")
+    zone, records = _records(moto)
+    txt = records[(api, "TXT")]["ResourceRecords"][0]["Value"]
+    assert txt.startswith('"heritage=external-dns,external-dns/owner=mgmt-src,external-dns/resource=route/')
+    assert ("a-" + api, "TXT") in records and ("*.apps.example.example.com", "TXT") in records
+    # a record someone else wrote without an ownership TXT
+    foreign = "oauth.example.example.com"
+    r53 = moto.client("route53")
+    r53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": [
+        {"Action": "DELETE", "ResourceRecordSet": records[(foreign, "A")]},
+        {"Action": "DELETE", "ResourceRecordSet": records[(foreign, "TXT")]},
+        {"Action": "DELETE", "ResourceRecordSet": records[("a-" + foreign, "TXT")]},
+        {"Action": "CREATE", "ResourceRecordSet": {"Name": foreign, "Type": "A", "TTL": 30,
+                                                   "ResourceRecords": [{"Value": "198.51.100.7"}]}}]})  # fmt: skip
+    source.operator.dns.records.pop(foreign)  # as if the source had never written it
+    # the destination runs the same hosted cluster: it must not take over any record
+    for obj in source.list("v1", "Secret", "clusters"):
+        destination.put(_clean(obj))
+    destination.put(_clean(hc.object))
+    destination.wait_hosted_cluster(destination.hosted_handle("example"))
+    time.sleep(1.0)
+    assert source.dns_owner(api) == "mgmt-src" and destination.dns_owner(api) == "mgmt-src"
+    # hand-over: the source's Routes go (paused first, so they stay gone)
+    obj = hc.object
+    obj["spec"]["pausedUntil"] = "true"
+    source.put(obj)
+    for r in source.list(*ROUTE, namespace=hc.hcp_namespace):
+        source.delete(*ROUTE, r["metadata"]["name"], hc.hcp_namespace)
+    wait_for(lambda: destination.dns_owner(api) == "mgmt-dst", timeout=15, what="the destination owning the api")
+    _zone, records = _records(moto)
+    assert records[(foreign, "A")]["ResourceRecords"] == [{"Value": "198.51.100.7"}]
+    assert (foreign, "TXT") not in records and destination.dns_owner(foreign) is None
+    assert destination.dns_owner("*.apps.example.example.com") == "mgmt-dst"
+    # the destination's Routes go too: its records go, the foreign one stays
+    obj = destination.get(*HC, "example", "clusters")
+    obj["spec"]["pausedUntil"] = "true"
+    destination.put(obj)
+    for r in destination.list(*ROUTE, namespace=hc.hcp_namespace):
+        destination.delete(*ROUTE, r["metadata"]["name"], hc.hcp_namespace)
+    wait_for(lambda: destination.dns_owner(api) is None, timeout=15, what="the destination's records removed")
+    _zone, records = _records(moto)
+    assert (foreign, "A") in records and (api, "A") not in records and ("a-" + api, "TXT") not in records
