@@ -1,0 +1,183 @@
+"""ocp.day2.hostedcluster_migrate under faults, on two simulated management clusters (one migration per test).
+
+A fault is injected at a mutating step of a phase (an API request refused with HTTP 500 on the source or the
+destination, or S3 down), the playbook fails, the test checks what the failure left, clears the fault and
+re-runs; the next re-run meets the next fault, and the last one completes the migration. Rules checked:
+- before the destination holds anything, a failure puts the source back: HostedCluster and NodePools no longer
+  paused, the API servers at their replicas, the hosted cluster served there again, nothing on the destination;
+- once the destination has objects, the source is never resumed (two control planes would drive the same nodes)
+  and the failure message says where the migration stopped;
+- the completed migration leaves the keys on the destination's etcd, nothing of the cluster on the source, no
+  terminated instance, the DNS records owned by the destination.
+SingleReplica hosted clusters with a few keys keep it cheap.
+"""
+
+import threading
+
+import pytest
+
+from tests.harness.ansible import run_playbook
+from tests.harness.etcd import seed_keys
+from tests.harness.moto import FAKE_AWS_ENV
+from tests.harness.net import wait_for
+
+HS = "hypershift.openshift.io/v1beta1"
+NAME, NS, HCP = "example", "clusters", "clusters-example"
+BUCKET = "migrate-faults"
+KEYS = "/kubernetes.io/e2e-migrate/"
+API_DEPLOYMENTS = ("kube-apiserver", "openshift-apiserver", "openshift-oauth-apiserver", "control-plane-operator")
+
+
+def migrate(tmp_path, src, dst, https, phases=None, check=False, verbosity=0, **extra):
+    """ansible-playbook ocp.day2.hostedcluster_migrate between src and dst; returns the PlaybookResult."""
+    extra_vars = {
+        "hostedcluster_migrate_name": NAME,
+        "hostedcluster_migrate_namespace": NS,
+        "hostedcluster_migrate_source_kubeconfig": src.kubeconfig,
+        "hostedcluster_migrate_destination_kubeconfig": dst.kubeconfig,
+        "hostedcluster_migrate_s3_bucket": BUCKET,
+        "hostedcluster_migrate_s3_region": FAKE_AWS_ENV["AWS_DEFAULT_REGION"],
+        "hostedcluster_migrate_s3_endpoint_url": https.endpoint_url,
+        "hostedcluster_migrate_s3_ca_bundle": https.ca_cert,
+        "hostedcluster_migrate_backup_dir": str(tmp_path / "backup"),
+        "hostedcluster_migrate_confirm": True,
+        "hostedcluster_migrate_wait_timeout": 120,
+        "hostedcluster_migrate_dns_timeout": 120,
+        "hostedcluster_migrate_nodes_timeout": 120,
+    }
+    if phases is not None:
+        extra_vars["hostedcluster_migrate_phases"] = phases
+    extra_vars.update(extra)
+    env = dict(FAKE_AWS_ENV, AWS_ENDPOINT_URL=https.endpoint_url, AWS_CA_BUNDLE=https.ca_cert)
+    res = run_playbook("ocp.day2.hostedcluster_migrate", extra_vars=extra_vars, env=env, check=check,
+                       verbosity=verbosity, timeout=900)  # fmt: skip
+    print("=== hostedcluster_migrate phases=%s rc=%d ===" % (phases, res.rc))
+    print("\n".join(ln for ln in res.stdout.splitlines() if ln.strip() and not ln.startswith(("ok: ", "skipping: "))))
+    print(res.stderr[-3000:])
+    return res
+
+
+def failure_text(res):
+    """The failure messages of a run (what the admin reads)."""
+    return "\n".join(ln for ln in res.stdout.splitlines() if "fatal:" in ln or '"msg"' in ln or "FAILED" in ln)
+
+
+def nodepools(mgmt):
+    return [p for p in mgmt.list(HS, "NodePool", NS) if p["spec"].get("clusterName") == NAME]
+
+
+def source_running(src, want):
+    """The hosted cluster runs on src as before the migration: nothing paused, API servers ready, nodes Ready."""
+    hc = src.get(HS, "HostedCluster", NAME, NS)
+    if hc is None or hc["spec"].get("pausedUntil") or any(p["spec"].get("pausedUntil") for p in nodepools(src)):
+        return False
+    for name in API_DEPLOYMENTS:
+        dep = src.get("apps/v1", "Deployment", name, HCP)
+        if dep is None or dep["spec"].get("replicas") != want or (dep.get("status") or {}).get("readyReplicas") != want:
+            return False
+    nodes = src.guest(src.hosted_handle(NAME, NS)).nodes()
+    return bool(nodes) and all(ready for _name, ready in nodes)
+
+
+def source_stopped(src):
+    """Never resumed: the HostedCluster is paused (or gone) and no kube-apiserver runs on src."""
+    hc = src.get(HS, "HostedCluster", NAME, NS)
+    dep = src.get("apps/v1", "Deployment", "kube-apiserver", HCP)
+    paused = hc is None or bool(hc["spec"].get("pausedUntil"))
+    return paused and (dep is None or not (dep.get("status") or {}).get("readyReplicas"))
+
+
+def destination_empty(dst):
+    return not dst.list(HS, "HostedCluster", NS) and dst.get("v1", "Namespace", HCP, None) is None
+
+
+@pytest.fixture
+def pair(mgmt_pair, moto, moto_https):
+    src, dst = mgmt_pair
+    moto.client("s3").create_bucket(Bucket=BUCKET)
+    hc = src.create_hosted_cluster(name=NAME, namespace=NS, availability="SingleReplica", nodepools=1, replicas=2)
+    data = seed_keys(40, prefix=KEYS)
+    hc.etcd.put_many(data)
+    return src, dst, moto_https, {k.encode(): v for k, v in data.items()}
+
+
+class WhenQuiesced(threading.Thread):
+    """Takes S3 down as soon as the source's kube-apiserver is scaled to 0 (the backup's snapshot comes next)."""
+
+    def __init__(self, src):
+        super().__init__(daemon=True)
+        self.src, self.fired, self._stop = src, False, threading.Event()
+
+    def run(self):
+        while not self._stop.is_set():
+            dep = self.src.get("apps/v1", "Deployment", "kube-apiserver", HCP)
+            if dep is not None and dep["spec"].get("replicas") == 0:
+                self.src.s3_down(True)
+                self.fired = True
+                return
+            self._stop.wait(0.05)
+
+    def stop(self):
+        self._stop.set()
+        self.join(5)
+
+
+def test_faults_before_and_after_the_destination_is_touched_then_completion(tmp_path, pair):
+    src, dst, https, data = pair
+    want = src.get("apps/v1", "Deployment", "kube-apiserver", HCP)["spec"]["replicas"]
+    fqdn = "api.%s.example.com" % NAME
+
+    # -- before the destination holds anything: every failure puts the source back ------------------------
+    before_touch = [
+        ("backup: etcd snapshot (exec in etcd-0 refused)", src, None, r"/namespaces/%s/pods/etcd-0/exec" % HCP),
+        ("dns: Routes deletion refused", src, "DELETE", r"/namespaces/%s/routes" % HCP),
+    ]
+    for what, cluster, method, path in before_touch:
+        cluster.faults.add(method=method, path=path, status=500, times=None)
+        res = migrate(tmp_path, src, dst, https)
+        cluster.faults.clear()
+        assert res.rc != 0, "%s: the run did not fail" % what
+        wait_for(lambda: source_running(src, want), timeout=120, what="%s: the source put back" % what)
+        assert destination_empty(dst), what
+        assert src.dns_owner(fqdn) in (src.name, None), what  # never the destination's
+
+    watcher = WhenQuiesced(src)
+    watcher.start()
+    try:
+        res = migrate(tmp_path, src, dst, https)
+    finally:
+        watcher.stop()
+        src.s3_down(False)
+    assert watcher.fired and res.rc != 0, "backup with S3 down did not fail"
+    assert "S3" in failure_text(res) or "s3" in failure_text(res), failure_text(res)
+    wait_for(lambda: source_running(src, want), timeout=120, what="S3 down: the source put back")
+    assert destination_empty(dst)
+
+    # -- once the destination holds objects: the source is never resumed --------------------------------------
+    after_touch = [
+        ("restore: Secret creation on the destination refused", dst, "POST", r"/namespaces/%s/secrets$" % HCP),
+        ("restore: HostedCluster creation refused", dst, "POST", r"/namespaces/%s/hostedclusters$" % NS),
+        ("restore: NodePool creation refused", dst, "POST", r"/namespaces/%s/nodepools$" % NS),
+        ("teardown: Machine deletion on the source refused", src, "DELETE", r"/namespaces/%s/machines" % HCP),
+    ]
+    for what, cluster, method, path in after_touch:
+        cluster.faults.add(method=method, path=path, status=500, times=None)
+        res = migrate(tmp_path, src, dst, https)
+        cluster.faults.clear()
+        assert res.rc != 0, "%s: the run did not fail" % what
+        text = failure_text(res)
+        assert "stopped" in text or "re-run" in text, "%s: the message must say where it stopped: %s" % (what, text)
+        assert source_stopped(src), "%s: the source was resumed after the destination got objects" % what
+
+    res = migrate(tmp_path, src, dst, https)
+    assert res.rc == 0, res
+    assert not src.list(HS, "HostedCluster", NS) and src.get("v1", "Namespace", HCP, None) is None
+    restored = dst.hosted_handle(NAME, NS)
+    wait_for(restored.etcd.healthy, timeout=120, what="the destination's etcd")
+    assert restored.etcd.get_all(KEYS) == data
+    assert src.terminated_instances == [] and dst.terminated_instances == []
+    wait_for(lambda: dst.dns_owner(fqdn) == dst.name, timeout=60, what="the destination to own %s" % fqdn)
+    nodes = dst.guest(restored).nodes()
+    assert nodes and all(ready for _n, ready in nodes), nodes
+    again = migrate(tmp_path, src, dst, https)
+    assert again.rc == 0 and "changed=0" in again.stdout, again
