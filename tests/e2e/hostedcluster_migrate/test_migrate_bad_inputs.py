@@ -1,0 +1,132 @@
+"""ocp.day2.hostedcluster_migrate refuses bad inputs clearly and changes nothing; check mode changes nothing;
+-vvv output holds no secret value. One pair of simulated management clusters for every case of the test.
+"""
+
+import base64
+import json
+
+import pytest
+
+from tests.harness.ansible import run_playbook
+from tests.harness.moto import FAKE_AWS_ENV
+
+HS = "hypershift.openshift.io/v1beta1"
+NAME, NS, HCP = "example", "clusters", "clusters-example"
+BUCKET = "migrate-bad-inputs"
+KINDS = (
+    (HS, "HostedCluster"), (HS, "NodePool"), (HS, "HostedControlPlane"), ("v1", "Secret"), ("v1", "ConfigMap"),
+    ("apps/v1", "Deployment"), ("apps/v1", "StatefulSet"), ("route.openshift.io/v1", "Route"),
+    ("cluster.x-k8s.io/v1beta1", "Cluster"), ("cluster.x-k8s.io/v1beta1", "Machine"),
+    ("infrastructure.cluster.x-k8s.io/v1beta2", "AWSMachine"),
+)  # fmt: skip
+
+
+def migrate(tmp_path, src, dst, https, phases=None, check=False, verbosity=0, **extra):
+    extra_vars = {
+        "hostedcluster_migrate_name": NAME,
+        "hostedcluster_migrate_namespace": NS,
+        "hostedcluster_migrate_source_kubeconfig": src.kubeconfig,
+        "hostedcluster_migrate_destination_kubeconfig": dst.kubeconfig,
+        "hostedcluster_migrate_s3_bucket": BUCKET,
+        "hostedcluster_migrate_s3_region": FAKE_AWS_ENV["AWS_DEFAULT_REGION"],
+        "hostedcluster_migrate_s3_endpoint_url": https.endpoint_url,
+        "hostedcluster_migrate_s3_ca_bundle": https.ca_cert,
+        "hostedcluster_migrate_backup_dir": str(tmp_path / "backup"),
+        "hostedcluster_migrate_confirm": True,
+        "hostedcluster_migrate_wait_timeout": 60,
+        "hostedcluster_migrate_dns_timeout": 60,
+        "hostedcluster_migrate_nodes_timeout": 60,
+    }
+    if phases is not None:
+        extra_vars["hostedcluster_migrate_phases"] = phases
+    extra_vars.update(extra)
+    env = dict(FAKE_AWS_ENV, AWS_ENDPOINT_URL=https.endpoint_url, AWS_CA_BUNDLE=https.ca_cert)
+    res = run_playbook("ocp.day2.hostedcluster_migrate", extra_vars=extra_vars, env=env, check=check,
+                       verbosity=verbosity, timeout=900)  # fmt: skip
+    print("=== hostedcluster_migrate %s rc=%d ===" % (sorted(extra) or phases, res.rc))
+    print("\n".join(ln for ln in res.stdout.splitlines() if "fatal:" in ln or "FAILED" in ln or "PLAY RECAP" in ln))
+    return res
+
+
+def fingerprint(mgmt):
+    """Everything a migration could change on a management cluster, without status and server bookkeeping."""
+    found = {}
+    for api, kind in KINDS:
+        for obj in mgmt.list(api, kind, None):
+            meta = obj["metadata"]
+            keep = {k: meta.get(k) for k in ("labels", "annotations", "finalizers", "deletionTimestamp")}
+            body = {k: v for k, v in obj.items() if k not in ("metadata", "status")}
+            found["%s %s/%s" % (kind, meta.get("namespace"), meta["name"])] = json.dumps([keep, body], sort_keys=True)
+    for ns in mgmt.list("v1", "Namespace", None):
+        found["Namespace " + ns["metadata"]["name"]] = json.dumps(ns["metadata"].get("labels"), sort_keys=True)
+    return found
+
+
+def changes(before, after):
+    return sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+
+
+def failure(res):
+    return "\n".join(ln for ln in res.stdout.splitlines() if "fatal:" in ln or '"msg"' in ln)
+
+
+@pytest.fixture
+def setup(mgmt_pair, moto, moto_https):
+    src, dst = mgmt_pair
+    s3 = moto.client("s3")
+    s3.create_bucket(Bucket=BUCKET)
+    s3.create_bucket(Bucket="migrate-eu", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    src.create_hosted_cluster(name=NAME, namespace=NS, availability="SingleReplica", nodepools=1, replicas=1)
+    return src, dst, moto_https, s3
+
+
+def test_bad_inputs_check_mode_and_no_secret_in_verbose_output(tmp_path, setup):
+    src, dst, https, s3 = setup
+    hc = src.get(HS, "HostedCluster", NAME, NS)
+    ssh_name = hc["spec"]["sshKey"]["name"]
+    cases = [
+        ("same source and destination", {"hostedcluster_migrate_destination_kubeconfig": src.kubeconfig},
+         None, ("same", "destination")),
+        ("unknown HostedCluster", {"hostedcluster_migrate_name": "nope"}, None, ("nope", "not found")),
+        ("bucket in another region", {"hostedcluster_migrate_s3_bucket": "migrate-eu"}, None, ("eu-west-1",)),
+        ("teardown asked before verify", {}, ["teardown"], ("verify",)),
+    ]  # fmt: skip
+    before = (fingerprint(src), fingerprint(dst))
+    for what, extra, phases, words in cases:
+        res = migrate(tmp_path, src, dst, https, phases=phases, **extra)
+        assert res.rc != 0, "%s: did not fail" % what
+        text = failure(res)
+        assert all(w.lower() in text.lower() for w in words), "%s: unclear message: %s" % (what, text)
+        assert "Traceback" not in res.output, what
+        assert (changes(before[0], fingerprint(src)), changes(before[1], fingerprint(dst))) == ([], []), what
+
+    # a referenced Secret missing on the source (the test removes it, then puts it back)
+    secret = src.get("v1", "Secret", ssh_name, NS)
+    src.delete("v1", "Secret", ssh_name, NS)
+    without = (fingerprint(src), fingerprint(dst))
+    res = migrate(tmp_path, src, dst, https)
+    assert res.rc != 0 and ssh_name in failure(res), failure(res)
+    assert (changes(without[0], fingerprint(src)), changes(without[1], fingerprint(dst))) == ([], [])
+    src.put({k: v for k, v in secret.items() if k != "metadata"} | {"metadata": {"name": ssh_name, "namespace": NS}})
+
+    # check mode: the plan, nothing changed on either cluster, nothing written to S3
+    before = (fingerprint(src), fingerprint(dst))
+    res = migrate(tmp_path, src, dst, https, check=True, hostedcluster_migrate_confirm=False)
+    assert res.rc == 0, res
+    assert (changes(before[0], fingerprint(src)), changes(before[1], fingerprint(dst))) == ([], [])
+    assert s3.list_objects_v2(Bucket=BUCKET).get("KeyCount", 0) == 0
+
+    # -vvv over the phases that read and export the secrets and upload the snapshot: no secret value printed
+    res = migrate(tmp_path, src, dst, https, phases=["preflight", "backup"], verbosity=3)
+    assert res.rc == 0, res
+    secrets = {"AWS secret key": FAKE_AWS_ENV["AWS_SECRET_ACCESS_KEY"]}
+    pull = src.get("v1", "Secret", hc["spec"]["pullSecret"]["name"], NS)["data"][".dockerconfigjson"]
+    decoded = json.loads(base64.b64decode(pull))
+    auths = [a["auth"] for a in decoded["auths"].values() if a.get("auth")]
+    secrets.update({"pull secret (base64)": pull, "pull secret": json.dumps(decoded, separators=(",", ":"))})
+    secrets.update({"pull secret auth %d" % i: auth for i, auth in enumerate(auths)})
+    aes_name = hc["spec"]["secretEncryption"]["aescbc"]["activeKey"]["name"]
+    aes = src.get("v1", "Secret", aes_name, NS)["data"]["key"]
+    secrets.update({"AES key (base64)": aes, "AES key (hex)": base64.b64decode(aes).hex()})
+    leaked = [what for what, value in secrets.items() if value and value in res.output]
+    assert leaked == [], "secret values in the -vvv output: %s" % leaked
