@@ -12,14 +12,14 @@ version_added: 0.3.0
 author:
   - ocp.day2 maintainers (@ocp-day2)
 description:
-  - Applies what M(ocp.day2.hostedcluster_export) wrote, in the order of the documented restore (seeds 000 §4.2.4):
-    the HostedCluster's namespace and its control-plane namespace C(<namespace>-<name>), then the groups
+  - Applies what M(ocp.day2.hostedcluster_export) wrote, in the order of the documented restore (seeds 000 §4.2.4),
+    first the HostedCluster's namespace and its control-plane namespace C(<namespace>-<name>), then the groups
     C(hc-secrets), C(hc-configmaps), C(hcp-secrets), C(hcp), C(cluster), C(machines), C(hostedcluster) and
     C(nodepools), each object in the order of the manifest.
   - Before anything is applied, reads C(export.json) and checks the sha256 of B(every) file it lists (also those of
     groups not applied now); a missing or changed file is refused and named, and nothing is applied.
   - An object is created when missing; an existing one is merged (JSON merge patch) when it differs, and left alone
-    otherwise. The HostedCluster is the exception: it is only ever created, with O(restore_snapshot_url) as its one
+    otherwise. The HostedCluster is the exception, it is only ever created, with O(restore_snapshot_url) as its one
     C(spec.etcd.managed.storage.restoreSnapshotURL) (the API reads it at creation and refuses to change it) and no
     C(spec.pausedUntil). An existing HostedCluster of that name is left as it is and reported in
     RV(hostedcluster_existed).
@@ -27,7 +27,7 @@ description:
     cannot be applied, the failure names it and lists in RV(applied) what is already in place; a re-run continues.
 options:
   src:
-    description: The export directory (the O(ocp.day2.hostedcluster_export#module:dest) of the export).
+    description: The export directory (O(ocp.day2.hostedcluster_export#module:dest) of the export).
     type: path
     required: true
   groups:
@@ -46,8 +46,9 @@ options:
       - It is never shown in results, diffs or logs.
     type: str
   labels:
-    description: Labels added to every namespace and object this module creates (never to existing ones), for
-      example C({ocp.day2/migration-id: "<id>"}), so that a later run knows what it created.
+    description:
+      - Labels added to every namespace and object this module creates (never to existing ones), so that a later
+        run knows what it created. For example the label C(ocp.day2/migration-id) with the migration's id.
     type: dict
     default: {}
   create_namespaces:
