@@ -32,8 +32,8 @@ def text(value, option, example=None):
     """A non-empty string without surrounding blanks."""
     if not isinstance(value, str) or not value.strip():
         raise Day2Error(
-            "%s is empty%s."
-            % (option, "; give %s, for example %s" % (option, example) if example else "; give a value")
+            "%s is empty (often a variable that is not set): %s."
+            % (option, "give %s, for example %s" % (option, example) if example else "give a value or leave it out")
         )
     if value != value.strip():
         raise Day2Error("%s=%s has leading or trailing blanks; remove them." % (option, _shown(value)))
@@ -142,13 +142,13 @@ def file_dest(path, option, create_parents=False):
     if os.path.isdir(path):
         raise Day2Error("%s=%s is a directory; give the path of the file to write, such as %s." % (
             option, path, os.path.join(path, "backup.db")))  # fmt: skip
-    parent = os.path.dirname(os.path.abspath(path))
-    if not create_parents and not os.path.isdir(parent):
-        raise Day2Error("The directory of %s=%s does not exist; create %s first." % (option, path, parent))
+    parent = directory = os.path.dirname(os.path.abspath(path))
     while not os.path.exists(parent):
         parent = os.path.dirname(parent)
     if not os.path.isdir(parent):
         raise Day2Error("%s=%s cannot be created: %s is a file, not a directory." % (option, path, parent))
+    if not create_parents and parent != directory:
+        raise Day2Error("The directory of %s=%s does not exist: create %s first." % (option, path, directory))
     if not os.access(parent, os.W_OK | os.X_OK):
         raise Day2Error(
             "%s=%s cannot be written: %s is not writable by this user. Run the task with become or choose another "
@@ -177,5 +177,6 @@ def non_empty_list(values, option, example):
     if not values:
         raise Day2Error("%s is empty: give at least one, for example %s." % (option, example))
     for value in values:
-        text(value, "every item of " + option, example)
+        if not isinstance(value, str) or not value.strip():
+            raise Day2Error("%s has an empty item (%r): remove it, for example %s." % (option, values, example))
     return values

@@ -34,7 +34,10 @@ def check_cluster_names(params, nodepools=True):
     cannot name Kubernetes objects (an empty name would otherwise reach the API as a list call)."""
     inputs.k8s_name(params["name"], "name", label=True, example="example (the HostedCluster's name)")
     inputs.k8s_name(params["namespace"], "namespace", label=True, example="clusters")
-    for pool in (params.get("nodepools") or []) if nodepools else []:
+    pools = (params.get("nodepools") or []) if nodepools else []
+    if "all" in pools and len(pools) > 1:
+        raise Day2Error("nodepools: 'all' cannot be combined with NodePool names (got %s)." % ", ".join(pools))
+    for pool in pools:
         if pool != "all":
             inputs.k8s_name(pool, "nodepools", example="example-np0 (or all)")
 
