@@ -38,17 +38,8 @@ DEFAULT_STRIP = [
     "ocp.day2/migration-prior-state",
     "kubectl.kubernetes.io/last-applied-configuration",
 ]
-SERVER_SET = (
-    "uid",
-    "resourceVersion",
-    "generation",
-    "creationTimestamp",
-    "managedFields",
-    "selfLink",
-    "ownerReferences",
-    "deletionTimestamp",
-    "deletionGracePeriodSeconds",
-)
+SERVER_SET = ("uid", "resourceVersion", "generation", "creationTimestamp", "managedFields", "selfLink",
+              "ownerReferences", "deletionTimestamp", "deletionGracePeriodSeconds")  # fmt: skip
 PAUSABLE = ("HostedCluster", "NodePool", "HostedControlPlane")
 # Not exported from the control-plane namespace (the seeds' egrep -v): tokens and pull secrets the destination
 # generates again, the OAuth server's sessions, and the cluster's token secret.

@@ -102,6 +102,13 @@ def _inside(src, relative):
     )
 
 
+def _sha256(path):
+    try:
+        return file_sha256(path)[0]
+    except OSError as exc:
+        raise Day2Error("Cannot read %s: %s. Check its permissions; nothing was applied." % (path, exc))
+
+
 def load_export(src, groups):
     """(manifest, [(entry, object)] of the wanted groups); every file is checked first, whatever the groups."""
     if not os.path.isdir(src):
@@ -137,7 +144,7 @@ def load_export(src, groups):
         full = os.path.join(src, relative)
         if not os.path.isfile(full):
             bad.append("%s is missing" % relative)
-        elif file_sha256(full)[0] != entry.get("sha256"):
+        elif _sha256(full) != entry.get("sha256"):
             bad.append("%s does not match its sha256 in export.json" % relative)
     if bad:
         raise Day2Error(
@@ -149,11 +156,11 @@ def load_export(src, groups):
     for entry in objects:
         if entry["group"] not in groups:
             continue
-        with open(os.path.join(src, entry["file"])) as f:
-            try:
+        try:
+            with open(os.path.join(src, entry["file"])) as f:
                 obj = yaml.safe_load(f)
-            except yaml.YAMLError as exc:
-                raise Day2Error("%s is not valid YAML: %s" % (entry["file"], exc))
+        except (OSError, yaml.YAMLError) as exc:
+            raise Day2Error("Cannot read %s: %s. Nothing was applied." % (entry["file"], exc))
         obj = obj if isinstance(obj, dict) else {}
         meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
         found = (obj.get("kind"), meta.get("namespace"), meta.get("name"))

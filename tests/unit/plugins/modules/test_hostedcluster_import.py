@@ -177,9 +177,13 @@ def test_unmanaged_etcd_is_refused(run_import, src, dest):
 
 def _rewrite(src, path, obj):
     """Change a file and its checksum in the manifest (an export edited by hand, consistently)."""
+    path.write_text(yaml.safe_dump(obj))
+    _rewrite_raw(src, path)
+
+
+def _rewrite_raw(src, path):
     import hashlib
 
-    path.write_text(yaml.safe_dump(obj))
     data = manifest(src)
     relative = os.path.relpath(path, src)
     for entry in data["objects"]:
@@ -209,6 +213,9 @@ def _tamper(src, case):
     elif case == "foreign-namespace":
         data["objects"][0]["namespace"] = "kube-system"
         (src / "export.json").write_text(json.dumps(data))
+    elif case == "bad-yaml":
+        secret_file.write_text("a: [unclosed\n")
+        _rewrite_raw(src, secret_file)
     elif case == "wrong-object":
         _rewrite(
             src, secret_file, {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "x", "namespace": "clusters"}}
@@ -229,6 +236,7 @@ def _tamper(src, case):
         ({}, "outside", "outside this hosted cluster's export"),
         ({}, "foreign-namespace", "outside this hosted cluster's export"),
         ({}, "wrong-object", "does not hold the Secret clusters/gh-client"),
+        ({"groups": ["hc-secrets"]}, "bad-yaml", "Cannot read namespaces/clusters/secret-gh-client.yaml"),
         ({"groups": ["hc-secrets", "nodes"]}, None, "unknown group(s) 'nodes'"),
         ({"groups": []}, None, "unknown group(s) (none given)"),
         ({"restore_snapshot_url": None}, None, "restore_snapshot_url is required"),
