@@ -193,6 +193,11 @@ def with_restore_url(hc, url):
     return hc
 
 
+def redact(text, url):
+    """text without the restore URL (the API server may quote it in a refusal)."""
+    return text.replace(url, "<restore_snapshot_url>") if url else text
+
+
 def merge(target, patch):
     """JSON merge patch (RFC 7386) of patch into target, in place."""
     for key, value in patch.items():
@@ -305,6 +310,7 @@ def execute(module):
     hc_info = manifest["hostedcluster"]
     applier = Applier(module, params["labels"])
     current = None
+    url = params["restore_snapshot_url"]
     try:
         for namespace in (hc_info["namespace"], "%s-%s" % (hc_info["namespace"], hc_info["name"])):
             applier.namespace(namespace, params["create_namespaces"])
@@ -318,7 +324,7 @@ def execute(module):
             if current else "the namespaces"  # fmt: skip
         raise Day2Error(
             "Applying %s failed: %s. Objects listed in 'applied' are in place; a re-run applies the rest (existing "
-            "objects are merged, an existing HostedCluster is left alone)." % (where, api_error_text(exc)),
+            "objects are merged, an existing HostedCluster is left alone)." % (where, redact(api_error_text(exc), url)),
             **applier.result(),
         )
     result = applier.result()

@@ -156,6 +156,13 @@ def test_persistent_error_names_the_object_and_what_is_in_place(run_import, dest
     assert dest.get(HS, "HostedCluster", "clusters", "example") is None
 
 
+def test_a_refusal_quoting_the_url_does_not_show_it(run_import, dest):
+    dest.inject("create", "HostedCluster", "example", api_error(422, 'restoreSnapshotURL: Invalid value: "%s"' % URL))
+    failed, result = run_import({})
+    assert failed and "restoreSnapshotURL: Invalid value" in result["msg"] and "<restore_snapshot_url>" in result["msg"]
+    assert "5ecret51gnature" not in json.dumps(result)
+
+
 def test_namespaces_terminating_or_missing_without_create(run_import, dest):
     failed, result = run_import({"create_namespaces": False})
     assert failed and "Namespace clusters does not exist and create_namespaces is false" in result["msg"]
