@@ -29,16 +29,21 @@ from .selectors import match_fields, match_labels, parse_field_selector, parse_l
 class Discovery(kmock.KubernetesScaffold):
     """kmock's discovery, fed with our resource table; per-version lists carry the right subresource kinds."""
 
+    kinds: frozenset = attrs.field(default=None)  # served kinds (None: all), e.g. a hosted cluster's own API
+
+    def _served(self):
+        return [r for r in resources.RESOURCES if self.kinds is None or r.kind in self.kinds]
+
     def __attrs_post_init__(self):
         super().__attrs_post_init__()
-        for r in resources.RESOURCES:
+        for r in self._served():
             self.resources[kmock.resource(group=r.group, version=r.version, plural=r.plural)] = kmock.ResourceInfo(
                 kind=r.kind, namespaced=r.namespaced, shortnames=set(r.shortnames), singular=r.kind.lower()
             )
 
     async def _serve_version(self, request):
         group, version = request.resource.group, request.resource.version
-        served = [r for r in resources.RESOURCES if (r.group, r.version) == (group, version)]
+        served = [r for r in self._served() if (r.group, r.version) == (group, version)]
         if not served:
             raise kmock.KubernetesResourceNotFoundError()
         verbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
@@ -84,7 +89,10 @@ def _parse_path(path):
 class ApiServer:
     """HTTPS on 127.0.0.1 in a thread of its own; `exec_handler(raw, ns, pod, params)` serves pod exec."""
 
-    def __init__(self, store, ca, server_cert, faults, exec_handler=None, log_handler=None, access_log=None):
+    def __init__(
+        self, store, ca, server_cert, faults, exec_handler=None, log_handler=None, access_log=None, kinds=None
+    ):
+        self.kinds = frozenset(kinds) if kinds else None
         self.access_log = open(access_log, "a", buffering=1) if access_log else None  # noqa: SIM115 - lives with the server
         self.store = store
         self.faults = faults
@@ -134,7 +142,7 @@ class ApiServer:
         return self
 
     async def _start(self):
-        self.discovery = Discovery()
+        self.discovery = Discovery(kinds=self.kinds)
         await self.discovery.__aenter__()
         self._runner = aiohttp.web.ServerRunner(
             aiohttp.web.Server(self._dispatch), handle_signals=False, shutdown_timeout=1
@@ -184,7 +192,7 @@ class ApiServer:
         group, version, plural, ns, name, sub = parsed
         res = resources.BY_PATH.get((group, version, plural))
         try:
-            if res is None:
+            if res is None or (self.kinds is not None and res.kind not in self.kinds):
                 raise ApiError(404, "NotFound", "the server could not find the requested resource")
             if sub == "exec" and self.exec_handler is not None:
                 return await self.exec_handler(raw, ns, name, dict(raw.query))

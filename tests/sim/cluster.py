@@ -10,10 +10,11 @@ from moto.server import ThreadedMotoServer
 from tests.harness.net import wait_for
 from tests.harness.pki import CA
 
-from . import resources
+from . import guest, resources
 from .apiserver import ApiServer
 from .controllers import Controllers
 from .faults import Faults
+from .guest import GuestHandle, GuestServers
 from .hypershift import HostedClusterHandle, Operator
 from .objects import bootstrap_objects, hosted_cluster_objects
 from .pods import PodRuntime
@@ -27,8 +28,11 @@ class ManagementCluster:
     tests.harness.moto.MotoServer (S3 and Route53) or None (no DNS records, no restore from URLs).
     """
 
-    def __init__(self, base_dir, moto=None, name="mgmt", external_dns_delay=2.0, upgrade_seconds=1.0):
+    def __init__(self, base_dir, moto=None, name="mgmt", external_dns_delay=2.0, upgrade_seconds=1.0, operator=True):
         self.base_dir = os.path.abspath(str(base_dir))
+        self.with_operator = operator
+        self.terminated_instances = []  # EC2 instance ids CAPA terminated on this management cluster
+        self.guests = None
         self.moto = moto
         self.name = name
         self.external_dns_delay = external_dns_delay
@@ -50,6 +54,7 @@ class ManagementCluster:
         self.admin = self.ca.issue("admin", cn="system:admin", organization="system:masters")
         self.pods = PodRuntime(self)
         self.operator = Operator(self)
+        self.guests = GuestServers(self)
         self.api = ApiServer(
             self.store,
             self.ca,
@@ -61,7 +66,7 @@ class ManagementCluster:
         )
         self.api.start()
         self._write_kubeconfig()
-        for obj in bootstrap_objects(self.name):
+        for obj in bootstrap_objects(self.name, operator=self.with_operator):
             self.store.put(obj)
         self.controllers = Controllers(self).start()
         return self
@@ -72,6 +77,8 @@ class ManagementCluster:
         if self.controllers is not None:
             self.controllers.stop()
             self.controllers = None
+        if self.guests is not None:
+            self.guests.stop_all()
         if getattr(self, "pods", None) is not None:
             self.pods.stop_all()
         if self.api is not None:
@@ -119,6 +126,18 @@ class ManagementCluster:
         os.chmod(self.kubeconfig, 0o600)
 
     # -- direct store access --------------------------------------------------------------------
+    def guest(self, hc, namespace="clusters"):
+        """The hosted cluster's own API as served by this management cluster (a handle or a name)."""
+        if isinstance(hc, str):
+            return GuestHandle(self, hc, namespace)
+        return GuestHandle(self, hc.name, hc.namespace)
+
+    def terminate_instance(self, instance_id):
+        """CAPA terminated an instance: every guest API loses that node."""
+        guest.terminate_everywhere(instance_id)
+        if instance_id not in self.terminated_instances:
+            self.terminated_instances.append(instance_id)
+
     def dns_owner(self, fqdn):
         """The ExternalDNS owner id in the TXT registry record of fqdn in Route53 (None: none there)."""
         if self.moto is None:
@@ -126,7 +145,7 @@ class ManagementCluster:
         fqdn = fqdn.rstrip(".")
         zones = [
             z
-            for z in self.moto.client("route53").list_hosted_zones()["HostedZones"]
+            for z in self.operator.dns._client().list_hosted_zones()["HostedZones"]
             if not z.get("Config", {}).get("PrivateZone") and (fqdn + ".").endswith("." + z["Name"])
         ]
         if not zones:

@@ -10,7 +10,7 @@ import shutil
 import string
 import threading
 
-from . import resources
+from . import capi, resources
 from .errors import ApiError
 from .store import now
 
@@ -78,7 +78,7 @@ class Controllers:
                 log.exception("simulator controller pass failed")
 
     def reconcile(self):
-        for step in (self.namespaces, self.garbage_collect, self.pvcs, self.mgmt.operator.reconcile):
+        for step in (self.namespaces, self.garbage_collect, self.pvcs, self.mgmt.operator.reconcile, self.lifecycle):
             self._guard(step)
         for dep in self.store.list(R["Deployment"])[0]:
             self._guard(self.deployment, dep)
@@ -89,6 +89,10 @@ class Controllers:
         for ns, rt in list(self.mgmt.pods.etcd.items()):
             if ns not in seen:
                 rt.ensure({})
+
+    def lifecycle(self):
+        capi.reconcile_lifecycle(self.mgmt)
+        self.mgmt.guests.reconcile()
 
     # -- namespaces and garbage collection ---------------------------------------------------------
     def namespaces(self):

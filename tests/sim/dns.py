@@ -58,9 +58,15 @@ class ExternalDNS:
         self.address = "192.0.2.%d" % (10 + int(hashlib.sha256(self.owner.encode()).hexdigest(), 16) % 240)
         self.foreign = set()  # fqdns left alone because another owner has them (logged once)
         self._zones = {}
+        self._r53 = None
 
     def _client(self):
-        return self.mgmt.moto.client("route53") if self.mgmt.moto is not None else None
+        """One Route53 client, made once (making a boto3 client costs ~50 ms)."""
+        if self.mgmt.moto is None:
+            return None
+        if self._r53 is None:
+            self._r53 = self.mgmt.moto.client("route53")
+        return self._r53
 
     def zone_id(self, base_domain):
         if base_domain in self._zones:

@@ -28,6 +28,11 @@ R = {
         "Deployment",
         "PersistentVolumeClaim",
         "Secret",
+        "Cluster",
+        "MachineDeployment",
+        "MachineSet",
+        "Machine",
+        "AWSMachineTemplate",
     )
 }
 
@@ -71,7 +76,14 @@ class Operator:
         self._progress = {}  # (kind, ns, name) -> monotonic time the current version rollout started
         self._pieces = {}  # (hcp namespace, HC uid) -> [(apiVersion, kind, name)] rendered last time
 
+    def running(self):
+        """The HyperShift operator acts while its Deployment `hypershift/operator` asks for replicas
+        (a management cluster built with operator=False has none)."""
+        return capi.running(self.store, "hypershift", "operator")
+
     def reconcile(self):
+        if not self.running():
+            return
         # one broken object (e.g. a HostedCluster applied without spec.dns) must not stop the others
         for hc in self.store.list(R["HostedCluster"])[0]:
             try:
@@ -101,6 +113,10 @@ class Operator:
         hcp = self.store.get(R["HostedControlPlane"], hcp_ns, name)
         if meta.get("deletionTimestamp"):
             return self._delete_hosted_cluster(hc, hcp_ns)
+        if FINALIZER not in (meta.get("finalizers") or []):
+            meta["finalizers"] = (meta.get("finalizers") or []) + [FINALIZER]
+            hc = self.store.update(R["HostedCluster"], hc, ns, name, check_rv=False)
+            meta, spec = hc["metadata"], hc["spec"]
         if hcp is not None and (hcp["spec"].get("pausedUntil") != spec.get("pausedUntil")):
             hcp["spec"]["pausedUntil"] = spec.get("pausedUntil")
             if hcp["spec"]["pausedUntil"] is None:
@@ -151,6 +167,8 @@ class Operator:
         self._scale_control_plane(hc, hcp_ns)
         etcd_ok = self._etcd_ok(hcp_ns)
         status = st.hc_status(hc, etcd_ok, self._progress, self.mgmt.upgrade_seconds)
+        if not self.mgmt.guests.published((ns, name)):
+            status.pop("kubeconfig", None)  # set once the admin kubeconfig Secret is written
         self._put_status(R["HostedCluster"], hc, status)
         self._put_status(R["HostedControlPlane"], hcp, st.hcp_status(hcp, status, self._restored(hcp, etcd_ok)))
 
@@ -284,13 +302,28 @@ class Operator:
         return None
 
     def _delete_hosted_cluster(self, hc, hcp_ns):
+        """As the HyperShift operator, in order: NodePools, then the CAPI Cluster and the HostedControlPlane,
+        then the control-plane namespace; each waits for the previous to be gone (their own controllers
+        remove their finalizers), then the HostedCluster's finalizer goes."""
         meta = hc["metadata"]
-        for np in self.store.list(R["NodePool"], meta["namespace"])[0]:
-            if np["spec"].get("clusterName") == meta["name"] and not np["metadata"].get("deletionTimestamp"):
+        if FINALIZER not in (meta.get("finalizers") or []):
+            return
+        pools = [np for np in self.store.list(R["NodePool"], meta["namespace"])[0]
+                 if np["spec"].get("clusterName") == meta["name"]]  # fmt: skip
+        for np in pools:
+            if not np["metadata"].get("deletionTimestamp"):
                 self.store.delete(R["NodePool"], meta["namespace"], np["metadata"]["name"])
+        if pools:
+            return
         nsobj = self.store.get(R["Namespace"], None, hcp_ns)
         if nsobj is not None:
-            if not nsobj["metadata"].get("deletionTimestamp"):
+            left = False
+            for kind in ("Cluster", "HostedControlPlane"):
+                for obj in self.store.list(R[kind], hcp_ns)[0]:
+                    left = True
+                    if not obj["metadata"].get("deletionTimestamp"):
+                        self.store.delete(R[kind], hcp_ns, obj["metadata"]["name"])
+            if not left and not nsobj["metadata"].get("deletionTimestamp"):
                 self.store.delete(R["Namespace"], None, hcp_ns)
             return
         rt = self.mgmt.pods.etcd.pop(hcp_ns, None)
@@ -299,10 +332,34 @@ class Operator:
         meta["finalizers"] = [f for f in meta.get("finalizers") or [] if f != FINALIZER]
         self.store.update(R["HostedCluster"], hc, meta["namespace"], meta["name"], check_rv=False)
 
+    def _delete_nodepool(self, np):
+        """The NodePool's MachineDeployment and MachineSets go; its finalizer once no Machine of it is left."""
+        meta = np["metadata"]
+        if FINALIZER not in (meta.get("finalizers") or []):
+            return
+        hcp_ns = "%s-%s" % (meta["namespace"], np["spec"].get("clusterName", ""))
+        mine = {"hypershift.openshift.io/nodePool": meta["name"]}
+        left = False
+        if self.store.get(R["Namespace"], None, hcp_ns) is not None:
+            for kind in ("MachineDeployment", "AWSMachineTemplate", "MachineSet", "Machine"):
+                for obj in self.store.list(R[kind], hcp_ns)[0]:
+                    if capi._has_labels(obj, mine):
+                        if kind == "Machine":
+                            left = True  # Cluster API removes them (and their instances) itself
+                        elif not obj["metadata"].get("deletionTimestamp"):
+                            self.store.delete(R[kind], hcp_ns, obj["metadata"]["name"])
+        if not left:
+            meta["finalizers"] = [f for f in meta.get("finalizers") or [] if f != FINALIZER]
+            self.store.update(R["NodePool"], np, meta["namespace"], meta["name"], check_rv=False)
+
     def nodepool(self, np):
         meta, spec = np["metadata"], np["spec"]
         if meta.get("deletionTimestamp"):
-            return
+            return self._delete_nodepool(np)
+        if FINALIZER not in (meta.get("finalizers") or []):
+            meta["finalizers"] = (meta.get("finalizers") or []) + [FINALIZER]
+            np = self.store.update(R["NodePool"], np, meta["namespace"], meta["name"], check_rv=False)
+            meta, spec = np["metadata"], np["spec"]
         if is_paused(spec):
             paused = st.paused_status(np.get("status") or {}, spec["pausedUntil"], "ReconciliationActive")
             self._put_status(R["NodePool"], np, paused)

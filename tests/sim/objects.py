@@ -14,7 +14,7 @@ def _b64(data):
     return base64.b64encode(data if isinstance(data, bytes) else data.encode()).decode()
 
 
-def bootstrap_objects(mgmt_name):
+def bootstrap_objects(mgmt_name, operator=True):
     out = [
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}}
         for n in ("default", "kube-system", "hypershift", "clusters")
@@ -50,6 +50,8 @@ def bootstrap_objects(mgmt_name):
                 },
             }
         )
+    if not operator:  # a management cluster without HyperShift installed
+        return out
     out.append(
         {
             "apiVersion": "v1",

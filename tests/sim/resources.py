@@ -51,6 +51,7 @@ RESOURCES = [
     Resource("apps", "v1", "statefulsets", "StatefulSet", shortnames=("sts",), subresources=_SCALE),
     Resource("apps", "v1", "replicasets", "ReplicaSet", shortnames=("rs",), subresources=_SCALE),
     Resource("route.openshift.io", "v1", "routes", "Route"),
+    Resource("config.openshift.io", "v1", "clusterversions", "ClusterVersion", namespaced=False),
     Resource("hypershift.openshift.io", "v1beta1", "hostedclusters", "HostedCluster", shortnames=("hc", "hcs")),
     Resource(
         "hypershift.openshift.io", "v1beta1", "nodepools", "NodePool", shortnames=("np", "nps"), subresources=_SCALE

@@ -5,8 +5,12 @@ kubeconfig, Nodes Ready/NotReady, OVN pods, ClusterVersion), finalizers, instanc
 management cluster without the HyperShift operator.
 """
 
+import base64
 import copy
+import os
 import time
+
+import pytest
 
 from tests.harness.net import wait_for
 
@@ -137,3 +141,75 @@ def test_external_dns_owns_its_records_and_never_touches_another_owners(mgmt_pai
     wait_for(lambda: destination.dns_owner(api) is None, timeout=15, what="the destination's records removed")
     _zone, records = _records(moto)
     assert (foreign, "A") in records and (api, "A") not in records and ("a-" + api, "TXT") not in records
+
+
+# -- the hosted cluster's own API ------------------------------------------------------------------
+def _guest_client(mgmt, hc_name="example"):
+    from kubernetes import client, config
+
+    secret = mgmt.get("v1", "Secret", "%s-admin-kubeconfig" % hc_name, "clusters")
+    path = os.path.join(mgmt.base_dir, "read-admin-kubeconfig")
+    with open(path, "wb") as f:
+        f.write(base64.b64decode(secret["data"]["kubeconfig"]))
+    return client.CoreV1Api(config.new_client_from_config(config_file=path)), path
+
+
+def _scale(mgmt, ns, name, replicas, kind="Deployment"):
+    obj = mgmt.get("apps/v1", kind, name, ns)
+    obj["spec"]["replicas"] = replicas
+    mgmt.put(obj)
+
+
+def _pause(mgmt, name="example"):
+    for kind in (HC, NP):
+        for obj in mgmt.list(*kind, namespace="clusters"):
+            if obj["metadata"]["name"] == name or obj["spec"].get("clusterName") == name:
+                obj["spec"]["pausedUntil"] = "true"
+                mgmt.put(obj)
+
+
+def test_guest_api_admin_kubeconfig_nodes_ovn_pods_and_cluster_version(mgmt_cluster):
+    from kubernetes import client, config
+    from kubernetes.client.rest import ApiException
+
+    hc = mgmt_cluster.create_hosted_cluster(availability="SingleReplica", replicas=2)
+    guest = mgmt_cluster.guest(hc)
+    wait_for(lambda: hc.object["status"].get("kubeconfig"), timeout=10, what="status.kubeconfig")
+    assert hc.object["status"]["kubeconfig"] == {"name": "example-admin-kubeconfig"}
+    core, path = _guest_client(mgmt_cluster)
+    wait_for(lambda: len(core.list_node().items) == 2, timeout=10, what="two nodes")
+    machines = mgmt_cluster.list("cluster.x-k8s.io/v1beta1", "Machine", hc.hcp_namespace)
+    assert sorted(n.metadata.name for n in core.list_node().items) == sorted(
+        m["status"]["nodeRef"]["name"] for m in machines
+    )
+    wait_for(lambda: all(ready for _n, ready in guest.nodes()), timeout=10, what="nodes Ready")
+    api = config.new_client_from_config(config_file=path)
+    cv = client.CustomObjectsApi(api).get_cluster_custom_object(
+        "config.openshift.io", "v1", "clusterversions", "version"
+    )
+    assert cv["status"]["desired"]["version"] == "4.14.8" and cv["status"]["history"][0]["state"] == "Completed"
+    with pytest.raises(ApiException) as exc:  # the guest is not a management cluster
+        client.CustomObjectsApi(api).list_namespaced_custom_object(
+            "hypershift.openshift.io", "v1beta1", "clusters", "hostedclusters"
+        )
+    assert exc.value.status == 404
+    wait_for(lambda: [p["phase"] for p in guest.ovn_pods()] == ["Running"] * 2, timeout=10, what="OVN pods")
+    before = {p["name"] for p in guest.ovn_pods()}
+    core.delete_collection_namespaced_pod("openshift-ovn-kubernetes")
+    wait_for(lambda: len(guest.ovn_pods()) == 2, timeout=5, what="pods replaced")
+    after = guest.ovn_pods()
+    assert not before & {p["name"] for p in after} and all(p["phase"] == "Pending" for p in after)
+    wait_for(lambda: [p["phase"] for p in guest.ovn_pods()] == ["Running"] * 2, timeout=10, what="pods Running")
+    assert {p["control_plane"] for p in guest.ovn_pods()} == {"mgmt-a"}
+    # no kube-apiserver: connection refused, nodes NotReady; back: served again (new port, Secret updated)
+    _pause(mgmt_cluster)
+    _scale(mgmt_cluster, hc.hcp_namespace, "kube-apiserver", 0)
+    wait_for(lambda: not guest.served, timeout=10, what="the guest API stopped")
+    with pytest.raises(Exception) as refused:
+        core.list_node(_request_timeout=5)
+    assert "refused" in str(refused.value).lower()
+    wait_for(lambda: not any(ready for _n, ready in guest.nodes()), timeout=10, what="nodes NotReady")
+    _scale(mgmt_cluster, hc.hcp_namespace, "kube-apiserver", 1)
+    wait_for(lambda: all(ready for _n, ready in guest.nodes()), timeout=10, what="nodes Ready again")
+    core, _path = _guest_client(mgmt_cluster)
+    assert len(core.list_node().items) == 2
