@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import time
+from urllib.parse import urlparse
 
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error, Day2Timeout
 
@@ -76,6 +78,28 @@ def save_command(etcdctl, endpoint, path, cacert, cert, key, deadline, use_env=F
 # Before `snapshot save`, whose command timeout must allow a large database: an unreachable etcd would hold
 # it for the whole `timeout` (etcdctl's dial does not block for snapshot save), so ask first, briefly.
 PROBE_TIMEOUT = 5
+
+
+# An endpoint that refuses or drops the connection is known within this many seconds, before etcdctl runs: etcdctl
+# 3.4 waits its whole command timeout on a refused connection, whatever its dial timeout says.
+CONNECT_TIMEOUT = 3
+
+
+def connect_error(url, timeout=CONNECT_TIMEOUT):
+    """None when a TCP connection to the URL's host and port opens within `timeout` seconds, else why not."""
+    parsed = urlparse(url)
+    host = parsed.hostname
+    try:
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    except ValueError:
+        return "%s has an invalid port" % url
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+        return None
+    except socket.timeout:
+        return "no TCP connection to %s:%s within %ds (a firewall, or a host that is down)" % (host, port, timeout)
+    except OSError as exc:
+        return "cannot connect to %s:%s: %s" % (host, port, exc.strerror or exc)
 
 
 def probe_command(etcdctl, endpoint, cacert, cert, key, use_env=False):

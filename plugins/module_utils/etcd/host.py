@@ -113,6 +113,10 @@ class HostSource:
         failures = []
         # etcdctl takes a snapshot from one endpoint only; the next ones are fallbacks.
         for endpoint in self.endpoints:
+            refused = cmds.connect_error(endpoint)
+            if refused:
+                failures.append("%s: %s" % (endpoint, refused))
+                continue
             probe = cmds.probe_command(self.etcdctl, endpoint, p.get("cacert"), p.get("cert"), p.get("key"))
             result = self._run(probe, deadline, "checking that etcd answers at %s" % endpoint)
             if result.returncode != 0:

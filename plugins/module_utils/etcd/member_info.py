@@ -18,7 +18,12 @@ import time
 from ansible_collections.ocp.day2.plugins.module_utils import inputs
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error, Day2Timeout
 from ansible_collections.ocp.day2.plugins.module_utils.etcd import members as em
-from ansible_collections.ocp.day2.plugins.module_utils.etcd.commands import POD_ENV, Deadline, unreachable_hint
+from ansible_collections.ocp.day2.plugins.module_utils.etcd.commands import (
+    POD_ENV,
+    Deadline,
+    connect_error,
+    unreachable_hint,
+)
 from ansible_collections.ocp.day2.plugins.module_utils.etcd.host import etcdctl_env, find_tool
 from ansible_collections.ocp.day2.plugins.module_utils.etcd.survey import Unanswered, collect
 from ansible_collections.ocp.day2.plugins.module_utils.k8s import api_error_text, auth_arg_spec
@@ -80,6 +85,10 @@ class HostWitness:
         self.endpoints = [endpoint]
 
     def run(self, args, timeout):
+        if "member" in args:  # the witness itself: fail in seconds when nothing listens there
+            refused = connect_error(self.endpoints[0])
+            if refused:
+                raise Unanswered(refused)
         try:
             proc = subprocess.run(
                 [self.etcdctl] + args,

@@ -11,6 +11,7 @@ callback at once: memory stays bounded by one frame whatever the snapshot size.
 
 from __future__ import annotations
 
+import ast
 import json
 import posixpath
 import re
@@ -90,8 +91,11 @@ def exec_refusal_text(exc):
     if not match:
         return reason if len(reason) <= 300 else reason[:300] + "..."
     status, phrase, body = match.group(1), match.group(2).strip(), match.group(3).strip()
-    if body.startswith(("b'", 'b"')):
-        body = body[2:-1]
+    if body.startswith(("b'", 'b"')):  # older websocket-client put the body's repr there
+        try:
+            body = ast.literal_eval(body).decode("utf-8", "replace")
+        except (ValueError, SyntaxError, AttributeError):
+            body = body[2:-1]
     message = None
     try:
         message = json.loads(body).get("message")

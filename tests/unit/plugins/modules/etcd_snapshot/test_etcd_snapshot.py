@@ -16,6 +16,7 @@ from types import SimpleNamespace
 import pytest
 from ansible.module_utils.testing import patch_module_args
 
+from ansible_collections.ocp.day2.plugins.module_utils.etcd import commands as etcd_commands
 from ansible_collections.ocp.day2.plugins.module_utils.etcd import pod as etcd_pod
 from ansible_collections.ocp.day2.plugins.module_utils.k8s import Day2K8sModule
 from ansible_collections.ocp.day2.plugins.modules import etcd_snapshot as mod
@@ -68,6 +69,8 @@ def fake_etcdctl(tmp_path):
 @pytest.fixture
 def run(capsys, monkeypatch):
     monkeypatch.setenv("ETCDCTL_ENDPOINTS", "https://from-the-admin-shell:2379")
+    # No etcd listens in unit tests: the fake etcdctl decides which endpoint answers, so the TCP pre-check passes.
+    monkeypatch.setattr(etcd_commands, "connect_error", lambda url, timeout=None: None)
 
     def _run(args, check=False, diff=False):
         with patch_module_args(dict(args, _ansible_check_mode=check, _ansible_diff=diff)), pytest.raises(SystemExit):
