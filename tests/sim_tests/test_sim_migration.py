@@ -213,3 +213,189 @@ def test_guest_api_admin_kubeconfig_nodes_ovn_pods_and_cluster_version(mgmt_clus
     wait_for(lambda: all(ready for _n, ready in guest.nodes()), timeout=10, what="nodes Ready again")
     core, _path = _guest_client(mgmt_cluster)
     assert len(core.list_node().items) == 2
+
+
+# -- finalizers, namespace deletion, instance termination ----------------------------------------------
+CAPI = "cluster.x-k8s.io/v1beta1"
+INFRA = "infrastructure.cluster.x-k8s.io/v1beta2"
+FINALIZERS = {
+    (CAPI, "Cluster"): "cluster.cluster.x-k8s.io",
+    (CAPI, "MachineDeployment"): "cluster.x-k8s.io/machinedeployment",
+    (CAPI, "MachineSet"): "cluster.x-k8s.io/machineset",
+    (CAPI, "Machine"): "machine.cluster.x-k8s.io",
+    (INFRA, "AWSCluster"): "awscluster.infrastructure.cluster.x-k8s.io",
+    (INFRA, "AWSMachine"): "awsmachine.infrastructure.cluster.x-k8s.io",
+    HCP: "hypershift.openshift.io/finalizer",
+}
+
+
+def _strip(mgmt, api_version, kind, name, ns):
+    obj = mgmt.get(api_version, kind, name, ns)
+    if obj is not None:
+        obj["metadata"]["finalizers"] = []
+        mgmt.put(obj)
+
+
+def test_finalizers_termination_and_namespace_deletion(mgmt_cluster):
+    hc = mgmt_cluster.create_hosted_cluster(availability="SingleReplica", replicas=2)
+    ns, guest = hc.hcp_namespace, mgmt_cluster.guest(hc)
+
+    def has_all():
+        return all(
+            f in (o["metadata"].get("finalizers") or [])
+            for kind, f in FINALIZERS.items()
+            for o in mgmt_cluster.list(*kind, namespace=ns)
+        ) and all(mgmt_cluster.list(*kind, namespace=ns) for kind in FINALIZERS)
+
+    wait_for(has_all, timeout=10, what="every finalizer")
+    assert (
+        "hypershift.openshift.io/finalizer" in mgmt_cluster.list(*NP, namespace="clusters")[0]["metadata"]["finalizers"]
+    )
+    assert "hypershift.openshift.io/finalizer" in hc.object["metadata"]["finalizers"]
+    wait_for(lambda: len(guest.nodes()) == 2, timeout=10, what="two nodes")
+    # CAPA running: deleting an AWSMachine terminates its instance and the node leaves the guest
+    victim = mgmt_cluster.list(INFRA, "AWSMachine", ns)[0]
+    iid = victim["spec"]["instanceID"]
+    mgmt_cluster.delete(INFRA, "AWSMachine", victim["metadata"]["name"], ns)
+    wait_for(lambda: iid in mgmt_cluster.terminated_instances, timeout=10, what="the instance terminated")
+    assert guest.instances()[iid]["terminated"]
+    # controllers scaled to 0 (as after quiesce; HC and NodePools paused so nothing scales them back)
+    _pause(mgmt_cluster)
+    wait_for(lambda: len([i for i in guest.instances().values() if not i["terminated"]]) == 2, timeout=10,
+             what="the NodePool's replacement instance")  # fmt: skip
+    for dep in ("cluster-api", "capi-provider", "control-plane-operator"):
+        _scale(mgmt_cluster, ns, dep, 0)
+    time.sleep(0.5)
+    running = {k: v for k, v in guest.instances().items() if not v["terminated"]}
+    am = mgmt_cluster.list(INFRA, "AWSMachine", ns)[0]
+    mgmt_cluster.delete(INFRA, "AWSMachine", am["metadata"]["name"], ns)
+    time.sleep(1.0)
+    stuck = mgmt_cluster.get(INFRA, "AWSMachine", am["metadata"]["name"], ns)
+    assert stuck["metadata"].get("deletionTimestamp") and stuck["metadata"]["finalizers"]
+    _strip(mgmt_cluster, INFRA, "AWSMachine", am["metadata"]["name"], ns)
+    assert mgmt_cluster.get(INFRA, "AWSMachine", am["metadata"]["name"], ns) is None
+    time.sleep(0.5)
+    assert {k for k, v in guest.instances().items() if not v["terminated"]} == set(running)  # nothing terminated
+    assert len(mgmt_cluster.terminated_instances) == 1
+    # namespace deletion: contents deleted, the namespace Terminating until the last finalizer is gone
+    for obj in mgmt_cluster.list("apps/v1", "Deployment", ns):
+        _scale(mgmt_cluster, ns, obj["metadata"]["name"], 0)
+    mgmt_cluster.delete("v1", "Namespace", ns)
+    time.sleep(1.0)
+    assert mgmt_cluster.get("v1", "Namespace", ns)["status"]["phase"] == "Terminating"
+    assert mgmt_cluster.list("apps/v1", "Deployment", ns) == []
+    left = [(k, o["metadata"]["name"]) for k in FINALIZERS for o in mgmt_cluster.list(*k, namespace=ns)]
+    assert left and all(mgmt_cluster.get(*k, n, ns)["metadata"].get("deletionTimestamp") for k, n in left)
+    for kind, name in left:
+        _strip(mgmt_cluster, *kind, name, ns)
+    wait_for(lambda: mgmt_cluster.get("v1", "Namespace", ns) is None, timeout=10, what="the namespace gone")
+    assert len(mgmt_cluster.terminated_instances) == 1  # no running CAPA: no instance terminated
+
+
+def test_deleting_a_nodepool_with_capi_running_terminates_its_instances(mgmt_cluster):
+    hc = mgmt_cluster.create_hosted_cluster(availability="SingleReplica", replicas=2)
+    guest = mgmt_cluster.guest(hc)
+    wait_for(lambda: len(guest.nodes()) == 2, timeout=10, what="two nodes")
+    ids = set(guest.instances())
+    np = mgmt_cluster.list(*NP, namespace="clusters")[0]
+    mgmt_cluster.delete(*NP, np["metadata"]["name"], "clusters")
+    wait_for(lambda: mgmt_cluster.get(*NP, np["metadata"]["name"], "clusters") is None, timeout=15, what="NP gone")
+    assert set(mgmt_cluster.terminated_instances) == ids
+    wait_for(lambda: guest.nodes() == [], timeout=5, what="no node left")
+    assert mgmt_cluster.list(CAPI, "Machine", hc.hcp_namespace) == []
+
+
+def test_a_management_cluster_without_the_operator(tmp_path, moto):
+    from tests.sim.cluster import ManagementCluster
+
+    mgmt = ManagementCluster(str(tmp_path / "bare"), moto=moto, name="bare", operator=False).start()
+    try:
+        assert mgmt.get("apps/v1", "Deployment", "operator", "hypershift") is None
+        assert mgmt.get("v1", "ConfigMap", "supported-versions", "hypershift") is None
+        assert mgmt.get("v1", "Namespace", "hypershift") is not None
+        mgmt.create_hosted_cluster(wait=False)
+        time.sleep(1.0)
+        assert mgmt.get("v1", "Namespace", "clusters-example") is None
+        assert "status" not in mgmt.get(*HC, "example", "clusters")
+    finally:
+        mgmt.stop()
+
+
+# -- the migration as the seeds do it, by hand on the simulator ---------------------------------------
+MACHINE_KINDS = [(INFRA, "AWSMachineTemplate"), (INFRA, "AWSMachine"), (CAPI, "MachineDeployment"),
+                 (CAPI, "MachineSet"), (CAPI, "Machine")]  # fmt: skip
+
+
+def _export(obj):
+    obj = _clean(obj)
+    obj["spec"].pop("pausedUntil", None)
+    return obj
+
+
+def test_migration_by_hand_nodes_follow_dns_and_ovn_pods_reconnect(mgmt_pair):
+    source, destination = mgmt_pair
+    hc = source.create_hosted_cluster(availability="SingleReplica", replicas=2)
+    ns, api = hc.hcp_namespace, "api.example.example.com"
+    src_guest, dst_guest = source.guest(hc), destination.guest("example")
+    wait_for(lambda: [r for _n, r in src_guest.nodes()] == [True, True], timeout=10, what="nodes Ready")
+    wait_for(lambda: {p["control_plane"] for p in src_guest.ovn_pods()} == {"mgmt-src"}, timeout=10, what="OVN")
+    instances = set(src_guest.instances())
+    # backup: quiesce, then export without status and server-set fields
+    _pause(source)
+    for dep in ("kube-apiserver", "openshift-apiserver", "openshift-oauth-apiserver", "control-plane-operator"):
+        _scale(source, ns, dep, 0)
+    wait_for(lambda: not src_guest.served, timeout=10, what="the source's guest API down")
+    wait_for(lambda: not any(r for _n, r in src_guest.nodes()), timeout=10, what="nodes NotReady")
+    # restore: everything but the HC and NodePools first, then the HC, then the NodePools
+    destination.put(_ns("clusters"))
+    destination.put(_ns(ns))
+    for obj in source.list("v1", "Secret", "clusters") + [source.get(*HCP, "example", ns)]:
+        destination.put(_export(obj) if obj["kind"] != "Secret" else _clean(obj))
+    for kind in [(CAPI, "Cluster"), (INFRA, "AWSCluster")] + MACHINE_KINDS:
+        for obj in source.list(*kind, namespace=ns):
+            destination.put(_export(obj))
+    destination.put(_export(hc.object))
+    for obj in source.list(*NP, namespace="clusters"):
+        destination.put(_export(obj))
+    destination.wait_hosted_cluster(destination.hosted_handle("example"))
+    wait_for(lambda: dst_guest.served, timeout=10, what="the destination's guest API")
+    time.sleep(1.0)
+    # the destination serves the same nodes (same instances, none launched), NotReady: DNS is the source's
+    assert set(dst_guest.instances()) == instances and not destination.terminated_instances
+    assert sorted(n for n, _r in dst_guest.nodes()) == sorted(n for n, _r in src_guest.nodes())
+    assert not any(r for _n, r in dst_guest.nodes()) and destination.dns_owner(api) == "mgmt-src"
+    # the imported admin kubeconfig Secret was replaced by the destination's (its own port)
+    core, _path = _guest_client(destination)
+    assert len(core.list_node().items) == 2
+    # DNS hand-over: the source's Routes go, its ExternalDNS removes its records, the destination's take over
+    for r in source.list(*ROUTE, namespace=ns):
+        source.delete(*ROUTE, r["metadata"]["name"], ns)
+    wait_for(lambda: destination.dns_owner(api) == "mgmt-dst", timeout=15, what="the destination owning the API")
+    wait_for(lambda: [r for _n, r in dst_guest.nodes()] == [True, True], timeout=10, what="nodes Ready")
+    # after: the OVN pods still talk to the source's OVN control plane until they are restarted
+    assert {p["control_plane"] for p in dst_guest.ovn_pods()} == {"mgmt-src"}
+    core.delete_collection_namespaced_pod("openshift-ovn-kubernetes")
+    wait_for(
+        lambda: [(p["phase"], p["control_plane"]) for p in dst_guest.ovn_pods()] == [("Running", "mgmt-dst")] * 2,
+        timeout=10,
+        what="OVN pods on the destination's control plane",
+    )
+    # teardown on the source, the safe way: everything scaled to 0, finalizers stripped, then deleted
+    for kind in ("Deployment", "StatefulSet"):
+        for obj in source.list("apps/v1", kind, ns):
+            _scale(source, ns, obj["metadata"]["name"], 0, kind)
+    for kind in [(CAPI, "Machine"), (CAPI, "MachineSet"), (CAPI, "MachineDeployment"), (CAPI, "Cluster"),
+                 (INFRA, "AWSMachine"), (INFRA, "AWSMachineTemplate"), (INFRA, "AWSCluster"), HCP]:  # fmt: skip
+        for obj in source.list(*kind, namespace=ns):
+            _strip(source, *kind, obj["metadata"]["name"], ns)
+            source.delete(*kind, obj["metadata"]["name"], ns)
+    for obj in source.list(*NP, namespace="clusters"):
+        _strip(source, *NP, obj["metadata"]["name"], "clusters")
+        source.delete(*NP, obj["metadata"]["name"], "clusters")
+    source.delete("v1", "Namespace", ns)
+    _strip(source, *HC, "example", "clusters")
+    source.delete(*HC, "example", "clusters")
+    wait_for(lambda: source.get("v1", "Namespace", ns) is None, timeout=10, what="the source's namespace gone")
+    time.sleep(0.5)
+    assert source.terminated_instances == [] and [r for _n, r in dst_guest.nodes()] == [True, True]
+    assert destination.dns_owner(api) == "mgmt-dst"
