@@ -26,7 +26,10 @@ description:
     key, OAuth identity-provider secrets and templates, API server named certificates, OIDC client secrets,
     platform credentials, the keys named in C(status.secretEncryption)) plus the Secrets of the HostedCluster's
     namespace whose name starts with O(name) (those of another HostedCluster whose name starts with O(name), such as
-    C(example2) for C(example), are left out); C(hc-configmaps): the ConfigMaps referenced (additional trust
+    C(example2) for C(example), are left out, and so are those HyperShift writes itself from the control plane's
+    secrets, C(<name>-admin-kubeconfig), C(<name>-kubeadmin-password) and those named in C(status.kubeconfig),
+    C(status.kubeadminPassword), C(status.customKubeconfig): the destination writes them again, and an old copy
+    would point at the source until then); C(hc-configmaps): the ConfigMaps referenced (additional trust
     bundle, proxy and image CAs, OAuth and OIDC CAs, API server client CA, NodePool C(config) and C(tuningConfig));
     C(hcp-secrets): the Secrets of the control-plane namespace C(<namespace>-<name>) except service-account tokens,
     docker config Secrets and those named C(oauth-openshift*) or C(token-<name>*); C(hcp); C(cluster): the CAPI

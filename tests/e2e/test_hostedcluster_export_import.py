@@ -136,7 +136,7 @@ def test_export_then_import_on_another_management_cluster(tmp_path, source_hc, m
         by_group.setdefault(obj["group"], []).append(obj["name"])
     assert {"example-pull-secret", "example-ssh-key", "example-etcd-encryption-key", "example-extra",
             "gh-client"} <= set(by_group["hc-secrets"])  # fmt: skip
-    assert "unrelated" not in by_group["hc-secrets"]
+    assert "unrelated" not in by_group["hc-secrets"] and "example-admin-kubeconfig" not in by_group["hc-secrets"]
     assert by_group["hc-configmaps"] == ["corp-ca", "np-config"]
     assert "kept-hcp-secret" in by_group["hcp-secrets"]
     assert not {"builder-token-x", "builder-dockercfg-x", "oauth-openshift-session", "token-example-abc"} & set(

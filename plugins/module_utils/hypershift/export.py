@@ -19,7 +19,12 @@ import yaml
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
 from ansible_collections.ocp.day2.plugins.module_utils.files import atomic_write, bytes_sha256, file_sha256
 from ansible_collections.ocp.day2.plugins.module_utils.hypershift.objects import get_hostedcluster, hcp_namespace
-from ansible_collections.ocp.day2.plugins.module_utils.hypershift.refs import CONFIGMAP, SECRET, references
+from ansible_collections.ocp.day2.plugins.module_utils.hypershift.refs import (
+    CONFIGMAP,
+    SECRET,
+    generated_secrets,
+    references,
+)
 from ansible_collections.ocp.day2.plugins.module_utils.k8s import (
     HYPERSHIFT_API,
     NotFoundError,
@@ -141,11 +146,12 @@ def _get_or_none(resource, name, namespace):
         return None
 
 
-def _hc_prefix_secrets(secrets, name, other_hcs):
-    """Secrets named <name>... as the seeds select them, minus those named after a longer sibling HC (example2-...)."""
+def _hc_prefix_secrets(secrets, name, other_hcs, generated):
+    """Secrets named <name>... as the seeds select them, minus those named after a longer sibling HC (example2-...)
+    and those the operator generates (an old copy would point at the source until the destination rewrites it)."""
     longer = [o for o in other_hcs if o != name and o.startswith(name)]
-    return [s for s in secrets if s["metadata"]["name"].startswith(name) and not any(
-        s["metadata"]["name"].startswith(o) for o in longer)]  # fmt: skip
+    return [s for s in secrets if s["metadata"]["name"].startswith(name) and s["metadata"]["name"] not in generated
+            and not any(s["metadata"]["name"].startswith(o) for o in longer)]  # fmt: skip
 
 
 def _keep_hcp_secret(secret, name):
@@ -187,7 +193,7 @@ def collect(module, name, namespace, machines=True, strip=DEFAULT_STRIP):
         )
     hc_names = [o["metadata"]["name"] for o in list_all(hc_res, namespace)]
     hc_secrets = {n: s for n, s in found[SECRET].items() if s is not None}
-    for secret in _hc_prefix_secrets(list_all(secret_res, namespace), name, hc_names):
+    for secret in _hc_prefix_secrets(list_all(secret_res, namespace), name, hc_names, generated_secrets(hc)):
         hc_secrets.setdefault(secret["metadata"]["name"], secret)
     entries = [("hc-secrets", hc_secrets[n]) for n in sorted(hc_secrets)]
     entries += [("hc-configmaps", found[CONFIGMAP][n]) for n in sorted(found[CONFIGMAP]) if found[CONFIGMAP][n]]

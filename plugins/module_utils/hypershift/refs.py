@@ -77,6 +77,21 @@ HOSTEDCLUSTER_STATUS_REFS = [
     ("status.secretEncryption.targetKey.aescbc.secret.name", SECRET),
 ]
 
+# Secrets HyperShift writes itself into the HostedCluster's namespace from the control plane's own secrets (which
+# travel in the control-plane namespace), named in status; with their conventional names when status is empty.
+GENERATED_REFS = ["status.kubeconfig.name", "status.kubeadminPassword.name", "status.customKubeconfig.name"]
+GENERATED_NAMES = ("%s-admin-kubeconfig", "%s-kubeadmin-password")
+
+
+def generated_secrets(hostedcluster):
+    """Names of the Secrets the HyperShift operator writes for this HostedCluster (not inputs of a restore)."""
+    name = hostedcluster["metadata"]["name"]
+    found = {pattern % name for pattern in GENERATED_NAMES}
+    for path in GENERATED_REFS:
+        found.update(value for _where, value in walk(hostedcluster, path))
+    return found
+
+
 NODEPOOL_REFS = [
     ("spec.config[].name", CONFIGMAP),
     ("spec.tuningConfig[].name", CONFIGMAP),

@@ -213,7 +213,11 @@ def add_hosted_cluster(api, name="example", namespace="clusters"):
                 {"service": "Ignition", "servicePublishingStrategy": {"type": "Route"}},
             ],
         },
-        status={"version": {"history": [{"version": "4.17.3", "state": "Completed"}]}, "conditions": []},
+        status={
+            "version": {"history": [{"version": "4.17.3", "state": "Completed"}]},
+            "conditions": [],
+            "customKubeconfig": {"name": "%s-custom-kubeconfig" % name},
+        },
     )
     for i in range(2):
         np_spec = {"clusterName": name, "replicas": 1, "pausedUntil": "true"}
@@ -229,6 +233,8 @@ def add_hosted_cluster(api, name="example", namespace="clusters"):
         "old-aes-key",
         "gh-client",
         "%s-admin-kubeconfig" % name,
+        "%s-kubeadmin-password" % name,
+        "%s-custom-kubeconfig" % name,
         "unrelated",
         "%s2-pull-secret" % name,
     ):
@@ -316,8 +322,8 @@ def test_export_selects_as_the_api_and_the_seeds_say(run_export, api, tmp_path):
             "nodepools",
         ].index,
     )
+    # Not the secrets HyperShift writes itself (admin kubeconfig, kubeadmin password, those named in status).
     assert names(result, "hc-secrets") == [
-        "example-admin-kubeconfig",
         "example-etcd-encryption-key",
         "example-pull-secret",
         "example-ssh-key",
@@ -390,7 +396,7 @@ def test_second_export_unchanged_then_changes_and_stale_files(run_export, api, t
 
 def test_check_mode_plans_and_writes_nothing(run_export, api, tmp_path):
     failed, result = run_export({}, check=True, diff=True)
-    assert not failed and result["changed"] and len(result["objects"]) == 25
+    assert not failed and result["changed"] and len(result["objects"]) == 24
     assert not (tmp_path / "b").exists()
     assert result["manifest"]["exported_at"] is None
 
