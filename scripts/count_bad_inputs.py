@@ -3,9 +3,9 @@
 
 A table is a parametrized test function whose name says it refuses bad input (test_bad_input..., test_option_errors,
 test_impossible_options...). Its cases are counted from the source, without running anything: a list literal in the
-decorator, or a module-level list (or a sum of lists) it names. The owner is, in this order: the part after
-`test_bad_inputs_for_` in the function name (role tables), the test directory under tests/unit/plugins/modules/
-(except bad_inputs/), else the file name without `test_`.
+decorator, or a module-level list (or a sum of lists) it names. The owner is, in this order: for
+test_bad_inputs_for_roles, the role each case names first; the part after `test_bad_inputs_for_` in the function
+name; the test directory under tests/unit/plugins/modules/ (except bad_inputs/); else the file name without `test_`.
 
     scripts/count_bad_inputs.py [--markdown]
 """
@@ -44,6 +44,21 @@ def _owner(path, function):
     return re.sub(r"^test_", "", os.path.splitext(parts[-1])[0])
 
 
+def _role_cases(node, names):
+    """Role tables list (role, variables, words): one owner per case, `role <name>`."""
+    while isinstance(node, ast.Name) and node.id in names:
+        node = names[node.id]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _role_cases(node.left, names) + _role_cases(node.right, names)
+    if isinstance(node, ast.List):
+        return [
+            "role " + e.elts[0].value
+            for e in node.elts
+            if isinstance(e, ast.Tuple) and isinstance(e.elts[0], ast.Constant)
+        ]
+    return []
+
+
 def tables(path):
     """[(owner, function, count)] of the tables in one test file."""
     with open(path, encoding="utf-8") as f:
@@ -60,6 +75,9 @@ def tables(path):
             if not (isinstance(decorator, ast.Call) and getattr(decorator.func, "attr", "") == "parametrize"):
                 continue
             if len(decorator.args) < 2:
+                continue
+            if node.name == "test_bad_inputs_for_roles":
+                found.extend((owner, node.name, 1) for owner in _role_cases(decorator.args[1], names))
                 continue
             count = _length(decorator.args[1], names)
             if count is None:

@@ -1,0 +1,116 @@
+"""Role entry points through ansible-playbook: a wrong variable is refused by the role's argument_specs before any
+task of the role runs, or (a required variable whose default is "") by the role's first step, which checks the
+request before anything is touched; the message names the variable.
+
+One playbook runs every case (one block each, the failure caught by rescue and recorded), to keep the suite fast.
+"""
+
+import json
+
+import pytest
+
+from tests.harness.ansible import run_playbook, write_playbook
+
+VALIDATION_TASK = "Validating arguments against arg spec"
+BACKUP = {"hostedcluster_etcd_backup_name": "example"}
+RECOVER = {"etcd_member_recover_name": "example"}
+HOST_RESTORE = {"ocp3_host_restore_name": "master-0", "ocp3_host_restore_files": ["/etc/origin"]}
+
+# (role, variables, words the message must hold)
+BAD_HOSTEDCLUSTER = [
+    ("hostedcluster_etcd_backup", {}, "hostedcluster_etcd_backup_name"),
+    ("hostedcluster_etcd_backup", dict(BACKUP, hostedcluster_etcd_backup_wait_timeout="soon"), "wait_timeout"),
+    ("hostedcluster_etcd_backup", dict(BACKUP, hostedcluster_etcd_backup_s3_sse="aes"), "AES256"),
+    ("hostedcluster_etcd_backup", dict(BACKUP, hostedcluster_etcd_backup_api_deployments={"a": 1}), "api_deployments"),
+    ("hostedcluster_etcd_backup", dict(BACKUP, hostedcluster_etcd_backup_snapshot_concurrency="3x"), "concurrency"),
+    ("hostedcluster_etcd_restore", {"hostedcluster_etcd_restore_mode": "atcreation"}, "in_place, at_creation"),
+    ("hostedcluster_etcd_restore", {"hostedcluster_etcd_restore_confirm": "maybe"}, "restore_confirm"),
+    ("hostedcluster_etcd_restore", {"hostedcluster_etcd_restore_hostedcluster": "not a dict"}, "restore_hostedcluster"),
+    ("hostedcluster_etcd_restore", {"hostedcluster_etcd_restore_retries": "many"}, "restore_retries"),
+    ("etcd_member_recover", {}, "etcd_member_recover_name"),
+    ("etcd_member_recover", dict(RECOVER, etcd_member_recover_members={"etcd-0": 1}), "recover_members"),
+    ("etcd_member_recover", dict(RECOVER, etcd_member_recover_wait_timeout="10m"), "recover_wait_timeout"),
+]
+BAD_OCP3 = [
+    ("ocp3_etcd_backup", {"ocp3_etcd_backup_space_factor": "double"}, "space_factor"),
+    ("ocp3_etcd_backup", {"ocp3_etcd_backup_keep_remote": "maybe"}, "keep_remote"),
+    ("ocp3_etcd_restore", {}, "ocp3_etcd_restore_manifest"),
+    (
+        "ocp3_etcd_restore",
+        {"ocp3_etcd_restore_manifest": "/m.json", "ocp3_etcd_restore_wait_timeout": "2m"},
+        "wait_timeout",
+    ),
+    ("ocp3_health_check", {"ocp3_health_check_fail_on": "sometimes"}, "fail, warn, never"),
+    ("ocp3_health_check", {"ocp3_health_check_checks": ["ntpp"]}, "ntpp"),
+    ("ocp3_health_check", {"ocp3_health_check_cluster_checks": ["node"]}, "nodes_ready"),
+    ("ocp3_health_check", {"ocp3_health_check_probe_timeout": "1s"}, "probe_timeout"),
+    ("ocp3_host_backup", {"ocp3_host_backup_type": "masters"}, "auto, master, node"),
+    ("ocp3_host_backup", {"ocp3_host_backup_package_list": "rpm"}, "package_list"),
+    ("ocp3_host_restore", {"ocp3_host_restore_name": "master-0"}, "ocp3_host_restore_files"),
+    ("ocp3_host_restore", {"ocp3_host_restore_files": ["/etc/origin"]}, "ocp3_host_restore_name"),
+    ("ocp3_host_restore", dict(HOST_RESTORE, ocp3_host_restore_files={"a": 1}), "restore_files"),
+    ("ocp3_project_backup", {}, "ocp3_project_backup_namespaces"),
+    (
+        "ocp3_project_backup",
+        {"ocp3_project_backup_namespaces": ["a"], "ocp3_project_backup_include_owned": "x"},
+        "owned",
+    ),
+    ("ocp3_project_restore", {}, "ocp3_project_restore_src"),
+    (
+        "ocp3_project_restore",
+        {"ocp3_project_restore_src": "/x", "ocp3_project_restore_delete_on_failure": "?"},
+        "delete",
+    ),
+    ("ocp3_pvc_backup", {}, "ocp3_pvc_backup_namespace"),
+    ("ocp3_pvc_backup", {"ocp3_pvc_backup_namespace": "myapp", "ocp3_pvc_backup_force": "sure"}, "pvc_backup_force"),
+]
+
+
+def _play(cases):
+    blocks = []
+    for index, (role, variables, _words) in enumerate(cases):
+        blocks.append(
+            {
+                "name": "Case %d" % index,
+                "block": [{"ansible.builtin.include_role": {"name": "ocp.day2." + role}, "vars": variables}],
+                "rescue": [
+                    {
+                        "ansible.builtin.set_fact": {
+                            "seen": "{{ seen | combine({'%d': {'task': ansible_failed_task.name, "
+                            "'msg': ansible_failed_result.msg | default(''), "
+                            "'changed': ansible_failed_result.changed | default(false)}}) }}" % index
+                        }
+                    }
+                ],
+            }
+        )
+    blocks.append({"ansible.builtin.copy": {"content": "{{ seen | to_json }}", "dest": "{{ out }}", "mode": "0600"}})
+    return [{"hosts": "localhost", "connection": "local", "gather_facts": False, "vars": {"seen": {}}, "tasks": blocks}]
+
+
+@pytest.fixture(scope="module")
+def outcomes(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("roles")
+    cases = BAD_ROLE_INPUTS
+    out = tmp / "seen.json"
+    play = write_playbook(tmp, json.dumps(_play(cases)))
+    result = run_playbook(play, extra_vars={"out": str(out)}, timeout=600)
+    assert result.rc == 0 and out.exists(), result
+    seen = json.loads(out.read_text())
+    return {i: seen.get(str(i)) for i in range(len(cases))}
+
+
+BAD_ROLE_INPUTS = BAD_HOSTEDCLUSTER + BAD_OCP3
+
+
+@pytest.mark.parametrize("role, variables, words", BAD_ROLE_INPUTS, ids=["%s-%d" % (c[0], i) for i, c in
+                                                                        enumerate(BAD_ROLE_INPUTS)])  # fmt: skip
+def test_bad_inputs_for_roles(outcomes, role, variables, words):
+    got = outcomes[BAD_ROLE_INPUTS.index((role, variables, words))]
+    assert got is not None, "%s accepted the bad variables" % role
+    # Refused by argument_specs, or (a required variable the role's defaults set to "") by the role's first step,
+    # which checks the request before anything is touched.
+    first_check = got["task"].startswith("Check the") or "at step 'Check the" in got["msg"]
+    assert got["task"].startswith(VALIDATION_TASK) or first_check, "%s failed later, in %r: %s" % (
+        role, got["task"], got["msg"])  # fmt: skip
+    assert words in got["msg"] and not got["changed"], got
