@@ -174,6 +174,7 @@ cache_timeout: 300
 """
 
 import concurrent.futures
+import os
 import threading
 
 from ansible.errors import AnsibleParserError
@@ -437,7 +438,8 @@ def _unreachable_url(exc):
 def _current_context(kubeconfig):
     """The current-context of a kubeconfig (None when it cannot be read: the client creation reports why)."""
     try:
-        _contexts, active = kubernetes.config.list_kube_config_contexts(config_file=kubeconfig)
+        path = kubeconfig or os.environ.get("K8S_AUTH_KUBECONFIG")  # kubernetes.core's fallback
+        _contexts, active = kubernetes.config.list_kube_config_contexts(config_file=path)
     except Exception:  # noqa: BLE001 - any unreadable kubeconfig is reported later, with its management cluster
         return None
     return (active or {}).get("name")
