@@ -110,8 +110,9 @@ options:
       - V(warn) reports each management cluster that cannot be listed in a warning naming it and the reason,
         lists the others and sets C(ocp_day2_inventory_errors) (group C(all)) to the messages.
       - V(fail) fails the source after trying every management cluster, with all the messages. C(ansible-inventory)
-        and C(ansible-playbook) then stop only when C(inventory_any_unparsed_is_failed) is true (AWX fails the
-        inventory update).
+        and C(ansible-playbook) then stop when C(inventory_unparsed_is_failed) is true and this is the only source,
+        or when C(inventory_any_unparsed_is_failed) is true; otherwise Ansible warns and goes on without the
+        source. AWX sets C(ANSIBLE_INVENTORY_UNPARSED_FAILED) in inventory updates, so the update fails.
     type: str
     choices: [warn, fail]
     default: warn

@@ -5,6 +5,7 @@ host names and host variables out. No client and no Ansible imports, so it is un
 
 from __future__ import annotations
 
+import os
 import re
 
 # Roles whose `<role>_name` / `<role>_namespace` the plugin sets, so their playbooks run unchanged.
@@ -211,7 +212,9 @@ def normalize_management(entries, current_context=None):
                 "validate_certs, namespaces, vars" % (index, ", ".join(sorted(unknown)))
             )
         item = dict(entry)
-        item["name"] = management_name(entry, index, current_context)
+        if item.get("kubeconfig"):
+            item["kubeconfig"] = os.path.expanduser(item["kubeconfig"])
+        item["name"] = management_name(item, index, current_context)
         if item["name"] in seen:
             raise InventoryInputError(
                 "management_clusters: the name %r is used twice; give each entry its own name" % item["name"]
