@@ -91,7 +91,7 @@ def _play(cases):
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("roles")
-    cases = BAD_ROLE_INPUTS
+    cases = BAD_ROLE_INPUTS + [KNOWN_GAP]
     out = tmp / "seen.json"
     play = write_playbook(tmp, json.dumps(_play(cases)))
     result = run_playbook(play, extra_vars={"out": str(out)}, timeout=600)
@@ -101,6 +101,8 @@ def outcomes(tmp_path_factory):
 
 
 BAD_ROLE_INPUTS = BAD_HOSTEDCLUSTER + BAD_OCP3
+# argument_specs cannot say "required when mode is at_creation"; the role's tasks must check it (issue 14).
+KNOWN_GAP = ("hostedcluster_etcd_restore", {"hostedcluster_etcd_restore_mode": "at_creation"}, "manifest")
 
 
 @pytest.mark.parametrize("role, variables, words", BAD_ROLE_INPUTS, ids=["%s-%d" % (c[0], i) for i, c in
@@ -114,3 +116,10 @@ def test_bad_inputs_for_roles(outcomes, role, variables, words):
     assert got["task"].startswith(VALIDATION_TASK) or first_check, "%s failed later, in %r: %s" % (
         role, got["task"], got["msg"])  # fmt: skip
     assert words in got["msg"] and not got["changed"], got
+
+
+@pytest.mark.xfail(strict=True, reason="hostedcluster_etcd_restore: at_creation without a manifest fails in slurp with "
+                   "'File not found: ' (an assert in tasks/load_manifest.yml is needed; not ours to edit)")  # fmt: skip
+def test_restore_at_creation_without_manifest_says_so(outcomes):
+    got = outcomes[len(BAD_ROLE_INPUTS)]
+    assert got is not None and "hostedcluster_etcd_restore_manifest" in got["msg"], got
