@@ -128,7 +128,10 @@ def role_way(src, dst, https, work):
     env.update(aws_env(https), ANSIBLE_COLLECTIONS_PATH=collections_path(), ANSIBLE_PYTHON_INTERPRETER=sys.executable,
                ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_NOCOLOR="1")  # fmt: skip
     binary = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
-    cmd = [binary, "-i", "localhost,", "ocp.day2.hostedcluster_migrate", "-e", json.dumps(extra)]
+    inv = os.path.join(work, "inventory.json")
+    with open(inv, "w") as f:
+        json.dump({"hostedclusters": {"hosts": {NAME: {"ansible_connection": "local"}}}}, f)
+    cmd = [binary, "-i", inv, "ocp.day2.hostedcluster_migrate", "-e", json.dumps(extra)]
     with GuestProbe(src, dst) as probe:
         start = time.monotonic()
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)

@@ -4,6 +4,7 @@
 
 import base64
 import json
+import sys
 
 import pytest
 
@@ -19,6 +20,14 @@ KINDS = (
     ("cluster.x-k8s.io/v1beta1", "Cluster"), ("cluster.x-k8s.io/v1beta1", "Machine"),
     ("infrastructure.cluster.x-k8s.io/v1beta2", "AWSMachine"),
 )  # fmt: skip
+
+
+def inventory(tmp_path):
+    """The playbook's group hostedclusters with one host run locally."""
+    path = tmp_path / "inventory.json"
+    host = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}
+    path.write_text(json.dumps({"hostedclusters": {"hosts": {NAME: host}}}))
+    return str(path)
 
 
 def migrate(tmp_path, src, dst, https, phases=None, check=False, verbosity=0, **extra):
@@ -41,8 +50,8 @@ def migrate(tmp_path, src, dst, https, phases=None, check=False, verbosity=0, **
         extra_vars["hostedcluster_migrate_phases"] = phases
     extra_vars.update(extra)
     env = dict(FAKE_AWS_ENV, AWS_ENDPOINT_URL=https.endpoint_url, AWS_CA_BUNDLE=https.ca_cert)
-    res = run_playbook("ocp.day2.hostedcluster_migrate", extra_vars=extra_vars, env=env, check=check,
-                       verbosity=verbosity, timeout=900)  # fmt: skip
+    res = run_playbook("ocp.day2.hostedcluster_migrate", inventory=inventory(tmp_path), extra_vars=extra_vars, env=env,
+                       check=check, verbosity=verbosity, timeout=900)  # fmt: skip
     print("=== hostedcluster_migrate %s rc=%d ===" % (sorted(extra) or phases, res.rc))
     print("\n".join(ln for ln in res.stdout.splitlines() if "fatal:" in ln or "FAILED" in ln or "PLAY RECAP" in ln))
     return res

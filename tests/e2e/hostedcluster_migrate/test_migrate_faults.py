@@ -12,6 +12,8 @@ re-runs; the next re-run meets the next fault, and the last one completes the mi
 SingleReplica hosted clusters with a few keys keep it cheap.
 """
 
+import json
+import sys
 import threading
 
 import pytest
@@ -26,6 +28,14 @@ NAME, NS, HCP = "example", "clusters", "clusters-example"
 BUCKET = "migrate-faults"
 KEYS = "/kubernetes.io/e2e-migrate/"
 API_DEPLOYMENTS = ("kube-apiserver", "openshift-apiserver", "openshift-oauth-apiserver", "control-plane-operator")
+
+
+def inventory(tmp_path):
+    """The playbook's group hostedclusters with one host run locally."""
+    path = tmp_path / "inventory.json"
+    host = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}
+    path.write_text(json.dumps({"hostedclusters": {"hosts": {NAME: host}}}))
+    return str(path)
 
 
 def migrate(tmp_path, src, dst, https, phases=None, check=False, verbosity=0, **extra):
@@ -49,8 +59,8 @@ def migrate(tmp_path, src, dst, https, phases=None, check=False, verbosity=0, **
         extra_vars["hostedcluster_migrate_phases"] = phases
     extra_vars.update(extra)
     env = dict(FAKE_AWS_ENV, AWS_ENDPOINT_URL=https.endpoint_url, AWS_CA_BUNDLE=https.ca_cert)
-    res = run_playbook("ocp.day2.hostedcluster_migrate", extra_vars=extra_vars, env=env, check=check,
-                       verbosity=verbosity, timeout=900)  # fmt: skip
+    res = run_playbook("ocp.day2.hostedcluster_migrate", inventory=inventory(tmp_path), extra_vars=extra_vars, env=env,
+                       check=check, verbosity=verbosity, timeout=900)  # fmt: skip
     print("=== hostedcluster_migrate phases=%s rc=%d ===" % (phases, res.rc))
     print("\n".join(ln for ln in res.stdout.splitlines() if ln.strip() and not ln.startswith(("ok: ", "skipping: "))))
     print(res.stderr[-3000:])
@@ -92,7 +102,7 @@ def destination_empty(dst):
 
 
 @pytest.fixture
-def pair(mgmt_pair, moto, moto_https):
+def faults_pair(mgmt_pair, moto, moto_https):
     src, dst = mgmt_pair
     moto.client("s3").create_bucket(Bucket=BUCKET)
     hc = src.create_hosted_cluster(name=NAME, namespace=NS, availability="SingleReplica", nodepools=1, replicas=2)
@@ -106,24 +116,24 @@ class WhenQuiesced(threading.Thread):
 
     def __init__(self, src):
         super().__init__(daemon=True)
-        self.src, self.fired, self._stop = src, False, threading.Event()
+        self.src, self.fired, self._halt = src, False, threading.Event()
 
     def run(self):
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             dep = self.src.get("apps/v1", "Deployment", "kube-apiserver", HCP)
             if dep is not None and dep["spec"].get("replicas") == 0:
                 self.src.s3_down(True)
                 self.fired = True
                 return
-            self._stop.wait(0.05)
+            self._halt.wait(0.05)
 
     def stop(self):
-        self._stop.set()
+        self._halt.set()
         self.join(5)
 
 
-def test_faults_before_and_after_the_destination_is_touched_then_completion(tmp_path, pair):
-    src, dst, https, data = pair
+def test_faults_before_and_after_the_destination_is_touched_then_completion(tmp_path, faults_pair):
+    src, dst, https, data = faults_pair
     want = src.get("apps/v1", "Deployment", "kube-apiserver", HCP)["spec"]["replicas"]
     fqdn = "api.%s.example.com" % NAME
 
