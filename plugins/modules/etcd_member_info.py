@@ -97,6 +97,8 @@ options:
     description: How many members etcd must list. With it, RV(healthy) also needs the count to match.
     type: int
 notes:
+  - In O(mode=host) the witness endpoint must accept a TCP connection within 3 seconds before etcdctl runs, so a
+    dead witness is skipped in seconds.
   - In O(mode=pod) the module needs C(pods/exec) on the etcd pods and C(get) on the StatefulSet and pods.
   - Hosted control planes before 4.12 (and the seeds' DR scripts) used C(/etc/etcd/tls/client/etcd-client-ca.crt);
     later ones mount the CA only at C(/etc/etcd/tls/etcd-ca/ca.crt). Set O(cacert) for the older layout.

@@ -174,6 +174,12 @@ options:
     default: 3
 notes:
   - Never idempotent by design, every run takes a new snapshot and reports C(changed=true) when it was delivered.
+  - Options are checked before anything is run or written (an empty string, a path that is a directory where a file
+    is expected, a malformed URL, bucket or Kubernetes name is refused). In host mode each endpoint must accept a TCP
+    connection within 3 seconds before etcdctl runs, so an unreachable etcd fails in seconds whatever I(timeout) is.
+  - The AWS access key id is treated as a secret (hidden from logs). The C(AWS_REGION), C(AWS_DEFAULT_REGION) and
+    C(AWS_URL) variables are used only when no region or endpoint option is given.
+  - When the module is terminated (SIGTERM, SIGINT, SIGHUP) it removes its temporary files, stops etcdctl and fails.
   - Check mode takes no snapshot and writes nothing; it checks the pod and container (pod mode), the TLS files
     and tools (host mode) and the bucket, and returns what it would do in C(would_snapshot) and C(would_deliver).
   - The etcd container needs C(env), C(cat), C(sha256sum) and C(rm) (the OpenShift etcd image has them).

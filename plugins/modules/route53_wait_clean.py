@@ -40,7 +40,10 @@ options:
     type: bool
     default: false
   domain:
-    description: The domain whose records must go, for example the hosted cluster's C(example.hypershift.example.com).
+    description:
+      - The domain whose records must go, for example the hosted cluster's C(example.hypershift.example.com).
+      - It must be a DNS name (labels of letters, digits, C(-) or C(_), a leading C(*) allowed); anything else is
+        refused, since it could match no record and be reported clean.
     type: str
     required: true
   allowed_remaining:
@@ -68,6 +71,7 @@ attributes:
     description: Nothing is changed.
 notes:
   - Never changes the zone; C(changed) is always false.
+  - The AWS access key id is treated as a secret (hidden from logs).
 """
 
 EXAMPLES = r"""
