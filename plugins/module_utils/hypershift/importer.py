@@ -19,7 +19,8 @@ import yaml
 
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
 from ansible_collections.ocp.day2.plugins.module_utils.files import file_sha256
-from ansible_collections.ocp.day2.plugins.module_utils.hypershift.export import FORMAT, GROUPS, MANIFEST, clean
+from ansible_collections.ocp.day2.plugins.module_utils.hypershift.export import FORMAT, GROUPS, clean
+from ansible_collections.ocp.day2.plugins.module_utils.hypershift.export_files import MANIFEST
 from ansible_collections.ocp.day2.plugins.module_utils.k8s import (
     DynamicApiError,
     NotFoundError,

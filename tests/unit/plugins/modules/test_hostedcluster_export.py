@@ -394,6 +394,18 @@ def test_second_export_unchanged_then_changes_and_stale_files(run_export, api, t
     assert stat.S_IMODE(os.stat(tmp_path / "b/namespaces/clusters/hc-example.yaml").st_mode) == 0o600
 
 
+def test_an_export_of_another_cluster_is_not_overwritten(run_export, api, tmp_path):
+    run_export({})
+    before = {p: p.read_bytes() for p in (tmp_path / "b").rglob("*") if p.is_file()}
+    api.get(HS, "HostedCluster", "clusters", "example")["metadata"]["uid"] = "recreated"
+    failed, result = run_export({}, check=True)
+    assert failed and "holds the export of HostedCluster clusters/example (uid " in result["msg"]
+    add_hosted_cluster(api, name="other")
+    failed, result = run_export({"name": "other"})
+    assert failed and "not of clusters/other" in result["msg"]
+    assert {p: p.read_bytes() for p in (tmp_path / "b").rglob("*") if p.is_file()} == before
+
+
 def test_check_mode_plans_and_writes_nothing(run_export, api, tmp_path):
     failed, result = run_export({}, check=True, diff=True)
     assert not failed and result["changed"] and len(result["objects"]) == 24
