@@ -8,7 +8,7 @@ COLL_PATH := $(abspath $(BUILD)/collections)
 export OCP_DAY2_COLLECTIONS_PATH := $(COLL_PATH)
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: test demo sim deps system-deps venv collection lint ruff ansible-lint sanity changelog-lint pytest clean
+.PHONY: test demo sim deps system-deps venv collection lint ruff ansible-lint sanity changelog-lint collection-docs ee docs pytest clean
 
 test: deps collection lint pytest
 
@@ -33,7 +33,7 @@ $(VENV)/.stamp: requirements-dev.txt constraints.txt
 collection: venv
 	@scripts/install-collection.sh $(COLL_PATH)
 
-lint: ruff ansible-lint changelog-lint sanity
+lint: ruff ansible-lint changelog-lint collection-docs ee sanity
 
 ruff: venv
 	$(BIN)/ruff check .
@@ -47,6 +47,22 @@ changelog-lint: venv
 
 sanity: venv
 	@scripts/sanity.sh
+
+# Plugin, module and role docs as the Ansible docsite renders them (schema, markup, references, RST).
+collection-docs: venv
+	@mkdir -p $(BUILD)/pythonpath/ansible_collections/ocp
+	@ln -sfn $(CURDIR) $(BUILD)/pythonpath/ansible_collections/ocp/day2
+	cd $(BUILD)/pythonpath/ansible_collections/ocp/day2 && ANSIBLE_COLLECTIONS_PATH=$(abspath $(BUILD)/pythonpath) \
+		$(abspath $(BIN))/antsibull-docs lint-collection-docs --plugin-docs .
+
+# Execution environment: `ansible-builder create` into .build/ee/context (no container engine needed) and its
+# Python requirements resolved against constraints.txt.
+ee: venv
+	@scripts/build-ee.sh
+
+# Browsable docs site in .build/docs/html (antsibull-docs + Sphinx).
+docs: venv
+	@scripts/docs.sh
 
 pytest: venv collection
 	@scripts/pytest.sh
