@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from tests.harness.ansible import run_playbook, write_playbook
+from tests.harness.etcd import seed_keys
 
 API = "hypershift.openshift.io/v1beta1"
 HCP_NS = "clusters-example"
@@ -23,6 +24,8 @@ BUCKET = "export-import"
 MIGRATION = {"ocp.day2/migration-id": "m-1"}
 # Secrets the simulator's operator stand-in renders with the management cluster's own etcd PKI.
 SIM_ETCD_PKI = {"etcd-client-tls", "etcd-server-tls", "etcd-peer-tls"}
+KEY_PREFIX = "/kubernetes.io/export-import/"
+KEYS = seed_keys(200, prefix=KEY_PREFIX)
 PRE_HC = ["hc-secrets", "hc-configmaps", "hcp-secrets", "hcp", "cluster", "machines"]
 
 
@@ -94,7 +97,9 @@ def play(tmp_path, kubeconfig, tasks, names, name, check=False, verbosity=0):
 def presigned_snapshot(tmp_path, source, moto_https):
     """A real etcd snapshot of the source HC in the bucket, as an https presigned URL."""
     path = tmp_path / "snapshot.db"
-    source.hosted_handle("example", "clusters").etcd.etcdctl("snapshot", "save", str(path))
+    etcd = source.hosted_handle("example", "clusters").etcd
+    etcd.put_many(KEYS)
+    etcd.etcdctl("snapshot", "save", str(path))
     s3 = boto3.client("s3", endpoint_url=moto_https.endpoint_url, verify=moto_https.ca_cert, region_name="us-east-1",
                       aws_access_key_id="testing", aws_secret_access_key="testing")  # fmt: skip
     s3.create_bucket(Bucket=BUCKET)
@@ -202,6 +207,9 @@ def test_export_then_import_on_another_management_cluster(tmp_path, source_hc, m
         exported = yaml.safe_load((dest / entry["file"]).read_text())
         assert comparable(there) == comparable(exported), entry
         assert there["metadata"]["labels"]["ocp.day2/migration-id"] == "m-1", entry
+    # The HostedCluster as created restores etcd from the snapshot: the destination's etcd holds the source's keys.
+    restored = destination.wait_hosted_cluster(destination.hosted_handle("example", "clusters"), timeout=180)
+    assert restored.etcd.get_all(KEY_PREFIX.encode()) == {k.encode(): v for k, v in KEYS.items()}
 
 
 def test_refusals_change_nothing(tmp_path, source_hc):
