@@ -234,7 +234,7 @@ class Teardown:
                                           ", Ready" if ready else ""))  # fmt: skip
         return running
 
-    def wait(self, goal, pending, refuse=False, on_poll=None):
+    def wait(self, goal, pending, refuse=False):
         """Poll pending() -> list of what is not there yet until it is empty; Day2Timeout naming the rest."""
         deadline = time.monotonic() + self.timeout
         while True:
@@ -255,8 +255,6 @@ class Teardown:
                     deleted=self.deleted,
                     scaled=self.scaled,
                 )
-            if on_poll:
-                on_poll()
             time.sleep(min(POLL_SLEEP, max(0.0, deadline - time.monotonic())))
 
     def remove(self, api_version, objs):
@@ -298,7 +296,6 @@ class Teardown:
     def remove_namespace(self, ns_obj):
         """Delete a namespace and wait until it is gone, stripping finalizers of known kinds left inside."""
         name = ns_obj["metadata"]["name"]
-        self.remove_namespaced_leftovers(name, plan_only=True)
         self.deleted.append(ref(ns_obj))
         self.plan.append("delete Namespace %s" % name)
         if self.check:
@@ -318,12 +315,10 @@ class Teardown:
 
         self.wait("namespace %s to be deleted" % name, pending)
 
-    def remove_namespaced_leftovers(self, namespace, plan_only=False):
+    def remove_namespaced_leftovers(self, namespace):
         """Objects of the known kinds still in a terminating namespace: their finalizers are stripped."""
         for api_version, kind in HCP_KINDS:
             for obj in self.list(api_version, kind, namespace):
-                if plan_only:
-                    continue
                 if obj["metadata"].get("deletionTimestamp"):
                     self.strip(api_version, obj)
 
