@@ -75,6 +75,11 @@ MACHINE_KINDS = [
     (CAPI, "MachineSet"),
     (CAPI, "Machine"),
 ]
+LISTED_KINDS = {
+    "hc-secrets": ("v1", "Secret"),
+    "hc-configmaps": ("v1", "ConfigMap"),
+    "hcp-secrets": ("v1", "Secret"),
+}
 AWS_KINDS = ("AWSCluster", "AWSMachineTemplate", "AWSMachine")
 
 
@@ -203,7 +208,7 @@ def collect(module, name, namespace, machines=True, strip=DEFAULT_STRIP):
             "Wait until the HyperShift operator has rendered it (`oc get hcp -n %s`) and export again."
             % (hcp_ns, name, namespace, name, hcp_ns)
         )
-    entries.append(("hcp", hcp))
+    entries.append(("hcp", dict(hcp, apiVersion=HYPERSHIFT_API, kind="HostedControlPlane")))
     aws = ((hc.get("spec") or {}).get("platform") or {}).get("type") == "AWS"
     kinds = [("cluster", k) for k in CLUSTER_KINDS] + ([("machines", k) for k in MACHINE_KINDS] if machines else [])
     for group, (api, kind) in kinds:
@@ -220,13 +225,12 @@ def collect(module, name, namespace, machines=True, strip=DEFAULT_STRIP):
         if kind == "Cluster" and not items:
             module.warn("No CAPI Cluster in %s; the export has none (HyperShift creates it again)." % hcp_ns)
         entries += [(group, dict(o, apiVersion=o.get("apiVersion") or api_version, kind=kind)) for o in items]
-    entries.append(("hostedcluster", hc))
-    entries += [("nodepools", p) for p in pools]
+    entries.append(("hostedcluster", dict(hc, apiVersion=HYPERSHIFT_API, kind="HostedCluster")))
+    entries += [("nodepools", dict(p, apiVersion=HYPERSHIFT_API, kind="NodePool")) for p in pools]
     cleaned = []
     for group, obj in entries:
-        obj = dict(obj)
-        obj.setdefault("kind", "Secret" if group.endswith("secrets") else "ConfigMap")
-        obj.setdefault("apiVersion", "v1")
+        if group in LISTED_KINDS:  # items of a List carry no apiVersion and kind
+            obj = dict(obj, apiVersion=LISTED_KINDS[group][0], kind=LISTED_KINDS[group][1])
         cleaned.append((group, clean(obj, strip)))
     return hc, cleaned
 

@@ -79,7 +79,12 @@ class Resource:
     def get(self, name=None, namespace=None):
         self._call("get" if name else "list", name, namespace)
         if name is None:
-            items = [o for (ns, _n), o in sorted(self.store().items()) if namespace is None or ns == namespace]
+            # As the API server answers: the items of a List carry no apiVersion and kind.
+            items = [
+                {k: v for k, v in o.items() if k not in ("apiVersion", "kind")}
+                for (ns, _n), o in sorted(self.store().items())
+                if namespace is None or ns == namespace
+            ]
             return Instance({"kind": self.kind + "List", "items": items})
         obj = self.store().get((namespace, name))
         if obj is None:
