@@ -6,6 +6,7 @@ import base64
 import copy
 import json
 import os
+import re
 import stat
 import uuid
 from types import SimpleNamespace
@@ -17,7 +18,13 @@ from ansible.module_utils.testing import patch_module_args
 from kubernetes.client.exceptions import ApiException
 from kubernetes.dynamic.exceptions import NotFoundError, ResourceNotFoundError, api_exception
 
-from ansible_collections.ocp.day2.plugins.module_utils.hypershift.refs import references, walk
+from ansible_collections.ocp.day2.plugins.module_utils.hypershift.refs import (
+    HOSTEDCLUSTER_REFS,
+    HOSTEDCLUSTER_STATUS_REFS,
+    NODEPOOL_REFS,
+    references,
+    walk,
+)
 
 HS = "hypershift.openshift.io/v1beta1"
 CAPI = "cluster.x-k8s.io/v1beta1"
@@ -460,6 +467,33 @@ def test_missing_control_plane_and_unserved_capi(run_export, api, tmp_path):
     failed, result = run_export({})
     assert failed and "HostedControlPlane clusters-example/example does not exist" in result["msg"]
     assert not (tmp_path / "b").exists()
+
+
+def _put(obj, parts, value):
+    """Set a dotted path with "[]" steps in obj, appending a new list item at each "[]"."""
+    key = parts[0][:-2] if parts[0].endswith("[]") else parts[0]
+    if len(parts) == 1:
+        obj[key] = value
+    elif parts[0].endswith("[]"):
+        obj.setdefault(key, []).append({})
+        _put(obj[key][-1], parts[1:], value)
+    else:
+        _put(obj.setdefault(key, {}), parts[1:], value)
+
+
+@pytest.mark.parametrize(
+    "table, owner", [(HOSTEDCLUSTER_REFS + HOSTEDCLUSTER_STATUS_REFS, "HostedCluster/h"), (NODEPOOL_REFS, "NodePool/p")]
+)
+def test_every_reference_field_is_found(table, owner):
+    obj = {"metadata": {"name": owner.split("/")[1]}}
+    for i, (path, _kind) in enumerate(table):
+        _put(obj, path.split("."), "obj-%d" % i)
+    refs = references(obj, []) if owner.startswith("HostedCluster") else references({"metadata": {"name": "h"}}, [obj])
+    assert sorted(r["name"] for r in refs) == sorted("obj-%d" % i for i in range(len(table)))
+    for ref in refs:
+        path, kind = table[int(ref["name"].split("-")[1])]
+        assert ref["kind"] == kind and ref["owner"] == owner and not ref["field"].endswith(".name")
+        assert re.sub(r"\[\d+\]", "[]", ref["field"]) + ".name" == path
 
 
 def test_reference_walker():
