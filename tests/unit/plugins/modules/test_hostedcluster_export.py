@@ -4,6 +4,7 @@ test_hostedcluster_import)."""
 
 import base64
 import copy
+import hashlib
 import json
 import os
 import re
@@ -380,7 +381,7 @@ def test_export_selects_as_the_api_and_the_seeds_say(run_export, api, tmp_path):
     for entry in result["objects"]:
         path = tmp_path / "b" / entry["file"]
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-        assert __import__("hashlib").sha256(path.read_bytes()).hexdigest() == entry["sha256"]
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == entry["sha256"]
     for d in ("b", "b/namespaces", "b/namespaces/clusters", "b/namespaces/" + HCP):
         assert stat.S_IMODE(os.stat(tmp_path / d).st_mode) == 0o700, d
     assert result["changed"] and "namespaces/clusters/hc-example.yaml" in result["diff"]["after"]["files"]
