@@ -113,7 +113,9 @@ def test_teardown_of_a_paused_cluster_strips_finalizers_keeps_instances_and_resu
     assert kinds == ORDER, kinds
     # check mode changed nothing: the real run that followed still had everything to scale and to delete
     assert plan["paused"] == [] and faulted["scaled"] == plan["scaled"]
-    assert faulted["deleted"] == plan["deleted"][: len(faulted["deleted"])] and len(faulted["deleted"]) > 4
+    # (a subsequence: objects garbage-collected with their owner are gone before their turn)
+    planned = iter(plan["deleted"])
+    assert all(item in planned for item in faulted["deleted"]) and len(faulted["deleted"]) > 4, faulted["deleted"]
     assert any(s["name"] == "etcd" and s["kind"] == "StatefulSet" for s in plan["scaled"])
     assert faulted["failed"] and "Deleting HostedControlPlane clusters-example/example failed" in faulted["msg"]
     assert "HTTP 500" in faulted["msg"] and "re-run" in faulted["msg"]
