@@ -12,7 +12,10 @@ from __future__ import annotations
 import copy
 import os
 
-import yaml
+try:
+    import yaml
+except ImportError:  # reported by AnsibleK8SModule's requirement check
+    yaml = None
 
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
 from ansible_collections.ocp.day2.plugins.module_utils.files import bytes_sha256
@@ -36,11 +39,11 @@ FORMAT = 1
 # Apply order on the destination (seeds 000 §4.2.4): secrets, control plane, CAPI objects, then the HostedCluster
 # (which starts etcd from the snapshot) and its NodePools.
 GROUPS = ["hc-secrets", "hc-configmaps", "hcp-secrets", "hcp", "cluster", "machines", "hostedcluster", "nodepools"]
-DEFAULT_STRIP = [
+DEFAULT_STRIP = (
     "ocp.day2/quiesce-prior-state",
     "ocp.day2/migration-prior-state",
     "kubectl.kubernetes.io/last-applied-configuration",
-]
+)
 SERVER_SET = ("uid", "resourceVersion", "generation", "creationTimestamp", "managedFields", "selfLink",
               "ownerReferences", "deletionTimestamp", "deletionGracePeriodSeconds")  # fmt: skip
 PAUSABLE = ("HostedCluster", "NodePool", "HostedControlPlane")
