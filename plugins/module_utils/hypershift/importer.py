@@ -214,6 +214,13 @@ def merge(target, patch):
     return target
 
 
+def _update_body(obj):
+    """The merge patch for an existing object: its finalizers stay as the destination's controllers set them."""
+    body = copy.deepcopy(obj)
+    body["metadata"].pop("finalizers", None)
+    return body
+
+
 class Applier:
     def __init__(self, module, labels):
         self.module = module
@@ -287,13 +294,14 @@ class Applier:
                 "HostedCluster %s/%s already exists on this cluster; it was left as it is (it is only ever created, "
                 "since restoreSnapshotURL is read at creation)." % (namespace, name)
             )
-        elif merge(copy.deepcopy(existing), obj) == existing:
+        elif merge(copy.deepcopy(existing), _update_body(obj)) == existing:
             action = "unchanged"
         else:
             action = "updated"
             if not self.check_mode:
                 resource = self.resource(api_version, kind)
-                with_retries(resource.patch, body=obj, name=name, namespace=namespace, content_type=MERGE_PATCH)
+                body = _update_body(obj)
+                with_retries(resource.patch, body=body, name=name, namespace=namespace, content_type=MERGE_PATCH)
         self.applied.append({"group": group, "kind": kind, "namespace": namespace, "name": name, "action": action})
 
     def result(self):

@@ -98,6 +98,28 @@ def test_existing_objects_are_merged_without_our_labels(run_import, dest):
     assert PLAIN not in json.dumps(result["diff"]) and b64(PLAIN) not in json.dumps(result["diff"])
 
 
+def test_an_update_keeps_the_destination_finalizers(run_import, src, dest):
+    path = src / ("namespaces/%s/hcp-example.yaml" % HCP)
+    hcp = yaml.safe_load(path.read_text())
+    hcp["metadata"]["finalizers"] = ["hypershift.openshift.io/finalizer"]
+    _rewrite(src, path, hcp)
+    dest.add("v1", "Namespace", None, HCP)
+    dest.add(
+        HS,
+        "HostedControlPlane",
+        HCP,
+        "example",
+        spec={"infraID": "old"},
+        metadata={"finalizers": ["hypershift.openshift.io/finalizer", "destination.example/keep"]},
+    )
+    failed, result = run_import({"groups": ["hcp"]})
+    assert not failed and [a["action"] for a in result["applied"]] == ["updated"]
+    there = dest.get(HS, "HostedControlPlane", HCP, "example")
+    assert there["spec"]["infraID"] == "x" and len(there["metadata"]["finalizers"]) == 2
+    failed, again = run_import({"groups": ["hcp"]})
+    assert not failed and not again["changed"]
+
+
 def test_groups_are_applied_in_the_fixed_order_whatever_given(run_import, dest):
     failed, result = run_import({"groups": ["hcp", "hc-secrets"]})
     assert not failed, result
