@@ -18,8 +18,9 @@ description:
     C(nodepools), each object in the order of the manifest.
   - Before anything is applied, reads C(export.json) and checks the sha256 of B(every) file it lists (also those of
     groups not applied now); a missing or changed file is refused and named, and nothing is applied.
-  - An object is created when missing; an existing one is merged (JSON merge patch) when it differs, and left alone
-    otherwise. The HostedCluster is the exception, it is only ever created, with O(restore_snapshot_url) as its one
+  - An object is created when missing; an existing one is merged (JSON merge patch, its finalizers left as the
+    destination's controllers set them) when it differs, and left alone otherwise. The HostedCluster is the
+    exception, it is only ever created, with O(restore_snapshot_url) as its one
     C(spec.etcd.managed.storage.restoreSnapshotURL) (the API reads it at creation and refuses to change it) and no
     C(spec.pausedUntil). An existing HostedCluster of that name is left as it is and reported in
     RV(hostedcluster_existed).
