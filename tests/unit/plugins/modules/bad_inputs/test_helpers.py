@@ -129,3 +129,21 @@ def test_sigterm_kills_the_child_and_removes_the_temporary_directory(tmp_path):
     assert proc.returncode == 1 and "Interrupted by SIGTERM" in out
     assert not os.path.exists(marker.read_text())
     assert subprocess.run(["pgrep", "-f", "sleep 30", "-P", str(proc.pid)], capture_output=True).returncode != 0
+
+
+def test_exec_refused_during_a_run_names_the_pod_and_the_reason():
+    from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
+    from ansible_collections.ocp.day2.plugins.module_utils.etcd.commands import Deadline
+    from ansible_collections.ocp.day2.plugins.module_utils.etcd.pod import PodExec
+
+    class Refused(PodExec):
+        def _open(self, command):
+            body = '{"kind":"Status","message":"pods \\"etcd-0\\" is forbidden","code":403}'
+            raise ApiException(status=0, reason="Handshake status 403 Forbidden -+-+- {'a': 'b'} -+-+- %s" % body)
+
+    with pytest.raises(Day2Error) as exc:
+        Refused(None, "clusters-example", "etcd-0", "etcd").run(["etcdctl"], Deadline(10), "taking the snapshot")
+    assert exc.value.msg == (
+        "Could not exec in container etcd of pod clusters-example/etcd-0 while taking the snapshot: HTTP 403 "
+        'Forbidden: pods "etcd-0" is forbidden. Check that the pod is running and that you may create pods/exec there.'
+    )
