@@ -94,8 +94,8 @@ def setup(mgmt_pair, moto, moto_https):
     return src, dst, moto_https, s3, moto.endpoint_url
 
 
-def test_bad_inputs_check_mode_and_no_secret_in_verbose_output(tmp_path, setup):
-    src, dst, https, s3, plain = setup
+def test_bad_inputs_fail_clearly_and_change_nothing(tmp_path, setup):
+    src, dst, https, _s3, _plain = setup
     hc = src.get(HS, "HostedCluster", NAME, NS)
     ssh_name = hc["spec"]["sshKey"]["name"]
     cases = [
@@ -123,6 +123,10 @@ def test_bad_inputs_check_mode_and_no_secret_in_verbose_output(tmp_path, setup):
     assert (changes(without[0], fingerprint(src)), changes(without[1], fingerprint(dst))) == ([], [])
     src.put({k: v for k, v in secret.items() if k != "metadata"} | {"metadata": {"name": ssh_name, "namespace": NS}})
 
+
+def test_check_mode_changes_nothing_and_verbose_output_holds_no_secret(tmp_path, setup):
+    src, dst, https, s3, plain = setup
+    hc = src.get(HS, "HostedCluster", NAME, NS)
     # check mode: the plan, nothing changed on either cluster, nothing written to S3
     before = (fingerprint(src), fingerprint(dst))
     res = migrate(tmp_path, src, dst, https, check=True, hostedcluster_migrate_confirm=False)
