@@ -73,7 +73,7 @@ options:
     type: bool
     default: false
   wait_timeout:
-    description: How many seconds to wait with O(wait=true) or O(verify=true) before failing.
+    description: How many seconds to wait with O(wait=true) or O(verify=true) before failing, all waits together.
     type: int
     default: 120
   verify:

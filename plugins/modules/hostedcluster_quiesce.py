@@ -103,7 +103,7 @@ options:
     type: bool
     default: true
   wait_timeout:
-    description: Seconds to wait for the workloads, and for the condition with O(verify=true).
+    description: Seconds to wait in all, for the workloads and for the condition with O(verify=true) together.
     type: int
     default: 300
 extends_documentation_fragment:

@@ -19,7 +19,11 @@ from ansible_collections.ocp.day2.plugins.module_utils.hypershift.objects import
     paused_until,
     select_nodepools,
 )
-from ansible_collections.ocp.day2.plugins.module_utils.hypershift.reconciliation import wait_paused
+from ansible_collections.ocp.day2.plugins.module_utils.hypershift.reconciliation import (
+    start_waits,
+    wait_left,
+    wait_paused,
+)
 from ansible_collections.ocp.day2.plugins.module_utils.k8s import api_error_text, auth_arg_spec
 
 WAIT_SLEEP = 1
@@ -117,7 +121,7 @@ def apply(module, steps, previous):
 
 def wait_for_hcp(module, want):
     namespace, name = module.params["namespace"], module.params["name"]
-    deadline = time.monotonic() + module.params["wait_timeout"]
+    deadline = time.monotonic() + wait_left(module)
     while True:
         hcp = get_hostedcontrolplane(module, namespace, name)
         if hcp is not None and paused_until(hcp) == want:
@@ -145,6 +149,7 @@ def verify_targets(steps):
 def execute(module):
     params = module.params
     until = check_options(params)
+    start_waits(module)
     name, namespace = params["name"], params["namespace"]
     hc = get_hostedcluster(module, name, namespace)
     steps = plan(module, hc, until)
@@ -179,7 +184,7 @@ def execute(module):
         if params["wait"]:
             result["hostedcontrolplane"] = wait_for_hcp(module, current["hostedcluster"])
         if verify:
-            result["reconciliation"] = wait_paused(module, namespace, verify_targets(steps), params["wait_timeout"])
+            result["reconciliation"] = wait_paused(module, namespace, verify_targets(steps), wait_left(module))
     except Day2Error as exc:
         # The patches are done: hand back what a rescue needs to put things back.
         exc.result.update(changed=changed, previous=previous, current=current)

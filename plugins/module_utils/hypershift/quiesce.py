@@ -28,7 +28,11 @@ from ansible_collections.ocp.day2.plugins.module_utils.hypershift.objects import
     paused_until,
     select_nodepools,
 )
-from ansible_collections.ocp.day2.plugins.module_utils.hypershift.reconciliation import wait_paused
+from ansible_collections.ocp.day2.plugins.module_utils.hypershift.reconciliation import (
+    start_waits,
+    wait_left,
+    wait_paused,
+)
 from ansible_collections.ocp.day2.plugins.module_utils.hypershift.record import extend_record, read_record, write_record
 from ansible_collections.ocp.day2.plugins.module_utils.hypershift.workloads import (
     get_workload,
@@ -188,7 +192,7 @@ def record_and_pause(module, prior, record, steps, result, done):
     apply_pause(module, namespace, steps, done)
     if params["verify"]:
         targets = [(k, n) for k, n, _b, a in steps if pauses(a)]
-        result["reconciliation"] = wait_paused(module, namespace, targets, params["wait_timeout"])
+        result["reconciliation"] = wait_paused(module, namespace, targets, wait_left(module))
 
 
 def quiesced(module, until, hc):
@@ -234,7 +238,7 @@ def quiesced(module, until, hc):
                 "Scaling to 0 failed for %s." % "; ".join("%s: %s" % (key, err) for key, err in sorted(failed.items()))
             )
         if params["wait"]:
-            wait_all(module, ns, dict.fromkeys(current, 0), params["wait_timeout"])
+            wait_all(module, ns, dict.fromkeys(current, 0), wait_left(module))
     except (Day2Error, DynamicApiError, Urllib3HTTPError, OSError) as exc:
         recorded = prior is not None or bool(done)
         raise Day2Error(
@@ -351,7 +355,7 @@ def restored(module, hc):
         partial("Scaling back failed for %s." % "; ".join("%s: %s" % (k, e) for k, e in sorted(failed.items())))
     try:
         if params["wait"]:
-            wait_all(module, ns, wanted, params["wait_timeout"])
+            wait_all(module, ns, wanted, wait_left(module))
     except Day2Error as exc:
         partial(exc.msg, exc)
     except (DynamicApiError, Urllib3HTTPError, OSError) as exc:
@@ -383,6 +387,7 @@ def restored(module, hc):
 def execute(module):
     params = module.params
     until = check_options(params)
+    start_waits(module)
     hc = get_hostedcluster(module, params["name"], params["namespace"])
     if params["state"] == "quiesced":
         return quiesced(module, until, hc)

@@ -81,6 +81,18 @@ def _get(module, kind, name, namespace):
     return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
 
 
+def start_waits(module):
+    """Start the run's one wait budget: wait_timeout bounds all its waits together, not each of them."""
+    module.ocp_day2_waits_started = time.monotonic()
+
+
+def wait_left(module):
+    """Seconds left of wait_timeout since start_waits (the whole wait_timeout when it was not called)."""
+    started = getattr(module, "ocp_day2_waits_started", None)
+    timeout = module.params["wait_timeout"]
+    return timeout if started is None else max(0, int(round(timeout - (time.monotonic() - started))))
+
+
 def wait_paused(module, namespace, targets, timeout):
     """Wait until every (kind, name) in targets reports ReconciliationActive=False.
 

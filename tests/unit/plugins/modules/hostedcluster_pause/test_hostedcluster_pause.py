@@ -303,3 +303,24 @@ def test_time_hypershift_would_ignore_refused_before_any_request(run_module, fak
     failed, result = run_module({"name": "example", "until": "2024-03-03T03:28:48"})
     assert failed and "looks like a time but is not RFC3339" in result["msg"]
     assert fake_client.calls == []
+
+
+def test_wait_timeout_bounds_both_waits_together(run_module, fake_client):
+    """wait_timeout is what the admin allows in all: the HCP wait and the verification share it."""
+    import threading
+    import time
+
+    fake_client.add_cluster(nodepools=1)
+    fake_client.propagate = False  # the HCP shows the value only after 2.5 s
+    fake_client.operator = False  # and the operator never reports the pause: verify runs until the bound
+    hcp = fake_client.objects["HostedControlPlane"][("clusters-example", "example")]
+    timer = threading.Timer(2.5, lambda: hcp["spec"].update(pausedUntil="true"))
+    timer.start()
+    started = time.monotonic()
+    try:
+        failed, result = run_module({"name": "example", "until": "true", "wait": True, "wait_timeout": 3})
+    finally:
+        timer.cancel()
+    took = time.monotonic() - started
+    assert failed and "ReconciliationActive" in result["msg"]
+    assert took < 4.3, "waited %.1f s for wait_timeout=3 (each wait used to get the whole 3 s)" % took
