@@ -7,7 +7,9 @@ with --forks 10 (backups to disk; --s3 also uploads to a moto server), and print
 ratio. Goal on a 2-core machine: forks 10 at most 1/4 of forks 1.
 
 Also printed: the time of `ansible-inventory --list` on the source, the load average, and for each run the
-time until the playbook's first task starts (inventory parsing and start-up) and the wall time per cluster.
+time until the playbook's first task starts, the wall time per cluster, and the CPU time of ansible-playbook with
+all its workers and module processes. That CPU time divided by the number of CPUs is a floor for the wall time
+of any fork count: when forks 1 is mostly CPU (not waiting), forks 10 cannot be much faster than that floor.
 
 Run from the repository root after `make collection` (or with OCP_DAY2_COLLECTIONS_PATH set):
     .venv/bin/python scripts/bench_fleet_backup.py [--clusters 20] [--keys 200] [--forks 1,10] [--s3]
@@ -17,6 +19,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -78,6 +81,7 @@ def run_backup(source, forks, work, moto, use_s3):
         )
     binary = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
     args = [binary, "-i", source, "ocp.day2.hostedcluster_etcd_backup", "--forks", str(forks), "-e", json.dumps(extra)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.monotonic()
     proc = subprocess.Popen(args, env=ansible_env(moto), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     first_task = None
@@ -88,6 +92,9 @@ def run_backup(source, forks, work, moto, use_s3):
             first_task = time.monotonic() - start
     proc.wait()
     elapsed = time.monotonic() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # CPU of ansible-playbook, its workers and every module process (all waited for, so counted here)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     output = "".join(lines)
     recap = re.findall(r"^(\S+)\s+: ok=\d+\s+changed=\d+\s+unreachable=(\d+)\s+failed=(\d+)", output, re.M)
     bad = [host for host, unreachable, failed in recap if unreachable != "0" or failed != "0"]
@@ -95,7 +102,7 @@ def run_backup(source, forks, work, moto, use_s3):
         raise SystemExit(
             "forks %d: the backup failed (rc %d, hosts %s):\n%s" % (forks, proc.returncode, bad, output[-5000:])
         )
-    return elapsed, first_task or float("nan"), len(recap)
+    return elapsed, first_task or float("nan"), len(recap), cpu
 
 
 def inventory_time(source, moto):
@@ -117,6 +124,7 @@ def main():
     parser.add_argument("--keys", type=int, default=200, help="keys written into each hosted cluster (default 200)")
     parser.add_argument("--forks", default="1,10", help="comma-separated fork counts, in order (default 1,10)")
     parser.add_argument("--s3", action="store_true", help="also upload every snapshot to S3 (moto)")
+    parser.add_argument("--no-pipelining", action="store_true", help="inventory option pipelining: false")
     opts = parser.parse_args()
     forks_list = [int(f) for f in opts.forks.split(",")]
 
@@ -137,6 +145,7 @@ def main():
                 {
                     "plugin": "ocp.day2.hostedclusters",
                     "management_clusters": [{"kubeconfig": m.kubeconfig} for m in managements],
+                    "pipelining": not opts.no_pipelining,
                 },
                 f,
             )
@@ -150,16 +159,19 @@ def main():
             results[forks] = run_backup(source, forks, work, moto, opts.s3)
         load = os.getloadavg()
 
-        print("\nFleet backup: %d SingleReplica hosted clusters on 2 simulated management clusters, %d keys each, %s"
-              % (opts.clusters, opts.keys, "disk + S3" if opts.s3 else "disk"))  # fmt: skip
+        print("\nFleet backup: %d SingleReplica hosted clusters on 2 simulated management clusters, %d keys each, %s, "
+              "pipelining %s" % (opts.clusters, opts.keys, "disk + S3" if opts.s3 else "disk",
+                                 "off" if opts.no_pipelining else "on"))  # fmt: skip
         print(
             "fleet set-up %.1fs; ansible-inventory --list: %d hosts in %.2fs; %d CPUs"
             % (setup, inv_hosts, inv_s, os.cpu_count())
         )
         print("load average before the runs %.2f %.2f %.2f, after %.2f %.2f %.2f" % (load_before + load))
-        print("%-12s %12s %18s %16s" % ("forks", "wall time", "to first task", "per cluster"))
-        for forks, (elapsed, first, hosts) in results.items():
-            print("%-12d %11.1fs %17.1fs %15.2fs" % (forks, elapsed, first, elapsed / hosts))
+        print("%-8s %11s %14s %12s %14s %20s" % ("forks", "wall time", "to 1st task", "per cluster", "ansible CPU",
+                                                  "CPU floor (CPU/%d)" % os.cpu_count()))  # fmt: skip
+        for forks, (elapsed, first, hosts, cpu) in results.items():
+            print("%-8d %10.1fs %13.1fs %11.2fs %13.1fs %19.1fs" % (forks, elapsed, first, elapsed / hosts, cpu,
+                                                                   cpu / os.cpu_count()))  # fmt: skip
         if len(forks_list) >= 2:
             low, high = forks_list[0], forks_list[-1]
             ratio = results[high][0] / results[low][0]

@@ -101,6 +101,13 @@ options:
         the collection's hosted-cluster roles run on the controller.
     type: bool
     default: true
+  pipelining:
+    description:
+      - With O(local_connection), also set C(ansible_pipelining=true) so each task's module is piped into the
+        Python interpreter instead of being written to a temporary directory first (fewer processes per task,
+        which matters when many hosted clusters run at once on a small controller).
+    type: bool
+    default: true
   include_deleting:
     description: Also list HostedClusters that are being deleted (C(hostedcluster_deleting) is true on them).
     type: bool
@@ -403,6 +410,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         if self.get_option("local_connection"):
             allvars["ansible_connection"] = "local"
             allvars["ansible_python_interpreter"] = trust_as_template("{{ ansible_playbook_python }}")
+            if self.get_option("pipelining"):
+                allvars["ansible_pipelining"] = True
         allvars.update(mgmt.get("vars") or {})
         for key, value in allvars.items():
             self.inventory.set_variable(host, key, value)

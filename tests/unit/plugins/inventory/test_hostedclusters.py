@@ -113,6 +113,7 @@ OPTIONS = {
     "roles": ["hostedcluster_etcd_backup"],
     "set_kubeconfig": True,
     "local_connection": True,
+    "pipelining": True,
     "on_error": "warn",
     "strict": False,
     "compose": {},
@@ -181,6 +182,7 @@ def test_fetch_and_populate(monkeypatch):
     alpha = inv.get_host("alpha").get_vars()
     assert alpha["ocp_day2_kubeconfig"] == "/k/east" and alpha["bucket"] == "b-east"
     assert alpha["hostedcluster_etcd_backup_name"] == "alpha" and alpha["ansible_connection"] == "local"
+    assert alpha["ansible_pipelining"] is True
     assert len(inv.groups["all"].get_vars()["ocp_day2_inventory_errors"]) == 1
 
     with pytest.raises(AnsibleParserError, match="1 problem"):
