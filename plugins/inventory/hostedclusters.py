@@ -218,7 +218,8 @@ except ImportError as exc:  # reported when the source is parsed
 
 display = Display()
 
-GROUP, VERSION = "hypershift.openshift.io", "v1beta1"
+GROUP = "hypershift.openshift.io"
+VERSION = "v1beta1"
 # kubernetes.core loads a kubeconfig into the client library's global default configuration before copying it:
 # clients are created one at a time, the requests then run in parallel.
 _CLIENT_LOCK = threading.Lock()
