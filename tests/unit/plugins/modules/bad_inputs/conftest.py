@@ -8,6 +8,7 @@ an AWS client or a command run by the module fails the test, since a refused inp
 
 import json
 import os
+import socket
 import stat
 from types import SimpleNamespace
 
@@ -54,6 +55,9 @@ def workspace(tmp_path):
     tls.mkdir()
     for name in ("ca.crt", "peer.crt", "peer.key"):
         (tls / name).write_text("x")
+    with socket.socket() as probe:  # a port nothing listens on: connections to it are refused at once
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
     calls = tmp_path / "calls.log"
     tool = tmp_path / "etcdctl"
     tool.write_text('#!/bin/sh\necho "$@" >> %s\nexit 1\n' % calls)
@@ -74,14 +78,18 @@ def workspace(tmp_path):
         tls=str(tls),
         etcdctl=str(tool),
         calls=calls,
+        closed_port=closed_port,
+        closed="https://127.0.0.1:%d" % closed_port,
     )
 
 
 def fill(value, ws):
-    """Replace {file}, {dir}, {missing}, {ro}, {tls}, {etcdctl}, {ws}, {noexec} in strings of a case's arguments."""
+    """Replace {file}, {dir}, {missing}, {ro}, {tls}, {etcdctl}, {ws}, {noexec}, {closed} (an https URL of a port
+    nothing listens on) and {closed_port} in strings of a case's arguments."""
     if isinstance(value, str):
         return value.format(file=ws.file, dir=ws.dir, missing=ws.missing, ro=ws.read_only, tls=ws.tls,
-                            etcdctl=ws.etcdctl, ws=ws.root, noexec=ws.noexec)  # fmt: skip
+                            etcdctl=ws.etcdctl, ws=ws.root, noexec=ws.noexec, closed=ws.closed,
+                            closed_port=ws.closed_port)  # fmt: skip
     if isinstance(value, list):
         return [fill(v, ws) for v in value]
     if isinstance(value, dict):
@@ -97,7 +105,9 @@ def refuse(workspace, capsys, monkeypatch):
     from ansible_collections.ocp.day2.plugins.module_utils import k8s
 
     monkeypatch.setattr(_internal, "is_controller", False)
+    real_get_api_client = k8s.get_api_client
     monkeypatch.setattr(k8s, "get_api_client", _forbidden("the Kubernetes API"))
+    monkeypatch.setattr(k8s, "RETRY_DELAY", 0)
     monkeypatch.setattr(AnsibleAWSModule, "client", _forbidden("AWS"))
     monkeypatch.setattr(AnsibleAWSModule, "resource", _forbidden("AWS"))
     from ansible.module_utils.basic import AnsibleModule
@@ -109,6 +119,10 @@ def refuse(workspace, capsys, monkeypatch):
             monkeypatch.delenv(name)
 
     def run(main, args, words, check=False):
+        # An unreachable endpoint is an input like the others, but reaching for it is the point: a client is
+        # built against a port nothing listens on (still no real API, and nothing may be written).
+        if "{closed}" in json.dumps(args) and "host" in args:
+            monkeypatch.setattr(k8s, "get_api_client", real_get_api_client)
         args = fill(args, workspace)
         before = tree_state(workspace.root)
         with patch_module_args(dict(args, _ansible_check_mode=check)), pytest.raises(SystemExit) as exc:

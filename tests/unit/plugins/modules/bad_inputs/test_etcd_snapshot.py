@@ -99,6 +99,13 @@ BAD_INPUTS = [
         dict(POD, dest=None, members=[{"pod": "etcd-0", "dest": "{dir}"}]),
         "is a directory",
     ),
+    # unreachable endpoints: etcd refuses connections (fails in seconds, etcdctl never runs), or the API server does
+    (
+        "etcd unreachable",
+        dict(HOST, endpoints=["{closed}"]),
+        ["Connection refused", "check that the member is running"],
+    ),
+    ("API unreachable", dict(POD, host="{closed}", api_key="unit-token"), "Cannot reach the Kubernetes API server"),
 ]
 
 

@@ -30,6 +30,8 @@ BAD_INPUTS = [
     ("nodepools all and names", dict(BASE, nodepools=["all", "example-np0"]), "'all' cannot be combined"),
     ("nodepool empty", dict(BASE, nodepools=[""]), "nodepools is empty"),
     ("nodepool malformed", dict(BASE, nodepools=["NP_0"]), ["nodepools=", "not a valid Kubernetes"]),
+    # unreachable endpoint: the API server's port refuses connections
+    ("API unreachable", dict(BASE, host="{closed}", api_key="unit-token"), "Cannot reach the Kubernetes API server"),
 ]
 
 

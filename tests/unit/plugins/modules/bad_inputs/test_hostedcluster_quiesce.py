@@ -17,6 +17,7 @@ BAD_INPUTS = [
     ("run_id empty", dict(BASE, run_id=""), "run_id is empty"),
     ("verify not a bool", dict(BASE, verify="perhaps"), "verify"),
     ("until with restored", dict(BASE, state="restored"), "until is not used with state=restored"),
+    ("API unreachable", dict(BASE, host="{closed}", api_key="unit-token"), "Cannot reach the Kubernetes API server"),
 ]
 
 

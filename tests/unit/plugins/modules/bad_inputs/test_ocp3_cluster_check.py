@@ -23,6 +23,7 @@ BAD_INPUTS = [
     ("etcd_expected_members not a number", dict(ETCD, etcd_expected_members="three"), "etcd_expected_members"),
     ("etcdctl_path empty", dict(ETCD, etcdctl_path=""), "etcdctl_path is empty"),
     ("etcd_endpoints a dict", {"etcd_endpoints": {"a": "b"}}, "etcd_endpoints"),
+    ("API unreachable", {"host": "{closed}", "api_key": "unit-token", "checks": ["nodes_ready"]}, "Cannot reach"),
 ]
 
 

@@ -21,6 +21,7 @@ BAD_INPUTS = [
     ("include a kind not a resource", dict(EXPORT, include_resources=["Secret"]), "is not a resource type name"),
     ("exclude empty item", dict(EXPORT, exclude_resources=[""]), "exclude_resources"),
     ("include_owned not a bool", dict(EXPORT, include_owned="owned"), "include_owned"),
+    ("API unreachable", dict(EXPORT, host="{closed}", api_key="unit-token"), "Cannot reach the Kubernetes API server"),
 ]
 
 

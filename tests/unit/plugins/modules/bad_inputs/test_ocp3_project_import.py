@@ -19,6 +19,7 @@ BAD_INPUTS = [
     ("exported namespace malformed", dict(IMPORT, namespace=None, src="{ws}/bad-export"), "from export.json"),
     ("exclude empty item", dict(IMPORT, exclude_resources=[""]), "exclude_resources is empty"),
     ("create_namespace not a bool", dict(IMPORT, create_namespace="yes please"), "create_namespace"),
+    ("API unreachable", dict(IMPORT, host="{closed}", api_key="unit-token"), "Cannot reach the Kubernetes API server"),
 ]
 
 
