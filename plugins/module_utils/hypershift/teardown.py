@@ -11,9 +11,9 @@ namespace <ns> when nothing else lives there. Every step reads what is there fir
 from __future__ import annotations
 
 import json
-import re
 import time
 
+from ansible_collections.ocp.day2.plugins.module_utils import inputs
 from ansible_collections.ocp.day2.plugins.module_utils.durations import INDEFINITE, pauses
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error, Day2Timeout
 from ansible_collections.ocp.day2.plugins.module_utils.hypershift.objects import HYPERSHIFT_API, hcp_namespace
@@ -62,7 +62,6 @@ PROTECTED_NAMESPACES = ("default", "hypershift", "local-cluster", "multicluster-
 RECORD = "ocp.day2/teardown"
 MERGE_PATCH = "application/merge-patch+json"
 POLL_SLEEP = 1.0
-DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
 def argument_spec():
@@ -78,20 +77,14 @@ def argument_spec():
 
 def check_options(params):
     """Day2Error before any request for a name, namespace or timeout the API would refuse or we cannot use."""
-    for option in ("name", "namespace"):
-        value = params[option]
-        if not value or not DNS_LABEL.match(value) or len(value) > 63:
-            raise Day2Error(
-                "%s=%r is not a Kubernetes name (lower-case letters, digits and '-', at most 63 characters, starting "
-                "and ending with a letter or digit)." % (option, value)
-            )
+    inputs.k8s_name(params["name"], "name", label=True)
+    inputs.k8s_name(params["namespace"], "namespace", label=True, example="clusters")
     if len(hcp_namespace(params["namespace"], params["name"])) > 63:
         raise Day2Error(
             "The control-plane namespace %s would be longer than 63 characters; no HostedCluster can have it. "
             "Check name and namespace." % hcp_namespace(params["namespace"], params["name"])
         )
-    if params["wait_timeout"] < 0:
-        raise Day2Error("wait_timeout must be 0 or more seconds (got %d)." % params["wait_timeout"])
+    inputs.at_least(params["wait_timeout"], "wait_timeout", 0, "seconds")
 
 
 def _dict(obj):

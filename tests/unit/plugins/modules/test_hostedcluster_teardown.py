@@ -368,12 +368,13 @@ def test_leftovers_without_hostedcluster_are_removed(run, client):
 
 
 BAD = [
-    ({"name": ""}, "name='' is not a Kubernetes name"),
-    ({"name": "Example"}, "name='Example' is not a Kubernetes name"),
-    ({"name": "a/b"}, "is not a Kubernetes name"),
-    ({"namespace": ""}, "namespace='' is not a Kubernetes name"),
+    ({"name": ""}, "name is empty"),
+    ({"name": "Example"}, "name='Example' is not a valid Kubernetes name (DNS label)"),
+    ({"name": "a/b"}, "is not a valid Kubernetes name"),
+    ({"name": " example"}, "leading or trailing blanks"),
+    ({"namespace": ""}, "namespace is empty"),
     ({"namespace": "x" * 60}, "longer than 63 characters"),
-    ({"wait_timeout": -1}, "wait_timeout must be 0 or more seconds (got -1)"),
+    ({"wait_timeout": -1}, "wait_timeout=-1 is out of range: give 0 or more seconds"),
     ({"wait_timeout": "soon"}, "wait_timeout"),
     ({"name": ["example"]}, "name"),
     ({"name": {"a": 1}}, "name"),
