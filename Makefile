@@ -49,11 +49,13 @@ sanity: venv
 	@scripts/sanity.sh
 
 # Plugin, module and role docs as the Ansible docsite renders them (schema, markup, references, RST).
+# antsibull-docs copies a collection inside a git work tree with `git ls-files`: the git ceiling keeps it from
+# taking .venv's kubernetes.core and amazon.aws (git-ignored) for part of this repository and copying nothing.
 collection-docs: venv
 	@mkdir -p $(BUILD)/pythonpath/ansible_collections/ocp
 	@ln -sfn $(CURDIR) $(BUILD)/pythonpath/ansible_collections/ocp/day2
 	cd $(BUILD)/pythonpath/ansible_collections/ocp/day2 && ANSIBLE_COLLECTIONS_PATH=$(abspath $(BUILD)/pythonpath) \
-		$(abspath $(BIN))/antsibull-docs lint-collection-docs --plugin-docs .
+		GIT_CEILING_DIRECTORIES=$(abspath $(VENV)) $(abspath $(BIN))/antsibull-docs lint-collection-docs --plugin-docs .
 
 # Execution environment: `ansible-builder create` into .build/ee/context (no container engine needed) and its
 # Python requirements resolved against constraints.txt.
