@@ -56,7 +56,7 @@ class ExternalDNS:
         self.pending = {}  # fqdn -> monotonic deadline for its deletion
         # the address of this management cluster's router (TEST-NET-1, one per owner)
         self.address = "192.0.2.%d" % (10 + int(hashlib.sha256(self.owner.encode()).hexdigest(), 16) % 240)
-        self.foreign = set()  # fqdns left alone because another owner has them (logged once)
+        self.foreign = {}  # fqdn -> when to look again (another owner has it; logged once)
         self._zones = {}
         self._r53 = None
 
@@ -139,7 +139,9 @@ class ExternalDNS:
 
     def _reconcile(self):
         desired = self._desired()
-        missing = {h: d for h, d in desired.items() if h not in self.records}
+        clock = time.monotonic()
+        # another owner's names are looked at again once a second, not on every pass (listing costs)
+        missing = {h: d for h, d in desired.items() if h not in self.records and self.foreign.get(h, 0) <= clock}
         zones = {}
         for host, (base, value, resource) in missing.items():
             self.pending.pop(host, None)
@@ -151,16 +153,16 @@ class ExternalDNS:
             if (host, "A") in existing or owner is not None:
                 if owner == self.owner:  # ours from an earlier life: adopt
                     self.records[host] = (zone, value, resource)
-                elif host not in self.foreign:
-                    self.foreign.add(host)
-                    log.info("external-dns %s: %s is owned by %s, left alone", self.owner, host, owner or "nobody")
+                else:
+                    if host not in self.foreign:
+                        log.info("external-dns %s: %s is owned by %s, left alone", self.owner, host, owner or "nobody")
+                    self.foreign[host] = clock + 1.0
                 continue
-            self.foreign.discard(host)
+            self.foreign.pop(host, None)
             # UPSERT after the check above, not CREATE: moto refuses a CREATE equal to one in its change
             # journal whenever any record sorts after the name (a moto bug), e.g. a record re-created
             self._batch("UPSERT", zone, host, value, resource)
             self.records[host] = (zone, value, resource)
-        clock = time.monotonic()
         for host in list(self.records):
             if host in desired:
                 self.pending.pop(host, None)
