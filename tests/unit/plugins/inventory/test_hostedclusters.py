@@ -114,6 +114,7 @@ OPTIONS = {
     "set_kubeconfig": True,
     "local_connection": True,
     "pipelining": True,
+    "python_interpreter": "{{ ansible_playbook_python }}",
     "on_error": "warn",
     "strict": False,
     "compose": {},
@@ -183,6 +184,10 @@ def test_fetch_and_populate(monkeypatch):
     assert alpha["ocp_day2_kubeconfig"] == "/k/east" and alpha["bucket"] == "b-east"
     assert alpha["hostedcluster_etcd_backup_name"] == "alpha" and alpha["ansible_connection"] == "local"
     assert alpha["ansible_pipelining"] is True
+    assert alpha["ansible_python_interpreter"] == "{{ ansible_playbook_python }}"
+    plain = make_plugin(python_interpreter="/usr/bin/python3.11")
+    plain._populate(results, managements)
+    assert plain.inventory.get_host("alpha").get_vars()["ansible_python_interpreter"] == "/usr/bin/python3.11"
     assert len(inv.groups["all"].get_vars()["ocp_day2_inventory_errors"]) == 1
 
     with pytest.raises(AnsibleParserError, match="1 problem"):
