@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Count the bad inputs the test tables feed to each module and role; print the count per owner and the total.
 
 A table is a parametrized test function whose name says it refuses bad input (test_bad_input..., test_option_errors,
@@ -7,7 +6,7 @@ decorator, or a module-level list (or a sum of lists) it names. The owner is, in
 test_bad_inputs_for_roles, the role each case names first; the part after `test_bad_inputs_for_` in the function
 name; the test directory under tests/unit/plugins/modules/ (except bad_inputs/); else the file name without `test_`.
 
-    scripts/count_bad_inputs.py [--markdown]
+    .venv/bin/python scripts/count_bad_inputs.py [--markdown]
 """
 
 from __future__ import annotations
@@ -99,11 +98,13 @@ def main(argv):
     markdown = "--markdown" in argv
     if markdown:
         print("| module or role | bad inputs |\n|---|---:|")
-    for owner in sorted(per_owner):
-        print(("| %s | %d |" if markdown else "%-*s %4d") % ((owner, per_owner[owner]) if markdown else
-                                                            (width, owner, per_owner[owner])))  # fmt: skip
-    total = sum(per_owner.values())
-    print(("| **total** | **%d** |" % total) if markdown else ("%-*s %4d" % (width, "total", total)))
+    rows = [(owner, per_owner[owner]) for owner in sorted(per_owner)]
+    rows.append(("**total**" if markdown else "total", sum(per_owner.values())))
+    for owner, count in rows:
+        if markdown:
+            print("| %s | %d |" % (owner, count))
+        else:
+            print("%s %4d" % (owner.ljust(width), count))
     return 0
 
 

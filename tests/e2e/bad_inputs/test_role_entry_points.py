@@ -105,8 +105,10 @@ BAD_ROLE_INPUTS = BAD_HOSTEDCLUSTER + BAD_OCP3
 KNOWN_GAP = ("hostedcluster_etcd_restore", {"hostedcluster_etcd_restore_mode": "at_creation"}, "manifest")
 
 
-@pytest.mark.parametrize("role, variables, words", BAD_ROLE_INPUTS, ids=["%s-%d" % (c[0], i) for i, c in
-                                                                        enumerate(BAD_ROLE_INPUTS)])  # fmt: skip
+ROLE_IDS = ["%s-%d" % (case[0], i) for i, case in enumerate(BAD_ROLE_INPUTS)]
+
+
+@pytest.mark.parametrize("role, variables, words", BAD_ROLE_INPUTS, ids=ROLE_IDS)
 def test_bad_inputs_for_roles(outcomes, role, variables, words):
     got = outcomes[BAD_ROLE_INPUTS.index((role, variables, words))]
     assert got is not None, "%s accepted the bad variables" % role
