@@ -11,10 +11,9 @@ import os
 
 import pytest
 
+from tests.e2e.hostedcluster.helpers import run, write_inventory
 from tests.harness.etcd import seed_keys
 from tests.sim.cluster import ManagementCluster
-
-from ..hostedcluster.helpers import run, write_inventory
 
 BUCKET = "hc-migrations"
 KEY_PREFIX = "/kubernetes.io/e2e/"
