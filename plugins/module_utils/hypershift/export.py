@@ -103,7 +103,8 @@ def to_dict(obj):
 
 
 def clean(obj, strip=DEFAULT_STRIP):
-    """A copy without status, server-set metadata, the given annotations and (HC, NodePool, HCP) spec.pausedUntil."""
+    """A copy without status, server-set metadata, the given annotations and (HC, NodePool, HCP) spec.pausedUntil
+    and restoreSnapshotURL."""
     out = copy.deepcopy(obj)
     out.pop("status", None)
     meta = out.setdefault("metadata", {})
@@ -116,6 +117,10 @@ def clean(obj, strip=DEFAULT_STRIP):
         meta.pop("annotations", None)
     if out.get("kind") in PAUSABLE and isinstance(out.get("spec"), dict):
         out["spec"].pop("pausedUntil", None)
+        # The URL this cluster was once restored from (an expired presigned URL, immutable): a restore sets its own.
+        storage = ((out["spec"].get("etcd") or {}).get("managed") or {}).get("storage")
+        if isinstance(storage, dict):
+            storage.pop("restoreSnapshotURL", None)
     return out
 
 

@@ -24,12 +24,11 @@ from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
 from ansible_collections.ocp.day2.plugins.module_utils.files import file_sha256
 from ansible_collections.ocp.day2.plugins.module_utils.hypershift.export import FORMAT, GROUPS, clean
 from ansible_collections.ocp.day2.plugins.module_utils.hypershift.export_files import MANIFEST
+from ansible_collections.ocp.day2.plugins.module_utils.hypershift.importer_apply import Applier
 from ansible_collections.ocp.day2.plugins.module_utils.k8s import (
     DynamicApiError,
-    NotFoundError,
     api_error_text,
     auth_arg_spec,
-    with_retries,
 )
 
 MERGE_PATCH = "application/merge-patch+json"
@@ -179,22 +178,23 @@ def load_export(src, groups):
     return manifest, wanted
 
 
-def with_restore_url(hc, url):
-    """The HostedCluster to create: one restoreSnapshotURL, etcd defaults as the API sets them, no pausedUntil."""
-    hc = copy.deepcopy(hc)
-    spec = hc.setdefault("spec", {})
+def with_restore_url(obj, url):
+    """The HostedCluster (or HostedControlPlane) to create: one restoreSnapshotURL, the etcd defaults the API sets,
+    no pausedUntil."""
+    obj = copy.deepcopy(obj)
+    spec = obj.setdefault("spec", {})
     spec.pop("pausedUntil", None)
     etcd = spec.setdefault("etcd", {})
     if etcd.setdefault("managementType", "Managed") != "Managed":
         raise Day2Error(
-            "HostedCluster %s has etcd.managementType %s: a restoreSnapshotURL is only possible with Managed etcd. "
+            "%s %s has etcd.managementType %s: a restoreSnapshotURL is only possible with Managed etcd. "
             "Restore an unmanaged etcd by its own means and apply the HostedCluster without this module."
-            % (hc["metadata"]["name"], etcd["managementType"])
+            % (obj.get("kind"), obj["metadata"]["name"], etcd["managementType"])
         )
     storage = etcd.setdefault("managed", {}).setdefault("storage", {})
     storage.setdefault("type", "PersistentVolume")
     storage["restoreSnapshotURL"] = [url]
-    return hc
+    return obj
 
 
 def redact(text, url):
@@ -202,123 +202,14 @@ def redact(text, url):
     return text.replace(url, "<restore_snapshot_url>") if url else text
 
 
-def merge(target, patch):
-    """JSON merge patch (RFC 7386) of patch into target, in place."""
-    for key, value in patch.items():
-        if value is None:
-            target.pop(key, None)
-        elif isinstance(value, dict) and isinstance(target.get(key), dict):
-            merge(target[key], value)
-        else:
-            target[key] = copy.deepcopy(value)
-    return target
-
-
-def _update_body(obj):
-    """The merge patch for an existing object: its finalizers stay as the destination's controllers set them."""
-    body = copy.deepcopy(obj)
-    body["metadata"].pop("finalizers", None)
-    return body
-
-
-class Applier:
-    def __init__(self, module, labels):
-        self.module = module
-        self.labels = dict(labels or {})
-        self.check_mode = module.check_mode
-        self.applied = []
-        self.namespaces_created = []
-        self.hostedcluster_existed = False
-        self._resources = {}
-
-    def resource(self, api_version, kind):
-        key = (api_version, kind)
-        if key not in self._resources:
-            self._resources[key] = self.module.resource(api_version, kind)
-        return self._resources[key]
-
-    def get(self, api_version, kind, name, namespace=None):
-        try:
-            found = with_retries(self.resource(api_version, kind).get, name=name, namespace=namespace)
-        except NotFoundError:
-            return None
-        return found.to_dict() if hasattr(found, "to_dict") else dict(found)
-
-    def create(self, api_version, kind, body, namespace=None):
-        resource = self.resource(api_version, kind)
-        attempts = []
-
-        def call():
-            attempts.append(1)
-            try:
-                return resource.create(body=body, namespace=namespace)
-            except DynamicApiError as exc:
-                if getattr(exc, "status", None) == 409 and len(attempts) > 1:
-                    return None  # an earlier attempt went through before its answer was lost
-                raise
-
-        with_retries(call)
-
-    def namespace(self, name, create):
-        existing = self.get("v1", "Namespace", name)
-        if existing is not None:
-            if (existing.get("metadata") or {}).get("deletionTimestamp"):
-                raise Day2Error("Namespace %s is being deleted (Terminating) on this cluster. Wait until it is gone, "
-                                "then run again." % name)  # fmt: skip
-            return
-        if not create:
-            raise Day2Error("Namespace %s does not exist and create_namespaces is false. Create it, or set "
-                            "create_namespaces: true." % name)  # fmt: skip
-        if not self.check_mode:
-            body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
-            if self.labels:
-                body["metadata"]["labels"] = dict(self.labels)
-            self.create("v1", "Namespace", body)
-        self.namespaces_created.append(name)
-
-    def apply(self, group, obj):
-        meta = obj["metadata"]
-        api_version, kind, name, namespace = obj["apiVersion"], obj["kind"], meta["name"], meta["namespace"]
-        existing = None if namespace in self.namespaces_created else self.get(api_version, kind, name, namespace)
-        if existing is None:
-            action = "created"
-            if not self.check_mode:
-                body = copy.deepcopy(obj)
-                if self.labels:
-                    body["metadata"]["labels"] = dict(body["metadata"].get("labels") or {}, **self.labels)
-                self.create(api_version, kind, body, namespace)
-        elif kind == "HostedCluster":
-            action = "unchanged"
-            self.hostedcluster_existed = True
-            self.module.warn(
-                "HostedCluster %s/%s already exists on this cluster; it was left as it is (it is only ever created, "
-                "since restoreSnapshotURL is read at creation)." % (namespace, name)
-            )
-        elif merge(copy.deepcopy(existing), _update_body(obj)) == existing:
-            action = "unchanged"
-        else:
-            action = "updated"
-            if not self.check_mode:
-                resource = self.resource(api_version, kind)
-                body = _update_body(obj)
-                with_retries(resource.patch, body=body, name=name, namespace=namespace, content_type=MERGE_PATCH)
-        self.applied.append({"group": group, "kind": kind, "namespace": namespace, "name": name, "action": action})
-
-    def result(self):
-        changed = bool(self.namespaces_created) or any(a["action"] != "unchanged" for a in self.applied)
-        return {
-            "changed": changed,
-            "applied": self.applied,
-            "hostedcluster_existed": self.hostedcluster_existed,
-            "namespaces_created": self.namespaces_created,
-        }
-
-
 def execute(module):
     params = module.params
     groups = check_options(params)
     src = os.path.abspath(params["src"])
-    manifest, wanted = load_export(src, groups)
+    # The HostedControlPlane is read with the HostedCluster: both must carry the same restoreSnapshotURL.
+    manifest, loaded = load_export(src, groups + (["hcp"] if "hostedcluster" in groups else []))
+    hcp = next((o for e, o in loaded if e["group"] == "hcp"), None)
+    wanted = [(e, o) for e, o in loaded if e["group"] in groups]
     hc_info = manifest["hostedcluster"]
     applier = Applier(module, params["labels"])
     current = None
@@ -328,8 +219,12 @@ def execute(module):
             applier.namespace(namespace, params["create_namespaces"])
         for entry, obj in wanted:
             current = entry
+            if entry["group"] == "hcp" and url:
+                obj = with_restore_url(obj, url)
             if entry["group"] == "hostedcluster":
-                obj = with_restore_url(obj, params["restore_snapshot_url"])
+                obj = with_restore_url(obj, url)
+                if hcp is not None:
+                    applier.hcp_for_restore(with_restore_url(hcp, url), obj)
             applier.apply(entry["group"], obj)
     except DynamicApiError as exc:
         where = "%s %s/%s (group %s)" % (current["kind"], current["namespace"], current["name"], current["group"]) \

@@ -115,6 +115,19 @@ class Resource:
         self._call("patch", name, namespace)
         obj = self.store()[(namespace, name)]
         merge_patch(obj, body)
+        if obj["metadata"].get("deletionTimestamp") and not obj["metadata"].get("finalizers"):
+            del self.store()[(namespace, name)]
+        return Instance(obj)
+
+    def delete(self, name=None, namespace=None):
+        self._call("delete", name, namespace)
+        obj = self.store().get((namespace, name))
+        if obj is None:
+            raise NotFoundError(ApiException(status=404, reason="Not Found"))
+        if obj["metadata"].get("finalizers"):
+            obj["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z"
+        else:
+            del self.store()[(namespace, name)]
         return Instance(obj)
 
 
@@ -424,6 +437,16 @@ def test_check_mode_plans_and_writes_nothing(run_export, api, tmp_path):
     assert not failed and result["changed"] and len(result["objects"]) == 24
     assert not (tmp_path / "b").exists()
     assert result["manifest"]["exported_at"] is None
+
+
+def test_an_old_restore_url_is_not_exported(run_export, api, tmp_path):
+    old = {"type": "PersistentVolume", "restoreSnapshotURL": ["https://old.example.com/snap?X-Amz-Signature=x"]}
+    api.get(HS, "HostedCluster", "clusters", "example")["spec"]["etcd"]["managed"]["storage"] = dict(old)
+    api.get(HS, "HostedControlPlane", HCP, "example")["spec"]["etcd"] = {"managed": {"storage": dict(old)}}
+    failed, _result = run_export({})
+    assert not failed
+    for relative in ("namespaces/clusters/hc-example.yaml", "namespaces/%s/hcp-example.yaml" % HCP):
+        assert load(tmp_path, relative)["spec"]["etcd"]["managed"]["storage"] == {"type": "PersistentVolume"}
 
 
 def test_machines_false_and_non_aws_platform(run_export, api):

@@ -8,6 +8,8 @@ import pytest
 import yaml
 from test_hostedcluster_export import HCP, HS, PLAIN, FakeApi, add_hosted_cluster, api_error, b64, module_runner
 
+from ansible_collections.ocp.day2.plugins.module_utils.hypershift.importer_apply import restore_urls
+
 URL = "https://bucket.s3.us-east-1.amazonaws.com/example/etcd-0.db?X-Amz-Signature=5ecret51gnature"
 LABELS = {"ocp.day2/migration-id": "m-1"}
 PRE_HC = ["hc-secrets", "hc-configmaps", "hcp-secrets", "hcp", "cluster", "machines"]
@@ -118,6 +120,41 @@ def test_an_update_keeps_the_destination_finalizers(run_import, src, dest):
     assert there["spec"]["infraID"] == "x" and len(there["metadata"]["finalizers"]) == 2
     failed, again = run_import({"groups": ["hcp"]})
     assert not failed and not again["changed"]
+
+
+def test_the_control_plane_carries_the_same_restore_url_as_the_hostedcluster(run_import, dest):
+    # Applied first without a URL (as the seeds do), the HostedControlPlane could never take one later: HyperShift
+    # copies the HostedCluster's etcd spec onto it and the API refuses to add restoreSnapshotURL. It is created again.
+    failed, pre = run_import({"groups": PRE_HC, "restore_snapshot_url": None})
+    assert not failed and restore_urls(dest.get(HS, "HostedControlPlane", HCP, "example")) is None
+    dest.get(HS, "HostedControlPlane", HCP, "example")["metadata"]["finalizers"] = ["hypershift.openshift.io/finalizer"]
+    failed, check = run_import({"groups": ["hostedcluster"]}, check=True)
+    assert not failed and [a["action"] for a in check["applied"]] == ["recreated", "created"]
+    assert restore_urls(dest.get(HS, "HostedControlPlane", HCP, "example")) is None
+    failed, result = run_import({"groups": ["hostedcluster", "nodepools"]})
+    assert not failed, result
+    assert [(a["kind"], a["action"]) for a in result["applied"][:2]] == [
+        ("HostedControlPlane", "recreated"),
+        ("HostedCluster", "created"),
+    ]
+    hcp = dest.get(HS, "HostedControlPlane", HCP, "example")
+    assert restore_urls(hcp) == [URL] and hcp["metadata"]["labels"] == LABELS
+    assert restore_urls(dest.get(HS, "HostedCluster", "clusters", "example")) == [URL]
+    failed, again = run_import({})
+    assert not failed and not again["changed"]
+
+
+def test_the_control_plane_gets_the_url_when_applied_with_it(run_import, dest):
+    failed, result = run_import({"groups": ["hcp"]})
+    assert not failed and restore_urls(dest.get(HS, "HostedControlPlane", HCP, "example")) == [URL]
+    failed, result = run_import({"groups": ["hcp", "hostedcluster"]})
+    assert not failed and "recreated" not in [a["action"] for a in result["applied"]]
+    # Another URL later: the immutable field is left alone on the control plane, and the HostedCluster too.
+    failed, again = run_import(
+        {"groups": ["hcp", "hostedcluster"], "restore_snapshot_url": "https://other.example.com/x"}
+    )
+    assert not failed and not again["changed"] and again["hostedcluster_existed"]
+    assert restore_urls(dest.get(HS, "HostedControlPlane", HCP, "example")) == [URL]
 
 
 def test_groups_are_applied_in_the_fixed_order_whatever_given(run_import, dest):
