@@ -28,7 +28,7 @@ description:
     HostedCluster's etcd spec onto it, and the API refuses to add that field to an existing object or change it, so
     a control plane created without it (the seeds apply it before the HostedCluster) would keep etcd from restoring.
     With O(restore_snapshot_url) given, group C(hcp) is applied with it; otherwise, just before the HostedCluster is
-    created (only then: nothing reconciles the control plane while no HostedCluster exists), a HostedControlPlane
+    created (only then, since nothing reconciles the control plane while no HostedCluster exists), a HostedControlPlane
     without the same URL is deleted (finalizers removed) and created again with it (action V(recreated)).
   - Transient API errors (HTTP 5xx, 429, refused or reset connections) are retried with backoff. When an object
     cannot be applied, the failure names it and lists in RV(applied) what is already in place; a re-run continues.
