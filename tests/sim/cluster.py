@@ -14,7 +14,8 @@ from . import guest, resources
 from .apiserver import ApiServer
 from .controllers import Controllers
 from .faults import Faults
-from .guest import GuestHandle, GuestServers
+from .guest import GuestServers
+from .guest_handle import GuestHandle
 from .hypershift import HostedClusterHandle, Operator
 from .objects import bootstrap_objects, hosted_cluster_objects
 from .pods import PodRuntime

@@ -270,6 +270,7 @@ class GuestServers:
         self.mgmt = mgmt
         self.servers = {}  # (namespace, name) -> (ApiServer, GuestState, kubeconfig path)
         self.faults = {}  # (namespace, name) -> Faults of that guest API (kept across restarts)
+        self.cluster_ids = {}  # (namespace, name) -> the HC's clusterID, also after the HC is gone here
 
     def reconcile(self):
         seen = set()
@@ -279,7 +280,9 @@ class GuestServers:
             if meta.get("deletionTimestamp"):
                 continue
             seen.add(key)
-            state = attach(self.mgmt, hc["spec"].get("clusterID") or meta["uid"])
+            cid = hc["spec"].get("clusterID") or meta["uid"]
+            self.cluster_ids[key] = cid
+            state = attach(self.mgmt, cid)
             hcp_ns = "%s-%s" % key
             self._register_instances(state, hcp_ns)
             up = kas_ready(self.mgmt, hcp_ns)
@@ -360,55 +363,6 @@ def kubeconfig(url, state):
         "contexts": [{"name": "admin", "context": {"cluster": "cluster", "user": "admin"}}],
         "current-context": "admin",
     })  # fmt: skip
-
-
-class GuestHandle:
-    """What a test sees of a hosted cluster's own API on one management cluster (`mgmt.guest(hc)`)."""
-
-    def __init__(self, mgmt, name, namespace):
-        self.mgmt, self.name, self.namespace = mgmt, name, namespace
-        self.key = (namespace, name)
-
-    @property
-    def kubeconfig(self):
-        return os.path.join(self.mgmt.base_dir, "guest", "%s-%s" % self.key, "kubeconfig")
-
-    @property
-    def served(self):
-        return self.key in self.mgmt.guests.servers
-
-    @property
-    def faults(self):
-        return self.mgmt.guests.faults.setdefault(self.key, Faults())
-
-    def _state(self):
-        hc = self.mgmt.get("hypershift.openshift.io/v1beta1", "HostedCluster", self.name, self.namespace)
-        state = lookup(hc["spec"].get("clusterID") or hc["metadata"]["uid"]) if hc else None
-        if state is None:
-            raise RuntimeError("hosted cluster %s/%s has no guest state on %s" % (*self.key, self.mgmt.name))
-        return state
-
-    def nodes(self):
-        """[(name, ready)] of the hosted cluster's Nodes."""
-        out = []
-        for n in self._state().store.list(R["Node"])[0]:
-            ready = any(c["type"] == "Ready" and c["status"] == "True" for c in n["status"]["conditions"])
-            out.append((n["metadata"]["name"], ready))
-        return out
-
-    def ovn_pods(self):
-        """[{"name", "node", "phase", "control_plane"}] of the ovnkube-node pods (control_plane: the
-        management cluster whose OVN control plane the pod connected to when it started, or None)."""
-        return [
-            {"name": p["metadata"]["name"], "node": p["spec"].get("nodeName"),
-             "phase": (p.get("status") or {}).get("phase"),
-             "control_plane": (p["metadata"].get("annotations") or {}).get(CONNECTED)}
-            for p in self._state().store.list(R["Pod"], OVN_NS)[0]
-        ]  # fmt: skip
-
-    def instances(self):
-        """{instance id: {"node", "nodepool", "terminated"}} of the hosted cluster's cloud instances."""
-        return {k: dict(v) for k, v in self._state().instances.items()}
 
 
 def instance_id(seed):

@@ -259,10 +259,10 @@ def test_finalizers_termination_and_namespace_deletion(mgmt_cluster):
     mgmt_cluster.delete(INFRA, "AWSMachine", victim["metadata"]["name"], ns)
     wait_for(lambda: iid in mgmt_cluster.terminated_instances, timeout=10, what="the instance terminated")
     assert guest.instances()[iid]["terminated"]
-    # controllers scaled to 0 (as after quiesce; HC and NodePools paused so nothing scales them back)
-    _pause(mgmt_cluster)
     wait_for(lambda: len([i for i in guest.instances().values() if not i["terminated"]]) == 2, timeout=10,
              what="the NodePool's replacement instance")  # fmt: skip
+    # controllers scaled to 0 (as after quiesce; HC and NodePools paused so nothing scales them back)
+    _pause(mgmt_cluster)
     for dep in ("cluster-api", "capi-provider", "control-plane-operator"):
         _scale(mgmt_cluster, ns, dep, 0)
     time.sleep(0.5)

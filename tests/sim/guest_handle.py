@@ -1,0 +1,57 @@
+"""`mgmt.guest(hc)`: what a test sees of a hosted cluster's own API on one management cluster."""
+
+import os
+
+from .faults import Faults
+from .guest import CONNECTED, OVN_NS, R, lookup
+
+
+class GuestHandle:
+    """What a test sees of a hosted cluster's own API on one management cluster (`mgmt.guest(hc)`)."""
+
+    def __init__(self, mgmt, name, namespace):
+        self.mgmt, self.name, self.namespace = mgmt, name, namespace
+        self.key = (namespace, name)
+
+    @property
+    def kubeconfig(self):
+        return os.path.join(self.mgmt.base_dir, "guest", "%s-%s" % self.key, "kubeconfig")
+
+    @property
+    def served(self):
+        return self.key in self.mgmt.guests.servers
+
+    @property
+    def faults(self):
+        return self.mgmt.guests.faults.setdefault(self.key, Faults())
+
+    def _state(self):
+        hc = self.mgmt.get("hypershift.openshift.io/v1beta1", "HostedCluster", self.name, self.namespace)
+        known = self.mgmt.guests.cluster_ids.get(self.key)
+        cid = (hc["spec"].get("clusterID") or hc["metadata"]["uid"]) if hc else known
+        state = lookup(cid) if cid else None
+        if state is None:
+            raise RuntimeError("hosted cluster %s/%s has no guest state on %s" % (*self.key, self.mgmt.name))
+        return state
+
+    def nodes(self):
+        """[(name, ready)] of the hosted cluster's Nodes."""
+        out = []
+        for n in self._state().store.list(R["Node"])[0]:
+            ready = any(c["type"] == "Ready" and c["status"] == "True" for c in n["status"]["conditions"])
+            out.append((n["metadata"]["name"], ready))
+        return out
+
+    def ovn_pods(self):
+        """[{"name", "node", "phase", "control_plane"}] of the ovnkube-node pods (control_plane: the
+        management cluster whose OVN control plane the pod connected to when it started, or None)."""
+        return [
+            {"name": p["metadata"]["name"], "node": p["spec"].get("nodeName"),
+             "phase": (p.get("status") or {}).get("phase"),
+             "control_plane": (p["metadata"].get("annotations") or {}).get(CONNECTED)}
+            for p in self._state().store.list(R["Pod"], OVN_NS)[0]
+        ]  # fmt: skip
+
+    def instances(self):
+        """{instance id: {"node", "nodepool", "terminated"}} of the hosted cluster's cloud instances."""
+        return {k: dict(v) for k, v in self._state().instances.items()}
