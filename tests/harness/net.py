@@ -1,13 +1,29 @@
 """Loopback ports and waiting helpers shared by the test harness."""
 
 import socket
+import threading
 import time
+
+_HANDED_OUT = set()
+_PORT_LOCK = threading.Lock()
 
 
 def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port nothing listens on, never the same twice in this process.
+
+    The kernel may give the same ephemeral port to two bind(0) calls once the first socket is closed, and callers
+    ask for several ports before anything binds them (an etcd member needs two), so ports already handed out are
+    remembered and skipped.
+    """
+    with _PORT_LOCK:
+        for _attempt in range(100):
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+                s.bind(("127.0.0.1", 0))
+                port = s.getsockname()[1]
+            if port not in _HANDED_OUT:
+                _HANDED_OUT.add(port)
+                return port
+        raise RuntimeError("no loopback port left that was not handed out already")
 
 
 def wait_for(predicate, timeout=30.0, interval=0.1, what="condition"):
