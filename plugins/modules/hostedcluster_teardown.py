@@ -89,6 +89,14 @@ notes:
   - Use this only when the hosted cluster runs elsewhere (or is meant to disappear while its machines stay);
     its nodes keep running but no control plane on this management cluster serves them any more.
   - The S3 snapshots, the cloud instances and the DNS records are kept.
+  - Why finalizers go before the delete and again while waiting (facts from openshift/hypershift, read 2026-11). The
+    HyperShift operator puts C(hypershift.openshift.io/finalizer) back on a live HostedCluster or NodePool before it
+    looks at the pause, and its deletion flow runs even while paused; but it does not put back
+    C(hypershift.io/aws-oidc-discovery) on a paused cluster. Removing every finalizer first means its deletion flow
+    can no longer delete the OIDC discovery documents from S3, which the hosted cluster still uses on its new
+    management cluster; a finalizer put back in between is removed once the object is Terminating (no finalizer can be
+    added then). It also keeps C(hypershift.openshift.io/component-finalizer) on the CAPI Deployments until that
+    flow, so those are removed while the control-plane namespace is deleted.
 seealso:
   - module: ocp.day2.hostedcluster_quiesce
 """

@@ -309,8 +309,10 @@ class Teardown:
         self.wait("namespace %s to be deleted" % name, pending)
 
     def remove_namespaced_leftovers(self, namespace):
-        """Objects of the known kinds still in a terminating namespace: their finalizers are stripped."""
-        for api_version, kind in HCP_KINDS:
+        """Objects of the known kinds still in a terminating namespace: their finalizers are stripped (the HyperShift
+        operator keeps hypershift.openshift.io/component-finalizer on the CAPI Deployments until its own deletion
+        flow of the HostedCluster, which comes later)."""
+        for api_version, kind in HCP_KINDS + (("apps/v1", "Deployment"), ("apps/v1", "StatefulSet")):
             for obj in self.list(api_version, kind, namespace):
                 if obj["metadata"].get("deletionTimestamp"):
                     self.strip(api_version, obj)

@@ -152,6 +152,10 @@ class Client:
                 self.add("AWSMachine", hcp, "%s-m%d" % (pool, m))
         for workload, replicas in (("kube-apiserver", 2), ("capi-provider", 1), ("control-plane-operator", 1)):
             self.add("Deployment", hcp, workload, {"replicas": replicas})
+        # the HyperShift operator keeps this one on the CAPI Deployments until it deletes the HostedCluster itself
+        self.objects[("Deployment", hcp, "capi-provider")]["metadata"]["finalizers"] = [
+            "hypershift.openshift.io/component-finalizer"
+        ]
         self.add("StatefulSet", hcp, "etcd", {"replicas": 3})
         self.settle()
 
