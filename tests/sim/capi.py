@@ -1,5 +1,6 @@
 """Cluster API objects a NodePool owns in the control-plane namespace (what `oc get machines` shows)."""
 
+import copy
 import hashlib
 import uuid
 
@@ -127,7 +128,7 @@ def _drop_finalizer(store, res, obj, finalizer):
 def _delete_all(store, kind, ns, match):
     """Delete the matching objects; True when none is left (deleted or Terminating ones count)."""
     left = False
-    for obj in store.list(_L[kind], ns)[0]:
+    for obj in store.peek(_L[kind], ns):  # read-only
         if match(obj):
             left = True
             if not obj["metadata"].get("deletionTimestamp"):
@@ -143,21 +144,22 @@ def reconcile_lifecycle(mgmt):
     Terminating until someone removes their finalizers. CAPA deleting an AWSMachine terminates its instance.
     """
     store = mgmt.store
-    namespaces = {o["metadata"]["namespace"] for k in FINALIZERS for o in store.list(_L[k])[0]}
+    namespaces = {o["metadata"]["namespace"] for k in FINALIZERS for o in store.peek(_L[k])}
     for ns in sorted(namespaces):
         on = {d: running(store, ns, d) for d in ("cluster-api", "capi-provider", "control-plane-operator")}
         for kind, (finalizer, owner) in FINALIZERS.items():
             if not on[owner]:
                 continue
-            for obj in store.list(_L[kind], ns)[0]:
-                meta = obj["metadata"]
+            for live in store.peek(_L[kind], ns):  # read-only: copied before a change
+                meta = live["metadata"]
                 if not meta.get("deletionTimestamp"):
                     if finalizer not in (meta.get("finalizers") or []):
-                        meta["finalizers"] = (meta.get("finalizers") or []) + [finalizer]
+                        obj = copy.deepcopy(live)
+                        obj["metadata"]["finalizers"] = (meta.get("finalizers") or []) + [finalizer]
                         store.update(_L[kind], obj, ns, meta["name"], check_rv=False)
                     continue
-                if finalizer in (meta.get("finalizers") or []) and _cleaned_up(mgmt, kind, obj, ns):
-                    _drop_finalizer(store, _L[kind], obj, finalizer)
+                if finalizer in (meta.get("finalizers") or []) and _cleaned_up(mgmt, kind, live, ns):
+                    _drop_finalizer(store, _L[kind], copy.deepcopy(live), finalizer)
 
 
 def _cleaned_up(mgmt, kind, obj, ns):

@@ -120,7 +120,7 @@ class Controllers:
     def garbage_collect(self):
         everything = []
         for res in resources.RESOURCES:
-            everything += [(res, o) for o in self.store.list(res)[0]]
+            everything += [(res, o) for o in self.store.peek(res)]  # read-only scan
         uids = {o["metadata"]["uid"] for _res, o in everything}
         for res, obj in everything:
             owners = obj["metadata"].get("ownerReferences") or []
@@ -133,7 +133,7 @@ class Controllers:
 
     # -- volumes ------------------------------------------------------------------------------------
     def pvcs(self):
-        pods = self.store.list(R["Pod"])[0]
+        pods = self.store.peek(R["Pod"])  # read-only
         for pvc in self.store.list(R["PersistentVolumeClaim"])[0]:
             meta = pvc["metadata"]
             ann = meta.get("annotations") or {}
@@ -244,7 +244,7 @@ class Controllers:
         tmpl_hash = _hash(spec["template"])
         pods = [
             p
-            for p in self.store.list(R["Pod"], ns)[0]
+            for p in self.store.peek(R["Pod"], ns)  # read-only: copied before a change
             if any(o.get("uid") == meta["uid"] for o in p["metadata"].get("ownerReferences") or [])
         ]
         for p in pods:
@@ -266,10 +266,10 @@ class Controllers:
         pods = pods[:want]
         for p in pods:
             if (p.get("status") or {}).get("phase") != "Running":
-                self._run_pod(p)
+                self._run_pod(copy.deepcopy(p))
         ready = sum(
             1
-            for p in self.store.list(R["Pod"], ns)[0]
+            for p in self.store.peek(R["Pod"], ns)
             if p["metadata"]["name"] in {x["metadata"]["name"] for x in pods}
             and (p.get("status") or {}).get("phase") == "Running"
         )
@@ -367,7 +367,7 @@ class Controllers:
                 )
         pods = [
             p
-            for p in self.store.list(R["Pod"], ns)[0]
+            for p in self.store.peek(R["Pod"], ns)
             if any(o.get("uid") == meta["uid"] for o in p["metadata"].get("ownerReferences") or [])
         ]
         ready = sum(

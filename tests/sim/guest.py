@@ -298,12 +298,12 @@ class GuestServers:
 
     def _register_instances(self, state, hcp_ns):
         nodes = {}
-        for m in self.mgmt.store.list(_MGMT["Machine"], hcp_ns)[0]:
+        for m in self.mgmt.store.peek(_MGMT["Machine"], hcp_ns):  # read-only
             ref = (m["spec"].get("infrastructureRef") or {}).get("name")
             node = ((m.get("status") or {}).get("nodeRef") or {}).get("name")
             if ref and node:
                 nodes[ref] = node
-        for am in self.mgmt.store.list(_MGMT["AWSMachine"], hcp_ns)[0]:
+        for am in self.mgmt.store.peek(_MGMT["AWSMachine"], hcp_ns):  # read-only
             iid = (am.get("spec") or {}).get("instanceID")
             if iid and am["metadata"]["name"] in nodes:
                 pool = (am["metadata"].get("labels") or {}).get("hypershift.openshift.io/nodePool")

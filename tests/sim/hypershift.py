@@ -217,7 +217,7 @@ class Operator:
         """
         key = (hcp_ns, hc["metadata"]["uid"])
         names = self._pieces.get(key)
-        if names is not None and all(self.store.get(resources.lookup(a, k), hcp_ns, n) for a, k, n in names):
+        if names is not None and all(self.store.exists(resources.lookup(a, k), hcp_ns, n) for a, k, n in names):
             return None
         spec = hc["spec"]
         replicas = 3 if spec.get("controllerAvailabilityPolicy", "HighlyAvailable") == "HighlyAvailable" else 1

@@ -92,6 +92,19 @@ class Store:
             ]
             return items, self.resource_version
 
+    def exists(self, res, ns, name):
+        with self.lock:
+            return self._key(res, ns, name) in self._objs
+
+    def peek(self, res, ns=None):
+        """The stored objects themselves, not copies: for the simulator's read-only scans (never mutate them)."""
+        with self.lock:
+            return [
+                obj
+                for (group, plural, ons, _name), obj in self._objs.items()
+                if (group, plural) == res.key and (not ns or ons == ns)
+            ]
+
     # -- writes ------------------------------------------------------------------------------
     def create(self, res, obj, ns=None, http=False, dry_run=False):
         obj = copy.deepcopy(obj)
