@@ -55,6 +55,15 @@ _EXTRA = {
         lambda o: [(o.get("status") or {}).get("phase", ""), (o.get("spec") or {}).get("volumeName", "")],
     ),
     "Namespace": ([_col("Status")], lambda o: [(o.get("status") or {}).get("phase", "")]),
+    "Node": ([_col("Status")], lambda o: ["Ready" if _condition(o, "Ready") == "True" else "NotReady"]),
+    "ClusterVersion": (
+        [_col("Version"), _col("Available"), _col("Progressing")],
+        lambda o: [
+            ((o.get("status") or {}).get("desired") or {}).get("version", ""),
+            _condition(o, "Available"),
+            _condition(o, "Progressing"),
+        ],
+    ),
     "HostedCluster": (
         [_col("Version"), _col("Available"), _col("Progressing")],
         lambda o: [

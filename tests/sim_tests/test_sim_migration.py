@@ -8,6 +8,8 @@ management cluster without the HyperShift operator.
 import base64
 import copy
 import os
+import shutil
+import subprocess
 import time
 
 import pytest
@@ -201,6 +203,26 @@ def test_guest_api_admin_kubeconfig_nodes_ovn_pods_and_cluster_version(mgmt_clus
     assert not before & {p["name"] for p in after} and all(p["phase"] == "Pending" for p in after)
     wait_for(lambda: [p["phase"] for p in guest.ovn_pods()] == ["Running"] * 2, timeout=10, what="pods Running")
     assert {p["control_plane"] for p in guest.ovn_pods()} == {"mgmt-a"}
+    if shutil.which("kubectl"):  # the seeds' command, through the admin kubeconfig
+        before = {p["name"] for p in guest.ovn_pods()}
+        cmd = [
+            "kubectl",
+            "--kubeconfig",
+            path,
+            "delete",
+            "pod",
+            "-n",
+            "openshift-ovn-kubernetes",
+            "--all",
+            "--wait=false",
+        ]
+        res = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
+        assert res.returncode == 0, res.stderr
+        wait_for(lambda: len(guest.ovn_pods()) == 2 and not before & {p["name"] for p in guest.ovn_pods()},
+                 timeout=10, what="pods replaced after kubectl delete --all")  # fmt: skip
+        out = subprocess.run(["kubectl", "--kubeconfig", path, "get", "nodes"], capture_output=True, text=True,
+                             timeout=60, check=True).stdout  # fmt: skip
+        assert out.count(" Ready ") == 2, out
     # no kube-apiserver: connection refused, nodes NotReady; back: served again (new port, Secret updated)
     _pause(mgmt_cluster)
     _scale(mgmt_cluster, hc.hcp_namespace, "kube-apiserver", 0)
