@@ -103,13 +103,12 @@ options:
     default: true
   python_interpreter:
     description:
-      - With O(local_connection), the value of C(ansible_python_interpreter). The default template, the Python
-        running ansible-playbook, is rendered when a play runs.
+      - With O(local_connection), the value of C(ansible_python_interpreter). Unset, a template that a play renders
+        as C(ansible_playbook_python), the Python running ansible-playbook.
       - Set a plain path when the hosts' variables are stored and replayed later, as AWX does with an inventory
         update, where the stored value may not be rendered as a template again; for example V(/usr/bin/python3.11)
         in the ocp.day2 execution environment.
     type: str
-    default: "{{ ansible_playbook_python }}"
   pipelining:
     description:
       - With O(local_connection), also set C(ansible_pipelining=true) so each task's module is piped into the
@@ -420,9 +419,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         if self.get_option("local_connection"):
             allvars["ansible_connection"] = "local"
             interpreter = self.get_option("python_interpreter")
-            allvars["ansible_python_interpreter"] = (
-                trust_as_template(interpreter) if "{{" in interpreter else interpreter
-            )
+            if interpreter:
+                allvars["ansible_python_interpreter"] = interpreter
+            else:  # rendered when a play runs (ansible-core 2.19 renders only templates marked trusted)
+                allvars["ansible_python_interpreter"] = trust_as_template("{{ ansible_playbook_python }}")
             if self.get_option("pipelining"):
                 allvars["ansible_pipelining"] = True
         allvars.update(mgmt.get("vars") or {})
