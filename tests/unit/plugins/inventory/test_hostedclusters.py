@@ -114,7 +114,7 @@ OPTIONS = {
     "set_kubeconfig": True,
     "local_connection": True,
     "pipelining": True,
-    "python_interpreter": "{{ ansible_playbook_python }}",
+    "python_interpreter": None,
     "on_error": "warn",
     "strict": False,
     "compose": {},
