@@ -5,8 +5,8 @@ moved between two simulated management clusters:
 - the wall time of the whole migration (backup, DNS hand-over, restore, nodes Ready, teardown of the source,
   OVN pods restarted);
 - the hosted cluster's API downtime, probed from a thread every 50 ms through the hosted cluster's own API
-  (its admin kubeconfig on each management cluster): from the last good answer on the source to the first
-  good answer on the destination;
+  (its admin kubeconfig on each management cluster, GET /api/v1/nodes): from the last good answer on the source
+  to the first good answer on the destination;
 - whether every key is identical on every etcd member of the destination;
 with the ratios role / seeds. Each way gets its own fresh pair of management clusters.
 
@@ -64,7 +64,7 @@ SERVER_SET = ("uid", "resourceVersion", "generation", "creationTimestamp", "mana
 
 
 class GuestProbe:
-    """Asks the hosted cluster's API (GET /version) on the source and on the destination every 50 ms."""
+    """Asks the hosted cluster's API (GET /api/v1/nodes?limit=1) on the source and the destination every 50 ms."""
 
     def __init__(self, src, dst):
         self.src, self.dst = src, dst
@@ -80,7 +80,8 @@ class GuestProbe:
             path = mgmt.guest(mgmt.hosted_handle(NAME, NS)).kubeconfig
             if mgmt.name not in self._clients:
                 self._clients[mgmt.name] = config.new_client_from_config(config_file=path)
-            client.VersionApi(self._clients[mgmt.name]).get_code(_request_timeout=(0.5, 0.5))
+            core = client.CoreV1Api(self._clients[mgmt.name])
+            core.list_node(limit=1, _request_timeout=(0.5, 0.5))
             return True
         except Exception:  # noqa: BLE001 - any failure is "no answer"; the client is rebuilt next time
             self._clients.pop(mgmt.name, None)
