@@ -285,26 +285,21 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             out["error"] = "%s Its hosted clusters are not in the inventory." % exc
         return out
 
-    def _describe(self, mgmt):
-        parts = ["kubeconfig %s" % mgmt["kubeconfig"]] if mgmt.get("kubeconfig") else []
-        parts += ["context %s" % mgmt["context"]] if mgmt.get("context") else []
-        return "management cluster %r (%s)" % (mgmt["name"], ", ".join(parts) or "default kubeconfig")
-
     def _client(self, mgmt):
         kwargs = {key: mgmt[key] for key in ("kubeconfig", "context", "validate_certs") if mgmt.get(key) is not None}
         try:
             with _CLIENT_LOCK:
                 client = get_api_client(**kwargs)
         except Exception as exc:  # CoreException, ConfigException, urllib3 errors from discovery, bad files
-            url = _unreachable_url(exc)
+            url = hcinv.unreachable_url(exc)
             if url is not None:
                 raise ManagementError(
                     "%s: cannot reach the API server at %s: %s. Check that it is up and reachable from this host."
-                    % (self._describe(mgmt), url, _reason(exc))
+                    % (hcinv.describe_management(mgmt), url, hcinv.short_reason(exc))
                 ) from exc
             raise ManagementError(
                 "%s: cannot create a Kubernetes client: %s. Check the kubeconfig path, the context name and the "
-                "credentials in it." % (self._describe(mgmt), _reason(exc))
+                "credentials in it." % (hcinv.describe_management(mgmt), hcinv.short_reason(exc))
             ) from exc
         return CustomObjectsApi(client.client.client), client.configuration.host
 
@@ -338,25 +333,12 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             else:
                 result = api.list_cluster_custom_object(GROUP, VERSION, plural, **kwargs)
         except ApiException as exc:
-            status = getattr(exc, "status", None)
-            if status == 404:
-                hint = "the API server does not serve %s/%s %s: is the HyperShift operator installed there?" % (
-                    GROUP,
-                    VERSION,
-                    plural,
-                )
-            elif status in (401, 403):
-                hint = (
-                    "the API server at %s refused to list %s in %s (HTTP %s): check the credentials and their "
-                    "RBAC (list %s.%s)" % (server, plural, where, status, plural, GROUP)
-                )
-            else:
-                hint = "listing %s in %s failed: HTTP %s %s" % (plural, where, status, getattr(exc, "reason", ""))
-            raise ManagementError("%s: %s." % (self._describe(mgmt), hint)) from exc
+            hint = hcinv.api_refusal(getattr(exc, "status", None), getattr(exc, "reason", ""), plural, where, server)
+            raise ManagementError("%s: %s." % (hcinv.describe_management(mgmt), hint)) from exc
         except Exception as exc:  # urllib3 connection errors, timeouts, bad TLS
             raise ManagementError(
                 "%s: cannot reach the API server at %s: %s. Check that it is up and reachable from this host."
-                % (self._describe(mgmt), server, _reason(exc))
+                % (hcinv.describe_management(mgmt), server, hcinv.short_reason(exc))
             ) from exc
         return result.get("items") or []
 
@@ -377,16 +359,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             if self.get_option("management_groups"):
                 mgmt_group = self.inventory.add_group("management_" + hcinv.group_name(mgmt["name"]))
             for hostvars in item["hosts"]:
-                hc = {
-                    "metadata": {
-                        "name": hostvars["hostedcluster_name"],
-                        "namespace": hostvars["hostedcluster_namespace"],
-                        "uid": hostvars["hostedcluster_uid"],
-                    },
-                    "spec": {"infraID": hostvars["hostedcluster_infra_id"]},
-                }
                 try:
-                    host = hcinv.host_name(self.get_option("hostname_format"), hc, mgmt)
+                    host = hcinv.host_name_from_vars(self.get_option("hostname_format"), hostvars, mgmt)
                 except hcinv.InventoryInputError as exc:
                     raise AnsibleParserError(str(exc)) from exc
                 where = "%s/%s on %s" % (
@@ -398,7 +372,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                     errors.append(
                         "%s: host name %r of HostedCluster %s is already used by HostedCluster %s; skipped. Set "
                         "hostname_format, for example '{management}-{namespace}-{name}'."
-                        % (self._describe(mgmt), host, where, owners[host])
+                        % (hcinv.describe_management(mgmt), host, where, owners[host])
                     )
                     continue
                 owners[host] = where
@@ -445,19 +419,6 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         self.inventory.set_variable("all", "ocp_day2_inventory_errors", errors)
 
 
-def _unreachable_url(exc):
-    """The API URL when exc is a connection failure (urllib3 error or OSError, carried or chained), else None."""
-    seen = 0
-    while exc is not None and seen < 5:
-        pool = getattr(exc, "pool", None)
-        if getattr(pool, "host", None):
-            return "%s://%s:%s" % (pool.scheme, pool.host, pool.port)
-        if type(exc).__module__.startswith("urllib3") or isinstance(exc, (ConnectionError, TimeoutError)):
-            return "its URL"
-        exc, seen = exc.__cause__ or exc.__context__, seen + 1
-    return None
-
-
 def _current_context(kubeconfig):
     """The current-context of a kubeconfig (None when it cannot be read: the client creation reports why)."""
     try:
@@ -466,14 +427,3 @@ def _current_context(kubeconfig):
     except Exception:  # noqa: BLE001 - any unreadable kubeconfig is reported later, with its management cluster
         return None
     return (active or {}).get("name")
-
-
-def _reason(exc):
-    """A short cause: urllib3's MaxRetryError carries the real one in .reason, without the pool's repr."""
-    reason = getattr(exc, "reason", None)
-    text = str(reason if reason is not None and not isinstance(reason, str) else exc)
-    for marker in (">: ", "): "):
-        if marker in text:
-            text = text.split(marker, 1)[1]
-            break
-    return text.strip().rstrip(".") or type(exc).__name__

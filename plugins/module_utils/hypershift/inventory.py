@@ -228,3 +228,63 @@ def normalize_management(entries, current_context=None):
             raise InventoryInputError("management_clusters[%d].vars must be a mapping" % index)
         out.append(item)
     return out
+
+
+def host_name_from_vars(fmt, hostvars, management):
+    """host_name() from the host variables of hostedcluster_vars() (what the cache keeps)."""
+    hc = {
+        "metadata": {
+            "name": hostvars["hostedcluster_name"],
+            "namespace": hostvars["hostedcluster_namespace"],
+            "uid": hostvars.get("hostedcluster_uid"),
+        },
+        "spec": {"infraID": hostvars.get("hostedcluster_infra_id")},
+    }
+    return host_name(fmt, hc, management)
+
+
+def describe_management(management):
+    """`management cluster 'east' (kubeconfig /k/east, context c)` for messages."""
+    parts = ["kubeconfig %s" % management["kubeconfig"]] if management.get("kubeconfig") else []
+    parts += ["context %s" % management["context"]] if management.get("context") else []
+    return "management cluster %r (%s)" % (management["name"], ", ".join(parts) or "default kubeconfig")
+
+
+def api_refusal(status, reason, plural, where, server):
+    """What an HTTP error of a list call means and what to check."""
+    if status == 404:
+        return (
+            "the API server does not serve hypershift.openshift.io/v1beta1 %s: "
+            "is the HyperShift operator installed there?" % plural
+        )
+    if status in (401, 403):
+        return (
+            "the API server at %s refused to list %s in %s (HTTP %s): "
+            "check the credentials and their RBAC (list %s.hypershift.openshift.io)"
+            % (server, plural, where, status, plural)
+        )
+    return "listing %s in %s failed: HTTP %s %s" % (plural, where, status, reason or "")
+
+
+def unreachable_url(exc):
+    """The API URL when exc is a connection failure (urllib3 error or OSError, carried or chained), else None."""
+    seen = 0
+    while exc is not None and seen < 5:
+        pool = getattr(exc, "pool", None)
+        if getattr(pool, "host", None):
+            return "%s://%s:%s" % (pool.scheme, pool.host, pool.port)
+        if type(exc).__module__.startswith("urllib3") or isinstance(exc, (ConnectionError, TimeoutError)):
+            return "its URL"
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return None
+
+
+def short_reason(exc):
+    """A short cause: urllib3's MaxRetryError carries the real one in .reason, without the pool's repr."""
+    reason = getattr(exc, "reason", None)
+    text = str(reason if reason is not None and not isinstance(reason, str) else exc)
+    for marker in (">: ", "): "):
+        if marker in text:
+            text = text.split(marker, 1)[1]
+            break
+    return text.strip().rstrip(".") or type(exc).__name__

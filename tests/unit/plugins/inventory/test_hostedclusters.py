@@ -220,6 +220,6 @@ def test_reason_and_url():
     exc = urllib3.exceptions.MaxRetryError(
         urllib3.HTTPSConnectionPool("10.0.0.1", 6443), "/version", reason=OSError("Connection refused")
     )
-    assert plugin_mod._unreachable_url(exc) == "https://10.0.0.1:6443"
-    assert plugin_mod._reason(exc) == "Connection refused"
-    assert plugin_mod._unreachable_url(ValueError("bad kubeconfig")) is None
+    assert hcinv.unreachable_url(exc) == "https://10.0.0.1:6443"
+    assert hcinv.short_reason(exc) == "Connection refused"
+    assert hcinv.unreachable_url(ValueError("bad kubeconfig")) is None
