@@ -19,7 +19,8 @@ description:
   - Steps, in this order, each of which first reads what is there, so a run that was interrupted (or failed) is
     finished by running the module again.
   - 1. Pause the HostedCluster and its NodePools (C(spec.pausedUntil=true)) unless they are paused already, so that
-    the HyperShift operator neither scales the control plane back nor puts finalizers back.
+    the HyperShift operator does not scale the control plane back nor put the OIDC-documents finalizer back (it
+    still puts its own finalizer back on live objects, see the notes).
   - 2. Scale every Deployment and StatefulSet of the control-plane namespace C(<namespace>-<name>) to 0, all in one
     pass, and wait until no pod of that namespace runs (pods of Jobs are not waited for). If a pod still runs
     after O(wait_timeout) seconds the module fails before deleting anything, since a running CAPI provider
