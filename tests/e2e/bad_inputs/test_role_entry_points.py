@@ -120,8 +120,6 @@ def test_bad_inputs_for_roles(outcomes, role, variables, words):
     assert words in got["msg"] and not got["changed"], got
 
 
-@pytest.mark.xfail(strict=True, reason="hostedcluster_etcd_restore: at_creation without a manifest fails in slurp with "
-                   "'File not found: ' (an assert in tasks/load_manifest.yml is needed; not ours to edit)")  # fmt: skip
 def test_restore_at_creation_without_manifest_says_so(outcomes):
     got = outcomes[len(BAD_ROLE_INPUTS)]
     assert got is not None and "hostedcluster_etcd_restore_manifest" in got["msg"], got
