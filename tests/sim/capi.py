@@ -67,22 +67,22 @@ def reconcile_nodepool(store, np, version):
     for i in range(replicas):
         mname = "%s-%s" % (ms_name, _suffix(ms_name, str(i)))
         wanted.add(mname)
-        node = "ip-10-0-%d-%d.ec2.internal" % (int(_suffix(mname), 16) % 250, i + 10)
+        # the instance CAPA launched for it (kept when the AWSMachine is re-applied, e.g. by a migration)
+        # names the node: a new instance is a new node
+        old_am = store.get(_R["AWSMachine"], hcp_ns, mname)
+        iid = ((old_am or {}).get("spec") or {}).get("instanceID") or instance_id(uuid.uuid4().hex)
+        node = "ip-10-0-%d-%d.ec2.internal" % (int(iid[-4:], 16) % 250, int(iid[-8:-4], 16) % 250)
         objs.append({"apiVersion": CAPI, "kind": "Machine", "metadata": {"name": mname, "namespace": hcp_ns,
                      "labels": dict(labels, **{"cluster.x-k8s.io/set-name": ms_name})},
                      "spec": dict(common, infrastructureRef={"apiVersion": INFRA, "kind": "AWSMachine", "name": mname}),
                      "status": {"phase": "Running", "nodeRef": {"kind": "Node", "name": node}}})  # fmt: skip
         objs.append({"apiVersion": INFRA, "kind": "AWSMachine", "metadata": {"name": mname, "namespace": hcp_ns,
-                     "labels": labels}, "spec": {"instanceType": aws.get("instanceType", "m5.large")},
-                     "status": {"ready": True, "instanceState": "running"}})  # fmt: skip
+                     "labels": labels}, "spec": {"instanceType": aws.get("instanceType", "m5.large"),
+                     "instanceID": iid, "providerID": "aws:///us-east-1a/" + iid},
+                     "status": {"ready": True, "instanceState": "running", "instanceID": iid}})  # fmt: skip
     for obj in objs:
         res = resources.lookup(obj["apiVersion"], obj["kind"])
         old = store.get(res, hcp_ns, obj["metadata"]["name"])
-        if obj["kind"] == "AWSMachine":
-            # the instance CAPA launched for it (kept when the object is re-applied, e.g. by a migration)
-            iid = ((old or {}).get("spec") or {}).get("instanceID") or instance_id(uuid.uuid4().hex)
-            obj["spec"].update(instanceID=iid, providerID="aws:///us-east-1a/" + iid)
-            obj["status"]["instanceID"] = iid
         if old is None:
             store.create(res, obj, hcp_ns)
         elif old["metadata"].get("deletionTimestamp"):

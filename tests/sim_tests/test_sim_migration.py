@@ -283,6 +283,9 @@ def test_finalizers_termination_and_namespace_deletion(mgmt_cluster):
     assert guest.instances()[iid]["terminated"]
     wait_for(lambda: len([i for i in guest.instances().values() if not i["terminated"]]) == 2, timeout=10,
              what="the NodePool's replacement instance")  # fmt: skip
+    # a new instance is a new node: the terminated one's node is gone from the guest
+    gone = guest.instances()[iid]["node"]
+    wait_for(lambda: len(guest.nodes()) == 2 and gone not in dict(guest.nodes()), timeout=10, what="the new node")
     # controllers scaled to 0 (as after quiesce; HC and NodePools paused so nothing scales them back)
     _pause(mgmt_cluster)
     for dep in ("cluster-api", "capi-provider", "control-plane-operator"):
