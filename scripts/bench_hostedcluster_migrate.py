@@ -70,6 +70,7 @@ class GuestProbe:
         self.src, self.dst = src, dst
         self.last_src_ok = self.first_dst_ok = None
         self._clients = {}
+        self.errors = {}  # last failure per management cluster, shown when no downtime could be measured
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -83,8 +84,9 @@ class GuestProbe:
             core = client.CoreV1Api(self._clients[mgmt.name])
             core.list_node(limit=1, _request_timeout=(0.5, 0.5))
             return True
-        except Exception:  # noqa: BLE001 - any failure is "no answer"; the client is rebuilt next time
+        except Exception as exc:  # noqa: BLE001 - any failure is "no answer"; the client is rebuilt next time
             self._clients.pop(mgmt.name, None)
+            self.errors[mgmt.name] = repr(exc)[:200]
             return False
 
     def _run(self):
@@ -107,6 +109,8 @@ class GuestProbe:
     @property
     def downtime(self):
         if self.last_src_ok is None or self.first_dst_ok is None:
+            print("no downtime measured (source answered: %s, destination: %s; last errors: %s)"
+                  % (self.last_src_ok is not None, self.first_dst_ok is not None, self.errors))  # fmt: skip
             return float("nan")
         return self.first_dst_ok - self.last_src_ok
 
@@ -344,6 +348,10 @@ def one_way(label, work, moto, https, keys, run):
         data = seed_keys(keys, prefix=KEYS)
         hc.etcd.put_many(data)
         expected = {k.encode(): v for k, v in data.items()}
+        # a migration starts from a healthy cluster: its own API answers and its nodes are Ready
+        guest = src.guest(hc)
+        if not wait_until(lambda: GuestProbe(src, dst)._ok(src) and all(r for _n, r in guest.nodes() or [(0, 0)]), 300):
+            raise SystemExit("the source's hosted cluster API never answered with Ready nodes")
         os.makedirs(os.path.join(work, label, "files"), mode=0o700)
         downtime, wall = run(src, dst, https, os.path.join(work, label, "files"))
         return downtime, wall, identical_on_every_member(dst, expected), left_on_source(src)
