@@ -36,6 +36,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+from tests.e2e.hostedcluster_migrate.test_migrate_faults import head_fixed  # noqa: E402  (the front's HEAD)
 from tests.harness.ansible import collections_path  # noqa: E402
 from tests.harness.etcd import seed_keys  # noqa: E402
 from tests.harness.moto import FAKE_AWS_ENV, MotoServer  # noqa: E402
@@ -370,7 +371,7 @@ def main():
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
     work = tempfile.mkdtemp(prefix="bench-migrate-")
     moto = MotoServer().start()
-    https = HttpsFront(target=moto.endpoint_url).start()
+    https = head_fixed(HttpsFront(target=moto.endpoint_url)).start()
     os.environ.update(aws_env(https))
     try:
         import boto3

@@ -12,6 +12,7 @@ re-runs; the next re-run meets the next fault, and the last one completes the mi
 SingleReplica hosted clusters with a few keys keep it cheap.
 """
 
+import http.client
 import json
 import sys
 import threading
@@ -22,6 +23,7 @@ from tests.harness.ansible import run_playbook
 from tests.harness.etcd import seed_keys
 from tests.harness.moto import FAKE_AWS_ENV
 from tests.harness.net import wait_for
+from tests.sim.fileserver import HttpsFront
 
 HS = "hypershift.openshift.io/v1beta1"
 NAME, NS, HCP = "example", "clusters", "clusters-example"
@@ -109,14 +111,41 @@ def destination_empty(dst):
     return not dst.list(HS, "HostedCluster", NS) and dst.get("v1", "Namespace", HCP, None) is None
 
 
+def head_fixed(front):
+    """The simulator's HTTPS front answers HEAD with Content-Length 0 (reported to helper "sim"), so an upload checked
+    with HeadObject looks empty. This front answers HEAD with moto's own headers, as S3 does; harmless once fixed."""
+
+    def do_head(self):
+        conn = http.client.HTTPConnection(*self.target, timeout=60)
+        try:
+            conn.request("HEAD", self.path, headers={k: v for k, v in self.headers.items() if k.lower() != "expect"})
+            resp = conn.getresponse()
+            resp.read()
+        finally:
+            conn.close()
+        self.send_response(resp.status, resp.reason)
+        for key, value in resp.getheaders():
+            if key.lower() not in ("transfer-encoding", "connection"):
+                self.send_header(key, value)
+        self.end_headers()
+
+    base = front._server.RequestHandlerClass
+    front._server.RequestHandlerClass = type("HeadFixed", (base,), {"do_HEAD": do_head})
+    return front
+
+
 @pytest.fixture
-def faults_pair(mgmt_pair, moto, moto_https):
+def faults_pair(mgmt_pair, moto):
     src, dst = mgmt_pair
+    front = head_fixed(HttpsFront(target=moto.endpoint_url)).start()
     moto.client("s3").create_bucket(Bucket=BUCKET)
     hc = src.create_hosted_cluster(name=NAME, namespace=NS, availability="SingleReplica", nodepools=1, replicas=2)
     data = seed_keys(40, prefix=KEYS)
     hc.etcd.put_many(data)
-    return src, dst, moto_https, {k.encode(): v for k, v in data.items()}, moto.endpoint_url
+    try:
+        yield src, dst, front, {k.encode(): v for k, v in data.items()}, moto.endpoint_url
+    finally:
+        front.stop()
 
 
 class WhenQuiesced(threading.Thread):
