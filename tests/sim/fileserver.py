@@ -49,10 +49,13 @@ class _Proxy(http.server.BaseHTTPRequestHandler):
         finally:
             conn.close()
         self.send_response(resp.status, resp.reason)
+        upstream_length = resp.getheader("Content-Length")
         for key, value in resp.getheaders():
             if key.lower() not in ("transfer-encoding", "connection", "content-length"):
                 self.send_header(key, value)
-        self.send_header("Content-Length", str(len(data)))
+        # a HEAD answer has no body: its Content-Length is the object's size, as the upstream said it
+        length = upstream_length if self.command == "HEAD" and upstream_length is not None else str(len(data))
+        self.send_header("Content-Length", length)
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)
