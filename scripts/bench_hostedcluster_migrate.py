@@ -41,7 +41,6 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from tests.e2e.hostedcluster_migrate.test_migrate_faults import head_fixed  # noqa: E402  (the front's HEAD)
 from tests.harness.ansible import collections_path  # noqa: E402
 from tests.harness.etcd import seed_keys  # noqa: E402
 from tests.harness.moto import FAKE_AWS_ENV, MotoServer  # noqa: E402
@@ -338,7 +337,7 @@ def left_on_source(src):
 def identical_on_every_member(dst, expected):
     hc = dst.hosted_handle(NAME, NS)
     try:
-        return all(hc.etcd.get_all(KEYS, member=i) == expected for i in range(3))
+        return len(hc.etcd.members) == 3 and all(hc.etcd.get_all(KEYS, member=m) == expected for m in hc.etcd.members)
     except Exception:  # noqa: BLE001 - a member that does not answer is "not identical"
         return False
 
@@ -376,7 +375,7 @@ def main():
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
     work = tempfile.mkdtemp(prefix="bench-migrate-")
     moto = MotoServer().start()
-    https = head_fixed(HttpsFront(target=moto.endpoint_url)).start()
+    https = HttpsFront(target=moto.endpoint_url).start()
     os.environ.update(aws_env(https))
     try:
         import boto3

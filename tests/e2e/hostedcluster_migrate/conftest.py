@@ -7,9 +7,7 @@ encryption on the source and seeds keys; `pair.migrate(hc, tmp_path, **vars)` ru
 Each test that migrates uses its own hosted cluster name, so tests of one module share the pair.
 """
 
-import http.client
 import os
-import urllib.parse
 
 import pytest
 
@@ -23,48 +21,9 @@ KEY_PREFIX = "/kubernetes.io/e2e/"
 HYPERSHIFT = "hypershift.openshift.io/v1beta1"
 
 
-class _HeadKeepsLength(fileserver._Proxy):
-    """The simulator's HTTPS front to moto, except that a HEAD answer keeps moto's Content-Length.
-
-    tests/sim/fileserver.py answers HEAD with Content-Length 0 (the length of the empty body it read), so
-    etcd_snapshot's check of an uploaded object (HeadObject) sees 0 bytes and refuses it. Reported to the
-    simulator's owner; drop this class once the front keeps the header.
-    """
-
-    def _forward(self):
-        body = self._body()
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("transfer-encoding", "expect")}
-        if body is not None:
-            headers["Content-Length"] = str(len(body))
-        conn = http.client.HTTPConnection(*self.target, timeout=60)
-        try:
-            conn.request(self.command, self.path, body=body, headers=headers)
-            resp = conn.getresponse()
-            data = resp.read()
-        finally:
-            conn.close()
-        self.send_response(resp.status, resp.reason)
-        for key, value in resp.getheaders():
-            if key.lower() in ("transfer-encoding", "connection") or (
-                key.lower() == "content-length" and self.command != "HEAD"
-            ):
-                continue
-            self.send_header(key, value)
-        if self.command != "HEAD":
-            self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(data)
-
-    do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _forward
-
-
 def s3_front(moto):
     """An HTTPS front to moto (its CA trusted by the operator stand-in); call .start() and .stop()."""
-    front = fileserver.HttpsFront(target=moto.endpoint_url)
-    parsed = urllib.parse.urlsplit(moto.endpoint_url)
-    front._server.RequestHandlerClass = type("Front", (_HeadKeepsLength,), {"target": (parsed.hostname, parsed.port)})
-    return front
+    return fileserver.HttpsFront(target=moto.endpoint_url)
 
 
 class Pair:

@@ -4,12 +4,12 @@
 
 import base64
 import json
-import sys
 
 import pytest
 
-from tests.harness.ansible import run_playbook
 from tests.harness.moto import FAKE_AWS_ENV
+
+from . import plays
 
 HS = "hypershift.openshift.io/v1beta1"
 NAME, NS, HCP = "example", "clusters", "clusters-example"
@@ -22,44 +22,9 @@ KINDS = (
 )  # fmt: skip
 
 
-def inventory(tmp_path):
-    """The playbook's group hostedclusters with one host run locally."""
-    path = tmp_path / "inventory.json"
-    host = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}
-    path.write_text(json.dumps({"hostedclusters": {"hosts": {NAME: host}}}))
-    return str(path)
-
-
-def migrate(tmp_path, src, dst, https, phases=None, check=False, verbosity=0, endpoint=None, **extra):
-    """ansible-playbook ocp.day2.hostedcluster_migrate; S3 through the HTTPS front unless endpoint is given."""
-    extra_vars = {
-        "hostedcluster_migrate_name": NAME,
-        "hostedcluster_migrate_namespace": NS,
-        "hostedcluster_migrate_source_kubeconfig": src.kubeconfig,
-        "hostedcluster_migrate_destination_kubeconfig": dst.kubeconfig,
-        "hostedcluster_migrate_s3_bucket": BUCKET,
-        "hostedcluster_migrate_s3_region": FAKE_AWS_ENV["AWS_DEFAULT_REGION"],
-        "hostedcluster_migrate_s3_endpoint_url": https.endpoint_url,
-        "hostedcluster_migrate_s3_ca_bundle": https.ca_cert,
-        "hostedcluster_migrate_backup_dir": str(tmp_path / "backup"),
-        "hostedcluster_migrate_confirm": True,
-        "hostedcluster_migrate_wait_timeout": 60,
-        "hostedcluster_migrate_dns_timeout": 60,
-        "hostedcluster_migrate_nodes_timeout": 60,
-    }
-    if phases is not None:
-        extra_vars["hostedcluster_migrate_phases"] = phases
-    extra_vars.update(extra)
-    env = dict(FAKE_AWS_ENV, AWS_ENDPOINT_URL=https.endpoint_url, AWS_CA_BUNDLE=https.ca_cert)
-    if endpoint:  # plain http (moto itself): enough for phases that presign nothing
-        extra_vars["hostedcluster_migrate_s3_endpoint_url"] = env["AWS_ENDPOINT_URL"] = endpoint
-        extra_vars.pop("hostedcluster_migrate_s3_ca_bundle")
-        env.pop("AWS_CA_BUNDLE")
-    res = run_playbook("ocp.day2.hostedcluster_migrate", inventory=inventory(tmp_path), extra_vars=extra_vars, env=env,
-                       check=check, verbosity=verbosity, timeout=900)  # fmt: skip
-    print("=== hostedcluster_migrate %s rc=%d ===" % (sorted(extra) or phases, res.rc))
-    print("\n".join(ln for ln in res.stdout.splitlines() if "fatal:" in ln or "FAILED" in ln or "PLAY RECAP" in ln))
-    return res
+def migrate(tmp_path, src, dst, https, **kw):
+    """The migration playbook on this module's bucket (see plays.migrate)."""
+    return plays.migrate(tmp_path, src, dst, https, bucket=BUCKET, wait=60, **kw)
 
 
 def fingerprint(mgmt):

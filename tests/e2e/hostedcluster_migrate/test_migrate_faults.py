@@ -12,18 +12,15 @@ re-runs; the next re-run meets the next fault, and the last one completes the mi
 SingleReplica hosted clusters with a few keys keep it cheap.
 """
 
-import http.client
-import json
-import sys
 import threading
 
 import pytest
 
-from tests.harness.ansible import run_playbook
 from tests.harness.etcd import seed_keys
-from tests.harness.moto import FAKE_AWS_ENV
 from tests.harness.net import wait_for
 from tests.sim.fileserver import HttpsFront
+
+from . import plays
 
 HS = "hypershift.openshift.io/v1beta1"
 NAME, NS, HCP = "example", "clusters", "clusters-example"
@@ -33,48 +30,9 @@ FQDN = "api.%s.example.com" % NAME
 API_DEPLOYMENTS = ("kube-apiserver", "openshift-apiserver", "openshift-oauth-apiserver", "control-plane-operator")
 
 
-def inventory(tmp_path):
-    """The playbook's group hostedclusters with one host run locally."""
-    path = tmp_path / "inventory.json"
-    host = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}
-    path.write_text(json.dumps({"hostedclusters": {"hosts": {NAME: host}}}))
-    return str(path)
-
-
-def migrate(tmp_path, src, dst, https, phases=None, check=False, verbosity=0, endpoint=None, **extra):
-    """ansible-playbook ocp.day2.hostedcluster_migrate between src and dst; returns the PlaybookResult.
-
-    S3 goes through the HTTPS front (a restoreSnapshotURL must be https) unless `endpoint` is given.
-    """
-    extra_vars = {
-        "hostedcluster_migrate_name": NAME,
-        "hostedcluster_migrate_namespace": NS,
-        "hostedcluster_migrate_source_kubeconfig": src.kubeconfig,
-        "hostedcluster_migrate_destination_kubeconfig": dst.kubeconfig,
-        "hostedcluster_migrate_s3_bucket": BUCKET,
-        "hostedcluster_migrate_s3_region": FAKE_AWS_ENV["AWS_DEFAULT_REGION"],
-        "hostedcluster_migrate_s3_endpoint_url": https.endpoint_url,
-        "hostedcluster_migrate_s3_ca_bundle": https.ca_cert,
-        "hostedcluster_migrate_backup_dir": str(tmp_path / "backup"),
-        "hostedcluster_migrate_confirm": True,
-        "hostedcluster_migrate_wait_timeout": 120,
-        "hostedcluster_migrate_dns_timeout": 120,
-        "hostedcluster_migrate_nodes_timeout": 120,
-    }
-    if phases is not None:
-        extra_vars["hostedcluster_migrate_phases"] = phases
-    extra_vars.update(extra)
-    env = dict(FAKE_AWS_ENV, AWS_ENDPOINT_URL=https.endpoint_url, AWS_CA_BUNDLE=https.ca_cert)
-    if endpoint:  # plain http (moto itself): enough for runs that never reach the restore
-        extra_vars["hostedcluster_migrate_s3_endpoint_url"] = env["AWS_ENDPOINT_URL"] = endpoint
-        extra_vars.pop("hostedcluster_migrate_s3_ca_bundle")
-        env.pop("AWS_CA_BUNDLE")
-    res = run_playbook("ocp.day2.hostedcluster_migrate", inventory=inventory(tmp_path), extra_vars=extra_vars, env=env,
-                       check=check, verbosity=verbosity, timeout=900)  # fmt: skip
-    print("=== hostedcluster_migrate phases=%s rc=%d ===" % (phases, res.rc))
-    print("\n".join(ln for ln in res.stdout.splitlines() if ln.strip() and not ln.startswith(("ok: ", "skipping: "))))
-    print(res.stderr[-3000:])
-    return res
+def migrate(tmp_path, src, dst, https, **kw):
+    """The migration playbook on this module's bucket (see plays.migrate)."""
+    return plays.migrate(tmp_path, src, dst, https, bucket=BUCKET, wait=120, **kw)
 
 
 def failure_text(res):
@@ -111,33 +69,10 @@ def destination_empty(dst):
     return not dst.list(HS, "HostedCluster", NS) and dst.get("v1", "Namespace", HCP, None) is None
 
 
-def head_fixed(front):
-    """The simulator's HTTPS front answers HEAD with Content-Length 0 (reported to helper "sim"), so an upload checked
-    with HeadObject looks empty. This front answers HEAD with moto's own headers, as S3 does; harmless once fixed."""
-
-    def do_head(self):
-        conn = http.client.HTTPConnection(*self.target, timeout=60)
-        try:
-            conn.request("HEAD", self.path, headers={k: v for k, v in self.headers.items() if k.lower() != "expect"})
-            resp = conn.getresponse()
-            resp.read()
-        finally:
-            conn.close()
-        self.send_response(resp.status, resp.reason)
-        for key, value in resp.getheaders():
-            if key.lower() not in ("transfer-encoding", "connection"):
-                self.send_header(key, value)
-        self.end_headers()
-
-    base = front._server.RequestHandlerClass
-    front._server.RequestHandlerClass = type("HeadFixed", (base,), {"do_HEAD": do_head})
-    return front
-
-
 @pytest.fixture
 def faults_pair(mgmt_pair, moto):
     src, dst = mgmt_pair
-    front = head_fixed(HttpsFront(target=moto.endpoint_url)).start()
+    front = HttpsFront(target=moto.endpoint_url).start()
     moto.client("s3").create_bucket(Bucket=BUCKET)
     hc = src.create_hosted_cluster(name=NAME, namespace=NS, availability="SingleReplica", nodepools=1, replicas=2)
     data = seed_keys(40, prefix=KEYS)
