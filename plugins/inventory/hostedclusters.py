@@ -175,6 +175,7 @@ groups:
 compose:
   hostedcluster_etcd_backup_s3_bucket: "'etcd-backups-' ~ hostedcluster_management_cluster"
 
+---
 # AWX: one kubeconfig with a context per management cluster, injected by a credential as
 # K8S_AUTH_KUBECONFIG in the inventory update and in every job; hosts carry only the context.
 plugin: ocp.day2.hostedclusters
