@@ -167,11 +167,12 @@ def main():
             % (setup, inv_hosts, inv_s, os.cpu_count())
         )
         print("load average before the runs %.2f %.2f %.2f, after %.2f %.2f %.2f" % (load_before + load))
-        print("%-8s %11s %14s %12s %14s %20s" % ("forks", "wall time", "to 1st task", "per cluster", "ansible CPU",
-                                                  "CPU floor (CPU/%d)" % os.cpu_count()))  # fmt: skip
+        floor = "CPU floor (CPU/%d)" % os.cpu_count()
+        header = ("forks", "wall time", "to 1st task", "per cluster", "ansible CPU", floor)
+        print("%-8s %11s %14s %12s %14s %20s" % header)
         for forks, (elapsed, first, hosts, cpu) in results.items():
-            print("%-8d %10.1fs %13.1fs %11.2fs %13.1fs %19.1fs" % (forks, elapsed, first, elapsed / hosts, cpu,
-                                                                   cpu / os.cpu_count()))  # fmt: skip
+            row = (forks, elapsed, first, elapsed / hosts, cpu, cpu / os.cpu_count())
+            print("%-8d %10.1fs %13.1fs %11.2fs %13.1fs %19.1fs" % row)
         if len(forks_list) >= 2:
             low, high = forks_list[0], forks_list[-1]
             ratio = results[high][0] / results[low][0]

@@ -97,8 +97,8 @@ class ExternalDNS:
         return [r["Value"] for r in (records.get((name, rtype)) or {}).get("ResourceRecords", [])]
 
     def _batch(self, action, zone_id, fqdn, value, resource):
-        changes = [{"Action": action, "ResourceRecordSet": {"Name": fqdn, "Type": "A", "TTL": 60,
-                                                             "ResourceRecords": [{"Value": value}]}}]  # fmt: skip
+        record = {"Name": fqdn, "Type": "A", "TTL": 60, "ResourceRecords": [{"Value": value}]}
+        changes = [{"Action": action, "ResourceRecordSet": record}]
         for name in txt_names(fqdn):
             changes.append({"Action": action, "ResourceRecordSet": {
                 "Name": name, "Type": "TXT", "TTL": 300,

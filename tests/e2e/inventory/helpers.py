@@ -67,7 +67,12 @@ def ansible_env(extra=None):
 def inventory_list(source, *args, env=None):
     binary = os.path.join(os.path.dirname(sys.executable), "ansible-inventory")
     proc = subprocess.run(
-        [binary, "-i", source, "--list", *args], env=ansible_env(env), capture_output=True, text=True, timeout=120
+        [binary, "-i", source, "--list", *args],
+        env=ansible_env(env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     return Listing(proc)
 
