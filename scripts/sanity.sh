@@ -31,5 +31,5 @@ for dep in kubernetes/core amazon/aws; do
 done
 cd "$work"
 # ansible-test lists files with git when there is a repository; give it one with the tree as is.
-git init -q . && git add -A >/dev/null && git -c user.email=ci@localhost -c user.name=ci commit -qm tree >/dev/null
+git init -q . && git add -A >/dev/null && git -c user.email=ci@localhost -c user.name=ci commit -q --allow-empty -m tree >/dev/null
 "$bin/ansible-test" sanity --venv --python 3.11 --color no "$@"
