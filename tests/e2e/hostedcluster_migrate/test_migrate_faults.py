@@ -156,6 +156,15 @@ def test_faults_after_the_destination_is_touched_never_resume_the_source_then_co
         assert source_stopped(src), "%s: the source was resumed after the destination got objects" % what
         assert src.terminated_instances == [], what
 
+    # the last phase talks to the hosted cluster's own API (served by the destination now): its refusal is a
+    # failure of phase after, and the re-run below restarts the OVN pods
+    guest = dst.guest(dst.hosted_handle(NAME, NS))
+    guest.faults.add(method="DELETE", path=r"/namespaces/openshift-ovn-kubernetes/pods", status=500, times=None)
+    res = migrate(tmp_path, src, dst, https)
+    guest.faults.clear()
+    assert res.rc != 0, "OVN pod deletion refused: the run did not fail"
+    assert "FAILED in phase after" in failure_text(res), failure_text(res)
+
     res = migrate(tmp_path, src, dst, https)
     assert res.rc == 0, res
     assert not src.list(HS, "HostedCluster", NS) and src.get("v1", "Namespace", HCP, None) is None
