@@ -229,18 +229,23 @@ def test_members_concurrently_to_disk_and_s3_and_one_failing(tmp_path, mgmt, mot
         assert art["source"] == "%s/%s:etcd" % (ha.hcp_namespace, art["member"])
     assert all(leftover_snapshots(mgmt, ha, p) == [] for p in pods)
 
-    # etcd-1's dest is a directory (it fails after its snapshot was taken), etcd-2's etcd is dead (fails at once).
-    mgmt.kill_etcd_member(ha, 2)
+    # a dest that is a directory is refused before any snapshot is taken (issue 14): nothing written anywhere
     s3.delete_objects(Bucket=BUCKET, Delete={"Objects": [{"Key": "multi/%s.db" % p} for p in pods]})
     again = [dict(m, dest=str(tmp_path / "c" / (m["pod"] + ".db"))) for m in members]
     (tmp_path / "c" / "etcd-1.db").mkdir(parents=True)
     result = run_members(tmp_path, mgmt, moto, ha, again)
-    assert result["failed"] and "2 of 3 etcd snapshots failed" in result["msg"]
+    assert result["failed"] and "is a directory" in result["msg"], result
+    assert sorted(os.listdir(tmp_path / "c")) == ["etcd-1.db"] and not s3.list_objects_v2(Bucket=BUCKET).get("Contents")
+    os.rmdir(tmp_path / "c" / "etcd-1.db")
+
+    # etcd-1 and etcd-2 are dead: etcd-0's snapshot is delivered, theirs fail, nothing of theirs is left behind
+    mgmt.kill_etcd_member(ha, 1)
+    mgmt.kill_etcd_member(ha, 2)
+    result = run_members(tmp_path, mgmt, moto, ha, again)
+    assert result["failed"] and "2 of 3 etcd snapshots failed" in result["msg"], result
     assert [f["pod"] for f in result["failed_members"]] == ["etcd-1", "etcd-2"]
-    assert "is a directory" in result["failed_members"][0]["msg"]
     assert [a["member"] for a in result["artifacts"]] == ["etcd-0"] and os.path.isfile(again[0]["dest"])
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])]
     assert keys == ["multi/etcd-0.db"]
-    assert not os.path.exists(again[2]["dest"]) and os.listdir(tmp_path / "c" / "etcd-1.db") == []
-    assert sorted(os.listdir(tmp_path / "c")) == ["etcd-0.db", "etcd-1.db"]  # no temporary files either
-    assert leftover_snapshots(mgmt, ha, "etcd-0") == [] and leftover_snapshots(mgmt, ha, "etcd-1") == []
+    assert sorted(os.listdir(tmp_path / "c")) == ["etcd-0.db"]  # no temporary files either
+    assert leftover_snapshots(mgmt, ha, "etcd-0") == []
