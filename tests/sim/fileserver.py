@@ -80,7 +80,9 @@ class _Proxy(http.server.BaseHTTPRequestHandler):
 class HttpsFront:
     def __init__(self, directory=None, target=None):
         self._dir = tempfile.mkdtemp(prefix="sim-https-")
-        self.ca = CA(os.path.join(self._dir, "ca"), cn="sim-https-front-ca")
+        # a CN of its own: OpenSSL picks a trusted CA by subject name, so several fronts' CAs with one name in the
+        # operator's trust store made it check a certificate against the wrong key ("certificate signature failure")
+        self.ca = CA(os.path.join(self._dir, "ca"), cn="sim-https-front-ca-" + os.path.basename(self._dir))
         cert = self.ca.issue("https-front", directory=os.path.join(self._dir, "ca"))
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(cert.cert, cert.key)
