@@ -45,3 +45,22 @@ def etcd_tls(tmp_path):
 
 
 pytest_plugins = ["tests.sim.fixtures"]
+
+
+# Files whose tests take minutes (HA migrations and restores with real etcd). They are collected first, so with
+# `--dist loadfile` the two workers start on them and the short files fill in beside them, instead of the long
+# ones running last with one worker idle.
+LONG_FIRST = (
+    "tests/e2e/hostedcluster_migrate/test_migrate.py",
+    "tests/e2e/hostedcluster_migrate/test_migrate_faults.py",
+    "tests/e2e/hostedcluster/test_restore_in_place.py",
+    "tests/e2e/hostedcluster/test_restore_at_creation.py",
+)
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item):
+        path = item.nodeid.split("::", 1)[0]
+        return LONG_FIRST.index(path) if path in LONG_FIRST else len(LONG_FIRST)
+
+    items.sort(key=rank)  # stable: the order within each file and among the other files is kept
