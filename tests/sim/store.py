@@ -9,7 +9,7 @@ import string
 import threading
 import uuid
 
-from . import resources, schema
+from . import metadata, resources, schema
 from .errors import ApiError
 from .selectors import match_fields, match_labels, parse_field_selector, parse_label_selector
 
@@ -277,6 +277,7 @@ class Store:
 
 
 def validate(res, obj, old=None):
+    metadata.validate(res, obj)
     name = obj["metadata"]["name"]
     spec = obj.get("spec") or {}
     if res.kind in ("Deployment", "StatefulSet", "ReplicaSet"):
