@@ -31,6 +31,24 @@ BAD_HOSTEDCLUSTER = [
     ("etcd_member_recover", dict(RECOVER, etcd_member_recover_members={"etcd-0": 1}), "recover_members"),
     ("etcd_member_recover", dict(RECOVER, etcd_member_recover_wait_timeout="10m"), "recover_wait_timeout"),
 ]
+MIGRATE = {"hostedcluster_migrate_name": "example"}
+MIGRATE_READY = dict(MIGRATE, hostedcluster_migrate_s3_bucket="b")
+# "_tasks_from" names the entry point (every phase of hostedcluster_migrate is one); the rest are the role's variables
+BAD_MIGRATE = [
+    ("hostedcluster_migrate", {}, "hostedcluster_migrate_name"),
+    ("hostedcluster_migrate", {"_tasks_from": "teardown"}, "hostedcluster_migrate_name"),
+    ("hostedcluster_migrate", dict(MIGRATE, hostedcluster_migrate_phases=["restor"]), "restor"),
+    ("hostedcluster_migrate", dict(MIGRATE, hostedcluster_migrate_confirm="maybe"), "migrate_confirm"),
+    ("hostedcluster_migrate", dict(MIGRATE, hostedcluster_migrate_wait_timeout="10m"), "wait_timeout"),
+    (
+        "hostedcluster_migrate",
+        dict(MIGRATE, hostedcluster_migrate_api_deployments={"kube-apiserver": 0}),
+        "api_deployments",
+    ),
+    ("hostedcluster_migrate", dict(MIGRATE, _tasks_from="verify"), "hostedcluster_migrate_s3_bucket"),
+    ("hostedcluster_migrate", dict(MIGRATE_READY, _tasks_from="backup"), "hostedcluster_migrate_confirm=true"),
+    ("hostedcluster_migrate", dict(MIGRATE_READY, hostedcluster_migrate_phases=[]), "choose among"),
+]
 BAD_OCP3 = [
     ("ocp3_etcd_backup", {"ocp3_etcd_backup_space_factor": "double"}, "space_factor"),
     ("ocp3_etcd_backup", {"ocp3_etcd_backup_keep_remote": "maybe"}, "keep_remote"),
@@ -69,10 +87,14 @@ BAD_OCP3 = [
 def _play(cases):
     blocks = []
     for index, (role, variables, _words) in enumerate(cases):
+        variables = dict(variables)
+        include = {"name": "ocp.day2." + role}
+        if "_tasks_from" in variables:
+            include["tasks_from"] = variables.pop("_tasks_from")
         blocks.append(
             {
                 "name": "Case %d" % index,
-                "block": [{"ansible.builtin.include_role": {"name": "ocp.day2." + role}, "vars": variables}],
+                "block": [{"ansible.builtin.include_role": include, "vars": variables}],
                 "rescue": [
                     {
                         "ansible.builtin.set_fact": {
@@ -100,7 +122,7 @@ def outcomes(tmp_path_factory):
     return {i: seen.get(str(i)) for i in range(len(cases))}
 
 
-BAD_ROLE_INPUTS = BAD_HOSTEDCLUSTER + BAD_OCP3
+BAD_ROLE_INPUTS = BAD_HOSTEDCLUSTER + BAD_MIGRATE + BAD_OCP3
 # argument_specs cannot say "required when mode is at_creation"; the role's tasks must check it (issue 14).
 KNOWN_GAP = ("hostedcluster_etcd_restore", {"hostedcluster_etcd_restore_mode": "at_creation"}, "manifest")
 
