@@ -31,7 +31,6 @@ from ansible_collections.ocp.day2.plugins.module_utils.k8s import (
     auth_arg_spec,
 )
 
-MERGE_PATCH = "application/merge-patch+json"
 URL_SCHEMES = ("https", "s3")
 MAX_URL = 1024
 LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")

@@ -15,6 +15,7 @@ import copy
 import time
 
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
+from ansible_collections.ocp.day2.plugins.module_utils.hypershift.objects import MERGE_PATCH
 from ansible_collections.ocp.day2.plugins.module_utils.k8s import (
     HYPERSHIFT_API,
     DynamicApiError,
@@ -22,7 +23,6 @@ from ansible_collections.ocp.day2.plugins.module_utils.k8s import (
     with_retries,
 )
 
-MERGE_PATCH = "application/merge-patch+json"
 POLL_SLEEP = 0.5
 DELETE_TIMEOUT = 60
 

@@ -16,7 +16,13 @@ import time
 from ansible_collections.ocp.day2.plugins.module_utils import inputs
 from ansible_collections.ocp.day2.plugins.module_utils.durations import INDEFINITE, pauses
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error, Day2Timeout
-from ansible_collections.ocp.day2.plugins.module_utils.hypershift.objects import HYPERSHIFT_API, hcp_namespace
+from ansible_collections.ocp.day2.plugins.module_utils.hypershift.objects import (
+    HYPERSHIFT_API,
+    MERGE_PATCH,
+    hcp_namespace,
+    patch_paused_until,
+)
+from ansible_collections.ocp.day2.plugins.module_utils.hypershift.workloads import scale_one, workload_key
 from ansible_collections.ocp.day2.plugins.module_utils.k8s import (
     DynamicApiError,
     NotFoundError,
@@ -60,7 +66,6 @@ DEFAULT_CONFIGMAPS = ("kube-root-ca.crt", "openshift-service-ca.crt")
 SA_SECRET_TYPES = ("kubernetes.io/service-account-token", "kubernetes.io/dockercfg")
 PROTECTED_NAMESPACES = ("default", "hypershift", "local-cluster", "multicluster-engine")
 RECORD = "ocp.day2/teardown"
-MERGE_PATCH = "application/merge-patch+json"
 POLL_SLEEP = 1.0
 
 
@@ -138,8 +143,13 @@ class Teardown:
         return self._res[key]
 
     def call(self, what, func, *args, **kwargs):
+        """func(*args, **kwargs) with transient errors retried; None when not found; other errors named."""
+        return self.guard(what, with_retries, func, *args, **kwargs)
+
+    def guard(self, what, func, *args, **kwargs):
+        """func(*args, **kwargs) (retrying by itself, as the shared helpers do); None when not found, else named."""
         try:
-            return with_retries(func, *args, **kwargs)
+            return func(*args, **kwargs)
         except NotFoundError:
             return None
         except (DynamicApiError, Urllib3HTTPError, OSError) as exc:
@@ -191,7 +201,9 @@ class Teardown:
             self.paused.append(ref(obj))
             self.plan.append("pause %s (spec.pausedUntil: true)" % ref_text(ref(obj)))
             if not self.check:
-                self.patch(HYPERSHIFT_API, obj, {"spec": {"pausedUntil": INDEFINITE}}, "Pausing")
+                meta = obj["metadata"]
+                self.guard("Pausing %s" % ref_text(ref(obj)), patch_paused_until, self.module, obj["kind"],
+                           meta["name"], meta["namespace"], INDEFINITE)  # fmt: skip
 
     def scale_down(self):
         workloads = self.list("apps/v1", "Deployment", self.hcp_ns) + self.list("apps/v1", "StatefulSet", self.hcp_ns)
@@ -205,11 +217,8 @@ class Teardown:
         if self.check:
             return
         for item in self.scaled:  # every patch first, then one wait
-            resource = self.res("apps/v1", item["kind"])
-            body = {"spec": {"replicas": 0}}
-            what = "Scaling %s to 0" % ref_text(item)
-            self.call(what, resource.subresources["scale"].patch, body=body, name=item["name"],
-                      namespace=self.hcp_ns, content_type=MERGE_PATCH)  # fmt: skip
+            key = workload_key(item["kind"], item["name"])
+            self.guard("Scaling %s to 0" % ref_text(item), scale_one, self.module, self.hcp_ns, key, 0)
         self.wait("no pod running in %s" % self.hcp_ns, self.running_pods, refuse=True)
 
     def running_pods(self):

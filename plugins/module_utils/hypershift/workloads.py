@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error, Day2Timeout
+from ansible_collections.ocp.day2.plugins.module_utils.hypershift.objects import MERGE_PATCH
 from ansible_collections.ocp.day2.plugins.module_utils.k8s import (
     DynamicApiError,
     NotFoundError,
@@ -22,7 +23,6 @@ from ansible_collections.ocp.day2.plugins.module_utils.k8s import (
 
 APPS_API = "apps/v1"
 KINDS = ("Deployment", "StatefulSet")
-MERGE_PATCH = "application/merge-patch+json"
 POLL_SLEEP = 1.0
 
 
