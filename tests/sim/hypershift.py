@@ -1,5 +1,6 @@
 """HyperShift objects (API v1beta1) and the operator stand-in that renders and reconciles them."""
 
+import copy
 import logging
 import os
 import shutil
@@ -11,6 +12,7 @@ import urllib.request
 from . import capi, rendering, resources
 from . import status as st
 from .dns import ExternalDNS
+from .errors import ApiError
 from .fileserver import TRUSTED_CAS
 from .objects import FINALIZER
 from .status import is_paused, release_version
@@ -140,6 +142,10 @@ class Operator:
         nsobj = self.store.get(R["Namespace"], None, hcp_ns)
         if nsobj is not None and nsobj["metadata"].get("deletionTimestamp"):
             return
+        error = self._sync_etcd_spec(hc, hcp)
+        if error:
+            self._reconcile_failed(hc, error)
+            return
         # every pass, not only when the HCP is absent: a migration applies the HCP, secrets, Cluster and
         # machines before the HostedCluster, and a Route deleted during a pause comes back once unpaused
         error = self._render(hc, hcp_ns)
@@ -171,6 +177,36 @@ class Operator:
             status.pop("kubeconfig", None)  # set once the admin kubeconfig Secret is written
         self._put_status(R["HostedCluster"], hc, status)
         self._put_status(R["HostedControlPlane"], hcp, st.hcp_status(hcp, status, self._restored(hcp, etcd_ok)))
+
+    def _sync_etcd_spec(self, hc, hcp):
+        """The operator copies the HostedCluster's etcd spec onto an existing HostedControlPlane, which the
+        control-plane operator renders etcd from. The HCP's own rules apply: restoreSnapshotURL cannot be added to
+        or changed on an existing HCP, so an HCP applied without the HostedCluster's URL is refused. Returns the
+        error text, or None.
+        """
+        if hcp is None or hcp["spec"].get("etcd") == hc["spec"].get("etcd"):
+            return None
+        new = copy.deepcopy(hcp)
+        new["spec"]["etcd"] = copy.deepcopy(hc["spec"].get("etcd"))
+        meta = hcp["metadata"]
+        try:
+            self.store.update(R["HostedControlPlane"], new, meta["namespace"], meta["name"], check_rv=False)
+        except ApiError as exc:
+            return "updating HostedControlPlane %s/%s: %s" % (meta["namespace"], meta["name"], exc.message)
+        return None
+
+    def _reconcile_failed(self, hc, error):
+        status = st.hc_status(hc, None, self._progress, self.mgmt.upgrade_seconds)
+        status["conditions"] = [c for c in status["conditions"] if c["type"] != "ReconciliationSucceeded"] + [
+            {
+                "type": "ReconciliationSucceeded",
+                "status": "False",
+                "reason": "ReconciliationError",
+                "message": error,
+                "lastTransitionTime": now(),
+            }
+        ]
+        self._put_status(R["HostedCluster"], hc, status)
 
     @staticmethod
     def _restored(hcp, etcd_ok):
