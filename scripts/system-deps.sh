@@ -9,6 +9,8 @@ command -v ip >/dev/null || need+=(iproute2)
 command -v ping >/dev/null || need+=(iputils-ping)
 command -v openssl >/dev/null || need+=(openssl)
 command -v rsync >/dev/null || need+=(rsync)
+command -v dnsmasq >/dev/null || need+=(dnsmasq-base)
+command -v haproxy >/dev/null || need+=(haproxy)
 command -v kubectl >/dev/null || echo "note: kubectl is not on PATH; the kubectl checks of the simulator tests will be skipped"
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "installing Debian packages: ${need[*]}"
@@ -18,4 +20,4 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 # Debian starts no etcd or chrony service in containers, but stop them if a unit did start.
-$SUDO systemctl disable --now etcd chrony >/dev/null 2>&1 || true
+$SUDO systemctl disable --now etcd chrony haproxy >/dev/null 2>&1 || true

@@ -74,8 +74,8 @@ options:
     default: 800
   disks:
     description:
-      - Paths whose file system must have at least C(min_gb) gigabytes (GiB). A path that does not exist is measured
-        on its nearest existing parent directory.
+      - Paths whose file system must have at least C(min_gb) gigabytes (GB, 10^9 bytes). A path that does not exist
+        is measured on its nearest existing parent directory.
       - The guide asks for C(/var) of 40 GB on masters and 15 GB on nodes, and 15 GB of container storage.
     type: list
     elements: dict
@@ -86,7 +86,7 @@ options:
         type: path
         required: true
       min_gb:
-        description: Minimum size of its file system, in GiB.
+        description: Minimum size of its file system, in GB (10^9 bytes, as the guide and disk vendors count).
         type: float
         required: true
   disk_free_warn_percent:

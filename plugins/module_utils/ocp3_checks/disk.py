@@ -3,7 +3,8 @@
 """Disk space (002 §3.6): /var >= 40 GB on masters, >= 15 GB on nodes, container storage >= 15 GB.
 
 The size compared is the file system's total size, which is what the guide asks for; free space is
-reported too and warned about when it falls under `disk_free_warn_percent`.
+reported too and warned about when it falls under `disk_free_warn_percent`. GB are the guide's and the disk
+vendors' gigabytes, 10^9 bytes (a disk sold as 40 GB is 37.3 GiB and must pass the 40 GB check).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import os
 
 from ansible_collections.ocp.day2.plugins.module_utils.ocp3_checks.result import fail, ok, warn
 
-GIB = 1024**3
+GB = 10**9
 
 
 def _existing_parent(probe, path):
@@ -27,8 +28,8 @@ def check_disk(probe, path, min_gb, free_warn_percent, name=None):
     name = name or "disk:%s" % path
     where = _existing_parent(probe, path)
     free, total = probe.disk_free(where)
-    total_gb = total / float(GIB)
-    free_gb = free / float(GIB)
+    total_gb = total / float(GB)
+    free_gb = free / float(GB)
     percent_free = 100.0 * free / total if total else 0.0
     observed = "%.1f GB total, %.1f GB free (%.0f%%)" % (total_gb, free_gb, percent_free)
     if where != os.path.abspath(path):

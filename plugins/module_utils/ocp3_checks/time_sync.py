@@ -5,6 +5,11 @@
 Sources, best first: `chronyc -c tracking` (synchronised state and offset), `ntpq -pn` (the selected
 peer, marked `*`, and its offset), then `timedatectl` (synchronised yes/no, no offset). The first
 source that answers decides; the others are only asked when it does not.
+
+002 §2.1 asks for both "NTP enabled" and "NTP synchronized" to say yes: a clock kept by a chronyd or
+ntpd that is not enabled is synchronised today and not after the next reboot. So `timedatectl` is
+also asked whether NTP is enabled; an explicit "no" fails the check, no answer (no systemd) leaves
+the verdict to the synchronisation source.
 """
 
 from __future__ import annotations
@@ -90,26 +95,63 @@ def _judge_offset(source, info, params):
     return ok(NAME, observed, threshold, "The clock is synchronised by %s." % source)
 
 
+def _ntp_enabled(probe, timedatectl_out=None):
+    """(True|False|None, timedatectl text): is NTP enabled according to timedatectl."""
+    if timedatectl_out is None:
+        rc, out, _err = probe.run(["timedatectl", "status"], timeout=10)
+        if rc != 0:
+            return None, ""
+        timedatectl_out = out
+    return parse_timedatectl(timedatectl_out)["enabled"], timedatectl_out
+
+
+def _with_enabled(result, enabled):
+    """Turn a passing verdict into a failure when timedatectl says NTP is not enabled."""
+    if enabled is None or result.status == "fail":
+        return result
+    observed = result.observed + ", NTP enabled: %s" % ("yes" if enabled else "no")
+    if enabled:
+        result.observed = observed
+        return result
+    return fail(
+        NAME,
+        observed,
+        "NTP enabled and synchronised (timedatectl)",
+        "NTP is not enabled (timedatectl), so the clock will not be kept after a reboot even if it is "
+        "synchronised now.",
+        "Enable it: `timedatectl set-ntp true`, or `systemctl enable chronyd --now` (002 §2.1).",
+    )
+
+
 def check_ntp(probe, params):
+    result, timedatectl_out = _check_sync(probe, params)
+    if timedatectl_out == "":
+        return result  # nothing answered, timedatectl included
+    enabled, _text = _ntp_enabled(probe, timedatectl_out)
+    return _with_enabled(result, enabled)
+
+
+def _check_sync(probe, params):
+    """(result, timedatectl output: None when not asked, "" when it did not answer)."""
     tried = []
     chronyc = [params.get("chronyc_path") or "chronyc"]
     if params.get("chronyc_socket"):
         chronyc += ["-h", params["chronyc_socket"]]
     rc, out, err = probe.run(chronyc + ["-c", "-n", "tracking"], timeout=10)
     if rc == 0 and out.strip():
-        return _judge_offset("chronyc", parse_chronyc_csv(out), params)
+        return _judge_offset("chronyc", parse_chronyc_csv(out), params), None
     tried.append("chronyc: %s" % _last_line(err or out, rc))
 
     rc, out, err = probe.run(["ntpq", "-pn"], timeout=10)
     if rc == 0 and out.strip():
-        return _judge_offset("ntpq", parse_ntpq(out), params)
+        return _judge_offset("ntpq", parse_ntpq(out), params), None
     tried.append("ntpq: %s" % _last_line(err or out, rc))
 
     rc, out, err = probe.run(["timedatectl", "status"], timeout=10)
     if rc == 0:
         info = parse_timedatectl(out)
         if info["synchronised"] is not None:
-            return _judge_offset("timedatectl", {"synchronised": info["synchronised"]}, params)
+            return _judge_offset("timedatectl", {"synchronised": info["synchronised"]}, params), out
     tried.append("timedatectl: %s" % _last_line(err or out, rc))
     return fail(
         NAME,
@@ -117,7 +159,7 @@ def check_ntp(probe, params):
         "a running chronyd or ntpd, synchronised",
         "No time service answered (chronyc, ntpq and timedatectl all failed).",
         REMEDY,
-    )
+    ), ""
 
 
 def _last_line(text, rc):

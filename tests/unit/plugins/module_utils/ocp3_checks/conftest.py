@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-GIB = 1024**3
+GB = 10**9
 
 
 class FakeProbe:
     def __init__(self, commands=None, files=None, disks=None, kernel="3.10.0-1160.el7.x86_64", binaries=None):
         self.commands = commands or {}  # tuple(args) or args[0] -> (rc, out, err)
         self.files = files or {}
-        self.disks = disks or {}  # path -> (free_gib, total_gib)
+        self.disks = disks or {}  # path -> (free_gb, total_gb), GB = 10^9 bytes
         self.kernel = kernel
         self.binaries = set(
             binaries if binaries is not None else [k[0] if isinstance(k, tuple) else k for k in self.commands]
@@ -37,7 +37,7 @@ class FakeProbe:
 
     def disk_free(self, path):
         free, total = self.disks[path]
-        return int(free * GIB), int(total * GIB)
+        return int(free * GB), int(total * GB)
 
     def kernel_release(self):
         return self.kernel

@@ -94,3 +94,23 @@ def test_no_runtime_is_skipped(probe):
 )
 def test_docker_storage_file(text, driver):
     assert storage_driver.driver_from_docker_storage(text) == driver
+
+
+class _BytesProbe:
+    """A disk whose size is given in bytes, as statvfs reports it."""
+
+    def __init__(self, total):
+        self.total = total
+
+    def exists(self, path):
+        return True
+
+    def disk_free(self, path):
+        return self.total // 2, self.total
+
+
+def test_disk_sizes_are_gb_as_the_guide_counts():
+    # A disk sold as 40 GB holds 40 * 10^9 bytes (37.3 GiB): it meets the guide's 40 GB for a master's /var.
+    assert disk.check_disk(_BytesProbe(40 * 10**9), "/var", 40, 10).status == "ok"
+    result = disk.check_disk(_BytesProbe(40 * 10**9 - 10**8), "/var", 40, 10)
+    assert result.status == "fail" and result.observed.startswith("39.9 GB total")

@@ -78,3 +78,27 @@ def test_nothing_answers_fails_naming_every_source(probe):
     assert "chronyc: 506 Cannot talk to daemon" in result.observed
     assert "ntpq: ntpq: command not found" in result.observed
     assert "timedatectl" in result.observed
+
+
+TIMEDATECTL_DISABLED = TIMEDATECTL_RHEL7.replace("NTP enabled: yes", "NTP enabled: no").replace(
+    "NTP synchronized: no", "NTP synchronized: yes"
+)
+
+
+def test_ntp_not_enabled_fails_even_when_synchronised(probe):
+    # 002 §2.1: both "NTP enabled" and "NTP synchronized" must say yes.
+    fake = probe(commands={"chronyc": (0, CHRONY_SYNCED, ""), "timedatectl": (0, TIMEDATECTL_DISABLED, "")})
+    result = time_sync.check_ntp(fake, PARAMS)
+    assert result.status == "fail", result
+    assert result.observed.endswith("NTP enabled: no") and "set-ntp true" in result.remedy
+    only_timedatectl = time_sync.check_ntp(probe(commands={"timedatectl": (0, TIMEDATECTL_DISABLED, "")}), PARAMS)
+    assert only_timedatectl.status == "fail" and "NTP enabled: no" in only_timedatectl.observed
+
+
+def test_ntp_enabled_is_shown_and_unknown_leaves_the_verdict(probe):
+    enabled = TIMEDATECTL_DISABLED.replace("NTP enabled: no", "NTP enabled: yes")
+    fake = probe(commands={"chronyc": (0, CHRONY_SYNCED, ""), "timedatectl": (0, enabled, "")})
+    result = time_sync.check_ntp(fake, PARAMS)
+    assert result.status == "ok" and result.observed.endswith("NTP enabled: yes")
+    no_systemd = probe(commands={"chronyc": (0, CHRONY_SYNCED, ""), "timedatectl": (1, "", "Failed to connect to bus")})
+    assert time_sync.check_ntp(no_systemd, PARAMS).status == "ok"
