@@ -6,6 +6,7 @@ import uuid
 
 from . import resources
 from .guest import instance_id
+from .nodepool_config import desired_replicas
 
 _R = {
     kind: resources.lookup(None, kind)
@@ -26,7 +27,7 @@ def reconcile_nodepool(store, np, version):
     nsobj = store.get(_R["Namespace"], None, hcp_ns)
     if nsobj is None or nsobj["metadata"].get("deletionTimestamp"):
         return
-    name, replicas = meta["name"], spec.get("replicas", 0)
+    name, replicas = meta["name"], desired_replicas(spec)
     labels = {"cluster.x-k8s.io/cluster-name": spec.get("clusterName", ""), "hypershift.openshift.io/nodePool": name}
     aws = (spec.get("platform") or {}).get("aws") or {}
     template = {

@@ -9,7 +9,7 @@ import subprocess
 import time
 import urllib.request
 
-from . import capi, rendering, resources
+from . import capi, nodepool_config, rendering, resources
 from . import status as st
 from .dns import ExternalDNS
 from .errors import ApiError
@@ -390,6 +390,8 @@ class Operator:
 
     def nodepool(self, np):
         meta, spec = np["metadata"], np["spec"]
+        if not nodepool_config.decodable(np):
+            return  # the controller cannot decode it (a nodeDrainTimeout that is no Go duration)
         if meta.get("deletionTimestamp"):
             return self._delete_nodepool(np)
         if FINALIZER not in (meta.get("finalizers") or []):
@@ -412,7 +414,8 @@ class Operator:
                 updating = False
         else:
             status["version"] = want
-        status["replicas"] = spec.get("replicas", 0)
+        status["replicas"] = nodepool_config.desired_replicas(spec)
         status["conditions"] = st.nodepool_conditions(updating, status.get("conditions"), spec.get("pausedUntil"))
+        np = nodepool_config.reconcile(self, np, status)  # UpdatingConfig and the config hash
         self._put_status(R["NodePool"], np, status)
         capi.reconcile_nodepool(self.store, np, status["version"])

@@ -167,7 +167,7 @@ def node_pool():
             "arch": enum("arm64", "amd64", "ppc64le", "s390x", default="amd64", rules=[immutable("Arch is immutable")]),
             "autoScaling": obj({"min": integer(fmt="int32"), "max": integer(fmt="int32")}, required=["max", "min"],
                                rules=[rule("self.max >= self.min", "max must be equal or greater than min")]),
-            "config": array(anything(), max_items=10),
+            "config": array(local_ref(), max_items=10),
             "management": management,
             "nodeDrainTimeout": string(),
             "nodeVolumeDetachTimeout": string(),
@@ -177,7 +177,7 @@ def node_pool():
             "release": h.release(),
             "replicas": integer(fmt="int32"),
             "taints": array(anything(), max_items=50),
-            "tuningConfig": array(anything(), max_items=10),
+            "tuningConfig": array(local_ref(), max_items=10),
         },
         required=["clusterName", "management", "platform", "release"],
         rules=[
