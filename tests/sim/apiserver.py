@@ -258,7 +258,7 @@ class ApiServer:
         if method == "PUT":
             if sub == "scale":
                 return self._apply_scale(res, ns, name, data, dry), 200
-            if sub not in (None, "status"):
+            if sub not in (None, "status") and not (sub == "approval" and getattr(store, "serves_approval", False)):
                 raise ApiError.method_not_allowed()
             return store.update(res, data, ns, name, subresource=sub, http=True, dry_run=dry), 200
         if method == "PATCH":

@@ -85,6 +85,9 @@ RESOURCES = [
         subresources=("status", "approval"),
     ),
 ]
+from .ocp4_kinds import OCP4_RESOURCES  # noqa: E402 - OpenShift 4 kinds (tests/sim/ocp4.py); needs Resource
+
+RESOURCES += OCP4_RESOURCES
 
 # Kinds with a spec the API server owns a generation for (all but the plain data kinds).
 _NO_GENERATION = {"Secret", "ConfigMap", "Namespace", "Pod", "Event", "ServiceAccount"}

@@ -1,0 +1,289 @@
+# ruff: noqa: E501 - object literals are kept on few lines, as a manifest reads
+"""Ocp4Cluster: a simulated OpenShift 4 cluster's API (ClusterVersion, nodes, CSRs, the static-pod operators,
+machines, OVN-Kubernetes objects) over real HTTPS, for the disaster-recovery roles (see docs/simulator.md).
+
+Behaviour modelled (the parts the seed's restore procedure waits on):
+- the four static-pod operator resources roll out a new revision when `spec.forceRedeploymentReason` changes:
+  `NodeInstallerProgressing` goes True ("N nodes are at revision r; M nodes are at revision r+1") and, after
+  `redeploy_seconds`, False with reason AllNodesAtLatestRevision. The etcd operator does not roll out while the
+  quorum guard is on (`spec.unsupportedConfigOverrides.useUnsupportedUnsafeNonHANonProductionUnstableEtcd`
+  not true): the restored cluster has a single member;
+- a deleted control-plane Machine (finalizer) goes away after `machine_seconds` with its Node, and the control
+  plane machine set creates a replacement (Provisioning, then Running with a Ready Node);
+- the ovnkube-master DaemonSet stops naming a control-plane IP once its Node is gone; deleted ovnkube pods
+  are recreated Running;
+- the approval subresource of CertificateSigningRequests (only status.conditions is written, as the real API).
+"""
+
+import copy
+import os
+import threading
+import time
+
+from tests.harness.pki import CA
+
+from . import ocp4_schema, resources
+from .apiserver import ApiServer
+from .cluster import ManagementCluster
+from .errors import ApiError
+from .faults import Faults
+from .ocp4_kinds import OPERATOR_KINDS
+from .store import Store, now
+
+KINDS = {"Namespace", "Secret", "ConfigMap", "Pod", "Node", "Event", "ServiceAccount", "ClusterVersion",
+         "CertificateSigningRequest", "DaemonSet"} | {r.kind for r in resources.RESOURCES if r.group in (
+             "operator.openshift.io", "machine.openshift.io", "config.openshift.io")}  # fmt: skip
+GUARD = "useUnsupportedUnsafeNonHANonProductionUnstableEtcd"
+MACHINE_FINALIZER = "machine.machine.openshift.io"
+R = {k: resources.lookup(None, k) for k in ("Node", "Machine", "Pod", "DaemonSet") + OPERATOR_KINDS}
+
+
+class Ocp4Store(Store):
+    """The store with the OpenShift 4 schemas on every write and the CSR approval subresource."""
+
+    serves_approval = True
+
+    def create(self, res, obj, ns=None, http=False, dry_run=False):
+        obj = copy.deepcopy(obj)
+        if http and res.has_status and resources.is_crd(res):
+            obj.pop("status", None)
+        ocp4_schema.admit(res, obj)
+        return super().create(res, obj, ns, http=http, dry_run=dry_run)
+
+    def update(self, res, obj, ns, name, subresource=None, http=False, dry_run=False, check_rv=True):
+        with self.lock:
+            old = self.must_get(res, ns, name)
+            new = copy.deepcopy(obj)
+            if subresource == "approval":
+                if res.kind != "CertificateSigningRequest":
+                    raise ApiError(404, "NotFound", "the server could not find the requested resource")
+                new = copy.deepcopy(old)
+                new.setdefault("status", {})["conditions"] = ((obj.get("status") or {}).get("conditions")) or []
+                new["metadata"]["resourceVersion"] = (obj.get("metadata") or {}).get("resourceVersion")
+                subresource, http = None, False
+            elif subresource == "status":
+                new = dict(copy.deepcopy(old), status=new.get("status", {}), metadata=new.get("metadata", {}))
+            elif http and res.has_status:
+                new.pop("status", None)
+                if "status" in old:
+                    new["status"] = copy.deepcopy(old["status"])
+            ocp4_schema.admit(res, new, old)
+            return super().update(res, new, ns, name, subresource, http=http, dry_run=dry_run, check_rv=check_rv)
+
+
+def _cond(obj, ctype):
+    return next((c for c in (obj.get("status") or {}).get("conditions") or [] if c.get("type") == ctype), None)
+
+
+class Ocp4Cluster:
+    """An OpenShift 4 cluster's API on 127.0.0.1. `masters` maps node name -> InternalIP."""
+
+    def __init__(self, base_dir, version="4.14.8", masters=None, name="ocp4", network_type="OVNKubernetes",
+                 proxy=None, redeploy_seconds=0.3, machine_seconds=0.3):  # fmt: skip
+        self.base_dir = os.path.abspath(str(base_dir))
+        self.name = name
+        self.version = version
+        self.masters = masters or {"master-0": "10.0.0.10", "master-1": "10.0.0.11", "master-2": "10.0.0.12"}
+        self.network_type = network_type
+        self.proxy = proxy or {}
+        self.redeploy_seconds = redeploy_seconds
+        self.machine_seconds = machine_seconds
+        self.store = Ocp4Store()
+        self.faults = Faults()
+        self.api = None
+        self.kubeconfig = os.path.join(self.base_dir, "kubeconfig")
+        self._stop = threading.Event()
+        self._thread = None
+        self._timers = {}  # key -> monotonic time an action is due
+        self.redeployments = []  # (kind, reason) in the order rollouts started
+
+    def start(self):
+        os.makedirs(self.base_dir, exist_ok=True)
+        self.ca = CA(os.path.join(self.base_dir, "pki"), cn="%s-kube-ca" % self.name)
+        server = self.ca.issue("apiserver", sans=("127.0.0.1", "localhost"))
+        self.admin = self.ca.issue("admin", cn="system:admin", organization="system:masters")
+        self.api = ApiServer(self.store, self.ca, server, self.faults, kinds=KINDS,
+                             access_log=os.path.join(self.base_dir, "access.log")).start()  # fmt: skip
+        ManagementCluster._write_kubeconfig(self)
+        for obj in self._bootstrap():
+            self.store.put(obj)
+        self._thread = threading.Thread(target=self._loop, name="sim-ocp4-" + self.name, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self._stop.set()
+        self.store.dirty.set()
+        if self._thread is not None:
+            self._thread.join(10)
+        if self.api is not None:
+            self.api.stop()
+            self.api = None
+
+    @property
+    def api_url(self):
+        return self.api.url
+
+    # -- objects ----------------------------------------------------------------------------------
+    def _bootstrap(self):
+        out = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}} for n in (
+            "default", "openshift-etcd", "openshift-machine-api", "openshift-ovn-kubernetes",
+            "openshift-machine-config-operator")]  # fmt: skip
+        out.append(self.cluster_version_object(self.version))
+        out.append({"apiVersion": "config.openshift.io/v1", "kind": "Proxy", "metadata": {"name": "cluster"},
+                    "spec": dict(self.proxy), "status": dict(self.proxy)})  # fmt: skip
+        out.append({"apiVersion": "config.openshift.io/v1", "kind": "Network", "metadata": {"name": "cluster"},
+                    "spec": {"networkType": self.network_type}, "status": {"networkType": self.network_type}})  # fmt: skip
+        for kind in OPERATOR_KINDS:
+            out.append(self._operator(kind, 7))
+        for i, (node, ip) in enumerate(sorted(self.masters.items())):
+            out.append(self.node_object(node, ip))
+            out.append(self._machine("%s-master-%d" % (self.name, i), node, ip))
+        out.append(self._ovn_daemonset())
+        return out
+
+    def cluster_version_object(self, version, partial_to=None):
+        history = [{"state": "Completed", "version": version, "image": "quay.io/openshift-release-dev/ocp-release:%s"
+                    % version, "startedTime": "2026-01-01T00:00:00Z", "completionTime": "2026-01-01T01:00:00Z",
+                    "verified": True}]  # fmt: skip
+        desired = version
+        if partial_to:
+            history.insert(0, dict(history[0], state="Partial", version=partial_to, completionTime=None))
+            desired = partial_to
+        return {"apiVersion": "config.openshift.io/v1", "kind": "ClusterVersion", "metadata": {"name": "version"},
+                "spec": {"clusterID": "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0", "channel": "stable-4.14"},
+                "status": {"desired": {"version": desired, "image": history[0]["image"]}, "history": history}}  # fmt: skip
+
+    @staticmethod
+    def node_object(name, ip, ready=True):
+        return {"apiVersion": "v1", "kind": "Node",
+                "metadata": {"name": name, "labels": {"node-role.kubernetes.io/master": "", "kubernetes.io/hostname": name}},
+                "spec": {},
+                "status": {"addresses": [{"type": "InternalIP", "address": ip}, {"type": "Hostname", "address": name}],
+                           "conditions": [{"type": "Ready", "status": "True" if ready else "False"}]}}  # fmt: skip
+
+    def _machine(self, name, node, ip, phase="Running"):
+        return {"apiVersion": "machine.openshift.io/v1beta1", "kind": "Machine",
+                "metadata": {"name": name, "namespace": "openshift-machine-api", "finalizers": [MACHINE_FINALIZER],
+                             "labels": {"machine.openshift.io/cluster-api-machine-role": "master"}},
+                "spec": {"providerID": "aws:///us-east-1a/i-%s" % name},
+                "status": {"phase": phase, "nodeRef": {"kind": "Node", "name": node},
+                           "addresses": [{"type": "InternalIP", "address": ip}]}}  # fmt: skip
+
+    def _operator(self, kind, revision):
+        nodes = sorted(self.masters)
+        return {"apiVersion": "operator.openshift.io/v1", "kind": kind, "metadata": {"name": "cluster"},
+                "spec": {"managementState": "Managed"},
+                "status": {"latestAvailableRevision": revision,
+                           "nodeStatuses": [{"nodeName": n, "currentRevision": revision} for n in nodes],
+                           "conditions": [{"type": "NodeInstallerProgressing", "status": "False",
+                                           "reason": "AllNodesAtLatestRevision", "lastTransitionTime": now(),
+                                           "message": "%d nodes are at revision %d" % (len(nodes), revision)}]}}  # fmt: skip
+
+    def _ovn_daemonset(self):
+        ips = ",".join(self.masters[n] for n in sorted(self.masters))
+        container = {"name": "ovnkube-master", "image": "ovn:latest", "env": [{"name": "OVN_MASTERS", "value": ips}]}
+        return {"apiVersion": "apps/v1", "kind": "DaemonSet",
+                "metadata": {"name": "ovnkube-master", "namespace": "openshift-ovn-kubernetes"},
+                "spec": {"selector": {"matchLabels": {"app": "ovnkube-master"}},
+                         "template": {"metadata": {"labels": {"app": "ovnkube-master"}}, "spec": {"containers": [container]}}}}  # fmt: skip
+
+    def get(self, api_version, kind, name, namespace=None):
+        return self.store.get(resources.lookup(api_version, kind), namespace, name)
+
+    def list(self, api_version, kind, namespace=None):
+        return self.store.list(resources.lookup(api_version, kind), namespace)[0]
+
+    def put(self, obj):
+        return self.store.put(obj)
+
+    # -- controllers ------------------------------------------------------------------------------
+    def _loop(self):
+        while not self._stop.is_set():
+            self.store.dirty.wait(0.1)
+            self.store.dirty.clear()
+            try:
+                self._operators()
+                self._machines()
+                self._ovn()
+            except ApiError:
+                continue  # a conflict with a client's write: the next pass sees the new object
+
+    def _due(self, key, seconds):
+        """True once `seconds` passed since the first call with `key` (then forgotten)."""
+        start = self._timers.setdefault(key, time.monotonic())
+        if time.monotonic() - start >= seconds:
+            del self._timers[key]
+            return True
+        return False
+
+    def _operators(self):
+        nodes = sorted(n["metadata"]["name"] for n in self.store.peek(R["Node"]))
+        for kind in OPERATOR_KINDS:
+            op = self.store.get(R[kind], None, "cluster")
+            spec, status = op.get("spec") or {}, op.get("status") or {}
+            reason = spec.get("forceRedeploymentReason")
+            if not reason or status.get("latestAvailableRevisionReason") == reason:
+                continue
+            if kind == "Etcd" and not (spec.get("unsupportedConfigOverrides") or {}).get(GUARD):
+                continue  # the quorum guard keeps a single-member etcd from rolling out
+            cond = _cond(op, "NodeInstallerProgressing")
+            rev = status.get("latestAvailableRevision", 0)
+            if cond["status"] != "True":
+                self.redeployments.append((kind, reason))
+                msg = "%d nodes are at revision %d; 0 nodes are at revision %d" % (len(nodes), rev, rev + 1)
+                cond.update(status="True", reason="NodeInstaller", message=msg, lastTransitionTime=now())
+                status["latestAvailableRevision"] = rev + 1
+            elif self._due((kind, reason), self.redeploy_seconds):
+                cond.update(status="False", reason="AllNodesAtLatestRevision", lastTransitionTime=now(),
+                            message="%d nodes are at revision %d" % (len(nodes), rev))  # fmt: skip
+                status["nodeStatuses"] = [{"nodeName": n, "currentRevision": rev} for n in nodes]
+                status["latestAvailableRevisionReason"] = reason
+            else:
+                continue
+            status["observedGeneration"] = op["metadata"]["generation"]
+            self.store.update(R[kind], op, None, "cluster", subresource="status")
+
+    def _machines(self):
+        for m in self.store.list(R["Machine"], "openshift-machine-api")[0]:
+            meta = m["metadata"]
+            node = ((m.get("status") or {}).get("nodeRef") or {}).get("name")
+            if meta.get("deletionTimestamp") and self._due(("delete", meta["uid"]), self.machine_seconds):
+                if self.store.get(R["Node"], None, node):
+                    self.store.delete(R["Node"], None, node)
+                meta["finalizers"] = []
+                self.store.update(R["Machine"], m, meta["namespace"], meta["name"], check_rv=False)
+                index = len(self.store.list(R["Machine"], "openshift-machine-api")[0]) + len(self.masters)
+                new_node = "%s-new-%d" % (node, index)
+                self.store.create(R["Machine"], self._machine("%s-master-%d" % (self.name, index), new_node,
+                                                              "10.0.1.%d" % index, phase="Provisioning"))  # fmt: skip
+            elif (m.get("status") or {}).get("phase") == "Provisioning" and self._due(("up", meta["uid"]),
+                                                                                      self.machine_seconds):  # fmt: skip
+                ip = m["status"]["addresses"][0]["address"]
+                self.store.put(self.node_object(node, ip))
+                m["status"]["phase"] = "Running"
+                self.store.update(R["Machine"], m, meta["namespace"], meta["name"], subresource="status")
+
+    def _ovn(self):
+        ds = self.store.get(R["DaemonSet"], "openshift-ovn-kubernetes", "ovnkube-master")
+        nodes = {n["metadata"]["name"]: n for n in self.store.peek(R["Node"])}
+        ips = [a["address"] for n in nodes.values() for a in n["status"].get("addresses", [])
+               if a["type"] == "InternalIP" and "node-role.kubernetes.io/master" in n["metadata"].get("labels", {})]  # fmt: skip
+        env = ds["spec"]["template"]["spec"]["containers"][0]["env"][0]
+        want = ",".join(sorted(ips))
+        if env["value"] != want and self._due("ovn-ds", self.machine_seconds):
+            env["value"] = want
+            self.store.update(R["DaemonSet"], ds, "openshift-ovn-kubernetes", "ovnkube-master", check_rv=False)
+        pods = {p["metadata"]["name"] for p in self.store.peek(R["Pod"], "openshift-ovn-kubernetes")}
+        for node, obj in sorted(nodes.items()):
+            roles = ["ovnkube-node"]
+            if "node-role.kubernetes.io/master" in obj["metadata"].get("labels", {}):
+                roles.append("ovnkube-master")
+            for app in roles:
+                if not any(p.startswith("%s-%s-" % (app, node)) for p in pods):
+                    self.store.create(R["Pod"], {
+                        "apiVersion": "v1", "kind": "Pod",
+                        "metadata": {"name": "%s-%s-%d" % (app, node, time.monotonic_ns() % 100000),
+                                     "namespace": "openshift-ovn-kubernetes", "labels": {"app": app}},
+                        "spec": {"nodeName": node, "containers": [{"name": app, "image": "ovn:latest"}]},
+                        "status": {"phase": "Running"}})  # fmt: skip
