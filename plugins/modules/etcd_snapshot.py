@@ -172,6 +172,38 @@ options:
     description: How many members of I(members) are snapshotted at the same time.
     type: int
     default: 3
+  test_restore:
+    description:
+      - After delivery, restore every snapshot into a scratch data directory (C(etcdutl snapshot restore), or
+        C(etcdctl snapshot restore) where there is no etcdutl, etcd 3.4), start nothing, and compare it with the
+        original's C(snapshot status). The restore checks the sha256 etcd appends to every snapshot, so a bit flip or
+        a cut file fails here even when C(snapshot status) reads it.
+      - Compared are the revision and, on the node, the data (every key and value of the key, lease, auth and alarm
+        buckets, counted and hashed on both sides). The restore rewrites the membership and meta buckets by design,
+        so C(snapshot status)'s hash and key count of the restored database are recorded, not required to be equal.
+      - A failed test-restore fails the task, naming the member and the cause; what was delivered is kept for
+        inspection (RV(kept)) and the scratch directory is removed.
+      - The input is the delivered file (I(dest)) where there is one, else the local copy that was uploaded (host
+        mode) or a private spool of the stream that went to S3 (pod mode, removed afterwards); nothing is downloaded
+        again. Costs about 0.1 second for a small database.
+    type: bool
+    default: true
+  test_restore_location:
+    description:
+      - Where the test-restore runs in I(mode=pod). C(node) on the node running the module (the controller), with
+        the etcdutl or etcdctl on its C(PATH) (the collection's execution environment ships etcdctl); C(pod) in the
+        etcd container, from its temporary snapshot, where only the revision can be compared; C(auto) is C(node)
+        when a tool is found there, else C(pod).
+      - In I(mode=host) the test-restore always runs on the host, with the etcdutl or etcdctl found there.
+    type: str
+    choices: [auto, node, pod]
+    default: auto
+  test_restore_dir:
+    description:
+      - Directory on the node running the module under which the scratch data directory (0700) and the pod-mode
+        spool are made, then removed. Needs room for about twice the snapshot. Default is I(tmp_dir) or the
+        system temp.
+    type: path
 notes:
   - Never idempotent by design, every run takes a new snapshot and reports C(changed=true) when it was delivered.
   - Options are checked before anything is run or written (an empty string, a path that is a directory where a file
@@ -183,6 +215,7 @@ notes:
   - Check mode takes no snapshot and writes nothing; it checks the pod and container (pod mode), the TLS files
     and tools (host mode) and the bucket, and returns what it would do in C(would_snapshot) and C(would_deliver).
   - The etcd container needs C(env), C(cat), C(sha256sum) and C(rm) (the OpenShift etcd image has them).
+  - See C(docs/etcd_snapshot.md) in the collection for the test-restore and where it runs.
   - With temporary AWS credentials the presigned URL embeds I(aws_session_token); Ansible masks that secret in
     the task result, which makes such a URL unusable. Presign with credentials that have no session token.
   - The module class stacks kubernetes.core's AnsibleK8SModule on amazon.aws's AnsibleAWSModule, so both
@@ -257,6 +290,18 @@ artifact:
     taken_at: {description: When the snapshot was taken (RFC3339 UTC), type: str, sample: "2025-01-01T03:00:00Z"}
     tool: {description: Tool that ran C(snapshot status), type: str, sample: etcdctl}
     source: {description: The pod (namespace/pod/container) or the etcd endpoint the snapshot came from, type: str}
+    restore_tested: {description: Whether the snapshot passed a test-restore (false when it is off), type: bool}
+    restore_test:
+      description:
+        - The test-restore's record, or null when I(test_restore=false).
+        - C(tool) and C(where) (C(node) or C(pod)); C(revision), C(total_keys), C(hash) of the original
+          (C(snapshot status)); C(restored_revision), C(restored_total_keys), C(restored_hash) of the restored
+          database; C(data_keys) and C(data_sha256) (on the node); C(compared), the checks made; C(duration).
+      type: dict
+      sample: {restore_tested: true, tool: etcdctl, where: node, revision: 2, total_keys: 24, hash: 3264711836,
+               restored_revision: 2, restored_total_keys: 24, restored_hash: 84745091, data_keys: 21,
+               data_sha256: d07a209a02b8b3735b8259a8360f8247aca43c6e290571853fa18b60942d5c9c,
+               compared: [restore (sha256 appended by etcd), revision, data keys, data sha256], duration: 0.1}
 artifacts:
   description:
     - With I(members), one record per member that succeeded, in the order of I(members); the keys of RV(artifact).
@@ -272,6 +317,20 @@ failed_members:
   type: list
   elements: dict
   sample: [{pod: etcd-2, msg: "etcdctl snapshot save failed in container etcd of pod ns/etcd-2 ..."}]
+kept:
+  description: When the test-restore failed (single member), what was delivered and is kept for inspection.
+  returned: failure of the test-restore
+  type: list
+  elements: str
+restore_test_failed:
+  description: With I(members), the pods whose snapshot failed its test-restore (their RV(failed_members) has C(kept)).
+  returned: failure with members
+  type: list
+  elements: str
+would_test_restore:
+  description: In check mode, where the test-restore would run (C(node), C(pod)), or null when it is off.
+  returned: check mode
+  type: str
 would_snapshot:
   description: In check mode, where the snapshot would be taken (a list with I(members)).
   returned: check mode

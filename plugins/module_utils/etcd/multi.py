@@ -52,13 +52,17 @@ def member_params(p, m):
 
 
 def _run_member(module, source, q, client, bucket_region, deadline):
-    """(artifact, None) or (None, message); never raises, so one member cannot hide the others' results."""
+    """(artifact, None, extra) or (None, message, extra); never raises, so one member cannot hide the others'.
+
+    extra: what a failed test-restore kept for inspection ({} otherwise).
+    """
     try:
-        return snap.snapshot_one(module, source, q, client, bucket_region, deadline, undo_partial=True), None
+        return snap.snapshot_one(module, source, q, client, bucket_region, deadline, undo_partial=True), None, {}
     except Day2Error as exc:
-        return None, exc.msg
+        extra = {k: exc.result[k] for k in ("kept", "restore_test") if k in exc.result}
+        return None, exc.msg, extra
     except Exception as exc:  # noqa: BLE001 - reported per member, the module fails with all of them
-        return None, "unexpected %s: %s" % (type(exc).__name__, exc)
+        return None, "unexpected %s: %s" % (type(exc).__name__, exc), {}
 
 
 def execute_members(module):
@@ -100,14 +104,23 @@ def execute_members(module):
             for source, q in zip(sources, params)
         ]
         outcomes = [f.result() for f in futures]
-    artifacts = [a for a, _err in outcomes if a is not None]
-    failed = [{"pod": q["pod"], "msg": err} for q, (_a, err) in zip(params, outcomes) if err is not None]
+    artifacts = [a for a, _err, _x in outcomes if a is not None]
+    failed = [dict(extra, pod=q["pod"], msg=err) for q, (_a, err, extra) in zip(params, outcomes) if err is not None]
     if failed:
+        kept = [path for f in failed for path in f.get("kept") or []]
         raise Day2Error(
-            "%d of %d etcd snapshots failed: %s. Nothing of the failed member(s) was kept; the others were "
-            "delivered and are listed in `artifacts`."
-            % (len(failed), len(params), "; ".join("%s: %s" % (f["pod"], f["msg"]) for f in failed)),
+            "%d of %d etcd snapshots failed: %s. %s; the others were delivered and are listed in `artifacts`."
+            % (
+                len(failed),
+                len(params),
+                "; ".join("%s: %s" % (f["pod"], f["msg"]) for f in failed),
+                "What failed its test-restore is kept for inspection (%s), anything else of the failed member(s) "
+                "was removed" % ", ".join(kept)
+                if kept
+                else "Nothing of the failed member(s) was kept",
+            ),  # fmt: skip
             artifacts=artifacts,
+            restore_test_failed=[f["pod"] for f in failed if "restore_test" in f],
             # not `failed`: Ansible's fail_json sets failed=True over any key of that name
             failed_members=failed,
             changed=bool(artifacts),

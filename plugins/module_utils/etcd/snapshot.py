@@ -7,12 +7,15 @@ from __future__ import annotations
 import datetime
 import os
 import re
+import shutil
+import tempfile
 import time
 
 from ansible_collections.ocp.day2.plugins.module_utils import inputs
 from ansible_collections.ocp.day2.plugins.module_utils.aws import s3_transfer
 from ansible_collections.ocp.day2.plugins.module_utils.aws.runner import apply_env_fallbacks, aws_spec_overrides
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
+from ansible_collections.ocp.day2.plugins.module_utils.etcd import restorecheck
 from ansible_collections.ocp.day2.plugins.module_utils.etcd.commands import Deadline
 from ansible_collections.ocp.day2.plugins.module_utils.etcd.delivery import Delivery, FileSink
 from ansible_collections.ocp.day2.plugins.module_utils.etcd.host import HostSource
@@ -71,6 +74,9 @@ def argument_spec():
             },
         },
         concurrency={"type": "int", "default": 3},
+        test_restore={"type": "bool", "default": True},
+        test_restore_location={"type": "str", "choices": ["auto", "node", "pod"], "default": "auto"},
+        test_restore_dir={"type": "path"},
     )
     # amazon.aws's access_key (a credential here), region and endpoint_url with the s3_* names the roles use.
     spec.update(aws_spec_overrides(("aws_region", "s3_region"), ("aws_endpoint_url", "s3_endpoint_url")))
@@ -90,7 +96,8 @@ def check_params(p):
     # An option given as "" is a mistake (an unset variable), never a way to turn a feature off.
     for option in ("namespace", "pod", "container", "pod_cacert", "pod_cert", "pod_key", "pod_endpoint",
                    "pod_tmp_dir", "cacert", "cert", "key", "etcdctl_path", "etcdutl_path", "tmp_dir", "dest",
-                   "s3_bucket", "s3_key", "s3_sse_kms_key_id", "member", "region", "endpoint_url"):  # fmt: skip
+                   "s3_bucket", "s3_key", "s3_sse_kms_key_id", "member", "region", "endpoint_url",
+                   "test_restore_dir"):  # fmt: skip
         if p.get(option) is not None:
             inputs.text(p[option], option)
     if p["mode"] == "host":
@@ -118,6 +125,10 @@ def check_params(p):
                 inputs.file_dest(m["dest"], "members[].dest", create_parents=True)
     if p.get("dest"):
         inputs.file_dest(p["dest"], "dest", create_parents=True)
+    if p.get("test_restore") and p.get("test_restore_dir"):
+        inputs.existing_dir(p["test_restore_dir"], "test_restore_dir", writable=True)
+    if p.get("test_restore_location") == "pod" and p["mode"] != "pod":
+        raise Day2Error("test_restore_location=pod needs mode=pod; in host mode the test-restore runs on the host.")
     if p.get("s3_bucket") and not BUCKET_RE.match(p["s3_bucket"]):
         raise Day2Error(
             "s3_bucket=%r is not an S3 bucket name: 3 to 63 lower-case letters, digits, '.' or '-' (no s3:// and no "
@@ -183,16 +194,25 @@ def plan(p):
     }
 
 
-def deliver(p, source, status, sha256, client, deadline, undo_partial=False):
+class SpoolSink(FileSink):
+    """A private local copy of the stream for the test-restore when nothing else lands on this node."""
+
+    name = "spool"
+
+
+def deliver(p, source, status, sha256, client, deadline, undo_partial=False, spool=None):
     """Stream the verified snapshot into its sinks; returns what each committed.
 
     undo_partial: when a later sink fails after an earlier one committed, remove what was committed too.
+    spool: a path for a local copy (the test-restore's input in pod mode without dest), verified like dest.
     """
     sinks = []
     delivery = None
     try:
         if p.get("dest"):
             sinks.append(FileSink(p["dest"]))
+        if spool:
+            sinks.append(SpoolSink(spool))
         if client is not None:
             sinks.append(
                 s3_transfer.S3Sink(
@@ -246,7 +266,13 @@ def execute(module):
     if client is not None:
         bucket_region = s3_transfer.check_bucket(client, p["s3_bucket"], p.get("endpoint_url"))
     if module.check_mode:
-        return {"changed": True, "would_snapshot": source.describe(), "would_deliver": plan(p)}
+        where = restore_plan(p, source)
+        return {
+            "changed": True,
+            "would_snapshot": source.describe(),
+            "would_deliver": plan(p),
+            "would_test_restore": where[0] if where else None,
+        }
 
     before = dest_state(p.get("dest"))
     artifact = snapshot_one(module, source, p, client, bucket_region, deadline)
@@ -256,16 +282,66 @@ def execute(module):
     return result
 
 
+def restore_plan(p, source):
+    """Where the test-restore runs: None (off), ("node", (tool, binary)) or ("pod", None)."""
+    if not p.get("test_restore"):
+        return None
+    if source.mode == "host":
+        return "node", restorecheck.local_tools(source.etcdutl, source.etcdctl)
+    tools = restorecheck.local_tools() if p.get("test_restore_location") != "pod" else None
+    if tools:
+        return "node", tools
+    if p.get("test_restore_location") == "node":
+        raise Day2Error(
+            "test_restore_location=node but neither etcdutl nor etcdctl is on PATH of the node running the module "
+            "(the execution environment ships them): install one, or use test_restore_location=auto or pod."
+        )
+    return "pod", None
+
+
+def kept_text(committed):
+    kept = []
+    if "dest" in committed:
+        kept.append(committed["dest"]["dest"])
+    if "s3" in committed:
+        kept.append("s3://%s/%s" % (committed["s3"]["bucket"], committed["s3"]["key"]))
+    return kept
+
+
+def test_restore(p, source, status, committed, plan_, spool_dir, deadline):
+    """Run the test-restore of one delivered snapshot; RestoreTestFailed keeps what was delivered."""
+    where, tools = plan_
+    kept = kept_text(committed)
+    if where == "pod":
+        return restorecheck.in_pod(source.member, source, status, deadline, kept)
+    if "dest" in committed:
+        path = committed["dest"]["dest"]
+    elif "spool" in committed:
+        path = committed["spool"]["dest"]
+    else:
+        path = source.path  # host mode, S3 only: the local file that was uploaded
+    scratch = p.get("test_restore_dir") or spool_dir or p.get("tmp_dir")
+    return restorecheck.on_node(source.member, path, status, tools, scratch, deadline, kept)
+
+
 def snapshot_one(module, source, p, client, bucket_region, deadline, undo_partial=False):
-    """Take, verify and deliver one member's snapshot; the temporary file goes on every path."""
+    """Take, verify, deliver and test-restore one member's snapshot; the temporary file goes on every path."""
     started = time.monotonic()
     taken_at = rfc3339_now()
+    spool_dir = None
     try:
+        plan_ = restore_plan(p, source)
+        if plan_ and plan_[0] == "node" and source.mode == "pod" and not p.get("dest"):
+            spool_dir = tempfile.mkdtemp(prefix="ocp-day2-spool-", dir=p.get("test_restore_dir") or None)
         source.take(deadline)
         status = source.status(deadline)
         sha256 = source.sha256(deadline)
-        committed, size = deliver(p, source, status, sha256, client, deadline, undo_partial)
+        spool = os.path.join(spool_dir, "snapshot.db") if spool_dir else None
+        committed, size = deliver(p, source, status, sha256, client, deadline, undo_partial, spool=spool)
+        restored = test_restore(p, source, status, committed, plan_, spool_dir, deadline) if plan_ else None
     finally:
+        if spool_dir:
+            shutil.rmtree(spool_dir, ignore_errors=True)
         warning = source.cleanup(deadline)
         if warning:
             module.warn(warning)
@@ -299,6 +375,8 @@ def snapshot_one(module, source, p, client, bucket_region, deadline, undo_partia
         "taken_at": taken_at,
         "tool": source.tool,
         "source": _source_text(source),
+        "restore_tested": bool(restored),
+        "restore_test": restored,
     }
 
 

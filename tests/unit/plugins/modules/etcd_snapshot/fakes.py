@@ -78,6 +78,8 @@ class FakePod:
         self.save_error = None  # stderr text to fail etcdctl snapshot save with
         self.probe_error = None  # stderr text to fail the `endpoint status` probe with
         self.corrupt_cat = False
+        self.status = STATUS  # what `snapshot status` prints (of the snapshot and of a restored database)
+        self.restore_error = None  # stderr text to fail `snapshot restore` with
         self.truncate_cat = False
 
     def frames_for(self, command):
@@ -105,7 +107,14 @@ class FakePod:
         if argv[1:3] == ["snapshot", "status"]:
             if argv[3] not in self.files:
                 return exit_frames(1, b"Error: stat: no such file")
-            return [out(1, json.dumps(STATUS).encode() + b"\n"), *exit_frames(0)]
+            return [out(1, json.dumps(self.status).encode() + b"\n"), *exit_frames(0)]
+        if argv[1:3] == ["snapshot", "restore"]:
+            if tool == "etcdutl" and not self.has_etcdutl:
+                return exit_frames(127, b"env: 'etcdutl': No such file or directory")
+            if self.restore_error:
+                return exit_frames(1, self.restore_error.encode())
+            self.files[argv[argv.index("--data-dir") + 1] + "/member/snap/db"] = self.files[argv[3]]
+            return exit_frames(0)
         if tool == "sha256sum":
             data = self.files[argv[1]]
             return [out(1, ("%s  %s\n" % (hashlib.sha256(data).hexdigest(), argv[1])).encode()), *exit_frames(0)]
@@ -120,6 +129,8 @@ class FakePod:
         if tool == "rm":
             for path in argv[2:]:
                 self.files.pop(path, None)
+                for name in [n for n in self.files if n.startswith(path.rstrip("/") + "/")]:
+                    self.files.pop(name)
             return exit_frames(0)
         return exit_frames(126, b"unexpected command %r" % command)
 
