@@ -9,7 +9,7 @@ import subprocess
 import time
 import urllib.request
 
-from . import capi, nodepool_config, rendering, resources
+from . import capi, nodepool_config, rendering, resources, upgrade
 from . import status as st
 from .dns import ExternalDNS
 from .errors import ApiError
@@ -173,6 +173,7 @@ class Operator:
         self._scale_control_plane(hc, hcp_ns)
         etcd_ok = self._etcd_ok(hcp_ns)
         status = st.hc_status(hc, etcd_ok, self._progress, self.mgmt.upgrade_seconds)
+        status = upgrade.hc_status(self.mgmt, hc, status, self._progress)  # offered updates, refusals, payload
         if not self.mgmt.guests.published((ns, name)):
             status.pop("kubeconfig", None)  # set once the admin kubeconfig Secret is written
         self._put_status(R["HostedCluster"], hc, status)
@@ -408,7 +409,7 @@ class Operator:
         updating = bool(status.get("version")) and status.get("version") != want
         if updating:
             started = self._progress.setdefault(key, time.monotonic())
-            if time.monotonic() - started >= self.mgmt.upgrade_seconds:
+            if upgrade.rolled_out(self.mgmt, np, started):
                 status["version"] = want
                 self._progress.pop(key, None)
                 updating = False
@@ -416,6 +417,7 @@ class Operator:
             status["version"] = want
         status["replicas"] = nodepool_config.desired_replicas(spec)
         status["conditions"] = st.nodepool_conditions(updating, status.get("conditions"), spec.get("pausedUntil"))
+        upgrade.nodepool_status(self.mgmt, np, status, updating)  # SupportedVersionSkew, UpdatingVersion target
         np = nodepool_config.reconcile(self, np, status)  # UpdatingConfig and the config hash
         self._put_status(R["NodePool"], np, status)
         capi.reconcile_nodepool(self.store, np, status["version"])
