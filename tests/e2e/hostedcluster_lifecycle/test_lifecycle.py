@@ -1,0 +1,162 @@
+"""The hosted-cluster lifecycle roles end to end on the simulated management cluster, in the order an admin uses
+them on one cluster: node pool configuration, data plane to zero and back, must-gather, delete (last)."""
+
+import json
+
+import yaml
+
+from .plays import condition, play, pools
+
+MC = {
+    "apiVersion": "machineconfiguration.openshift.io/v1",
+    "kind": "MachineConfig",
+    "metadata": {"name": "99-worker-motd", "labels": {"machineconfiguration.openshift.io/role": "worker"}},
+    "spec": {"config": {"ignition": {"version": "3.2.0"}, "storage": {"files": [
+        {"path": "/etc/motd", "mode": 420, "overwrite": True, "contents": {"source": "data:,hello"}}]}}},
+}  # fmt: skip
+TUNED = {
+    "apiVersion": "tuned.openshift.io/v1",
+    "kind": "Tuned",
+    "metadata": {"name": "tuned-1", "namespace": "openshift-cluster-node-tuning-operator"},
+    "spec": {"profile": [{"name": "tuned-1-profile", "data": "[main]\nsummary=Custom\ninclude=openshift-node\n"
+                          "[sysctl]\nvm.dirty_ratio=\"55\"\n"}],
+             "recommend": [{"priority": 20, "profile": "tuned-1-profile"}]},
+}  # fmt: skip
+EXTRA = dict(MC, metadata={"name": "99-worker-extra"})
+MASTER = dict(MC, metadata={"name": "x", "labels": {"machineconfiguration.openshift.io/role": "master"}})
+IGNITION2 = dict(MC, spec={"config": {"ignition": {"version": "2.2.0"}}})
+FAST = "poll_interval: 0.2\n        settle_timeout: 5\n        wait_timeout: 60"
+ROLE_FAST = {
+    "hostedcluster_nodepool_config_name": "life",
+    "hostedcluster_nodepool_config_poll_interval": 0.2,
+    "hostedcluster_nodepool_config_settle_timeout": 5,
+    "hostedcluster_nodepool_config_wait_timeout": 60,
+}
+
+
+def _j(obj):
+    return json.dumps(obj)
+
+
+def test_nodepool_config(tmp_path, lifecycle):
+    mgmt, _hc = lifecycle
+    names = sorted(pools(mgmt, "life"))
+    hashes = {n: p["metadata"]["annotations"]["hypershift.openshift.io/nodePoolCurrentConfig"]
+              for n, p in pools(mgmt, "life").items()}  # fmt: skip
+    # the second NodePool refuses the first patch: the role puts the first one and the ConfigMap back, then fails
+    mgmt.faults.add(method="PATCH", path=r"/nodepools/%s$" % names[1], status=422, times=1)
+    tasks = f"""
+    - name: The role, with the second NodePool refusing the change
+      block:
+        - name: Configure
+          ansible.builtin.include_role:
+            name: ocp.day2.hostedcluster_nodepool_config
+          vars: {
+        _j(
+            dict(
+                ROLE_FAST,
+                hostedcluster_nodepool_config_kubeconfig=mgmt.kubeconfig,
+                hostedcluster_nodepool_config_machine_configs=[EXTRA],
+            )
+        )
+    }
+      rescue:
+        - name: Keep the failure
+          ansible.builtin.set_fact:
+            role_failure: "{{{{ ansible_failed_result }}}}"
+    - name: Plan
+      ocp.day2.hostedcluster_nodepool_config:
+        name: life
+        machine_configs: [{_j(MC)}]
+        tuned: [{_j(TUNED)}]
+        {FAST}
+      check_mode: true
+      diff: true
+      register: plan
+    - name: A MachineConfig for the masters is refused
+      ocp.day2.hostedcluster_nodepool_config:
+        name: life
+        machine_configs: [{_j(MASTER)}]
+      register: refused_role
+      ignore_errors: true
+    - name: An Ignition spec 2 config is refused
+      ocp.day2.hostedcluster_nodepool_config:
+        name: life
+        machine_configs: [{_j(IGNITION2)}]
+      register: refused_ignition
+      ignore_errors: true
+    - name: Apply with the role
+      ansible.builtin.include_role:
+        name: ocp.day2.hostedcluster_nodepool_config
+      vars: {
+        _j(
+            dict(
+                ROLE_FAST,
+                hostedcluster_nodepool_config_kubeconfig=mgmt.kubeconfig,
+                hostedcluster_nodepool_config_machine_configs=[MC],
+                hostedcluster_nodepool_config_tuned=[TUNED],
+            )
+        )
+    }
+    - name: Keep the role's result
+      ansible.builtin.set_fact:
+        applied: "{{{{ hostedcluster_nodepool_config_result }}}}"
+    - name: Again
+      ocp.day2.hostedcluster_nodepool_config:
+        name: life
+        machine_configs: [{_j(MC)}]
+        tuned: [{_j(TUNED)}]
+        {FAST}
+      register: again
+    - name: Remove the Tuned object from the first pool only
+      ocp.day2.hostedcluster_nodepool_config:
+        name: life
+        nodepools: [{names[0]}]
+        state: absent
+        tuned: [{{apiVersion: tuned.openshift.io/v1, kind: Tuned, metadata: {{name: tuned-1}}}}]
+        {FAST}
+      register: removed_one
+    - name: Remove it from the other too (check mode)
+      ocp.day2.hostedcluster_nodepool_config:
+        name: life
+        state: absent
+        tuned: [{{apiVersion: tuned.openshift.io/v1, kind: Tuned, metadata: {{name: tuned-1}}}}]
+        {FAST}
+      check_mode: true
+      register: removed_plan
+    - name: Remove it from the other too
+      ocp.day2.hostedcluster_nodepool_config:
+        name: life
+        state: absent
+        tuned: [{{apiVersion: tuned.openshift.io/v1, kind: Tuned, metadata: {{name: tuned-1}}}}]
+        {FAST}
+      register: removed
+"""
+    res, _proc = play(tmp_path, mgmt, tasks, ["role_failure", "plan", "refused_role",
+                                               "refused_ignition", "applied", "again", "removed_one",
+                                               "removed_plan", "removed"], "config")  # fmt: skip
+    # the failed role run: rolled back and failed naming the cause; the ConfigMap it wrote is gone, and no pool
+    # kept its reference (the reference lists at the end hold only what later steps added)
+    msg = res["role_failure"]["msg"]
+    assert "Updating NodePool clusters/%s failed" % names[1] in msg and "was put back" in msg, msg
+    assert mgmt.get("v1", "ConfigMap", "life-mc-99-worker-extra", "clusters") is None
+    # check mode: a plan, and the real run that followed had the very same plan to do
+    assert res["plan"]["changed"] and res["plan"]["plan"] == res["applied"]["plan"]
+    diff = res["plan"]["diff"]
+    assert diff["before"]["configmaps"] == {"life-mc-99-worker-motd": None, "life-tuned-tuned-1": None}
+    assert yaml.safe_load(diff["after"]["configmaps"]["life-tuned-tuned-1"]["tuning"]) == TUNED
+    assert "role 'worker'" in res["refused_role"]["msg"] and "3.0.0 to 3.5.0" in res["refused_ignition"]["msg"]
+    assert not res["refused_role"].get("plan") and not res["refused_ignition"].get("plan")
+    # applied: ConfigMaps with the seeds' keys, references, a rollout seen on both pools, then idempotent
+    assert sorted(res["applied"]["rolled_out"]) == names and res["again"]["changed"] is False
+    mc_cm = mgmt.get("v1", "ConfigMap", "life-mc-99-worker-motd", "clusters")
+    assert yaml.safe_load(mc_cm["data"]["config"]) == MC
+    assert mc_cm["metadata"]["labels"] == {"ocp.day2/nodepool-config": "life"}
+    # removal: the ConfigMap stays while the second pool still uses it, goes with the last reference
+    assert res["removed_one"]["configmaps"] == [] and res["removed_plan"]["configmaps"] == ["life-tuned-tuned-1"]
+    assert res["removed"]["configmaps"] == ["life-tuned-tuned-1"]
+    assert mgmt.get("v1", "ConfigMap", "life-tuned-tuned-1", "clusters") is None
+    for name, pool in pools(mgmt, "life").items():
+        assert pool["spec"]["config"] == [{"name": "life-mc-99-worker-motd"}] and not pool["spec"].get("tuningConfig")
+        assert condition(pool, "UpdatingConfig")["status"] == "False"
+        assert pool["metadata"]["annotations"]["hypershift.openshift.io/nodePoolCurrentConfig"] != hashes[name]
