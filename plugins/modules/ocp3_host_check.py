@@ -16,15 +16,16 @@ description:
     returns one structured result per check (C(name), C(status) ok/warn/fail/skipped, C(observed),
     C(threshold), C(message), C(remedy)).
   - C(ntp) asks C(chronyc -c tracking), then C(ntpq -pn), then C(timedatectl) whether the clock is
-    synchronised and by how much it is off.
+    synchronised and by how much it is off; C(timedatectl) saying NTP is not enabled fails it.
   - C(entropy) reads C(/proc/sys/kernel/random/entropy_avail); on kernels 5.18 and later the value is a
     constant 256, so the check is skipped with a message saying it does not apply.
   - C(disk) compares the size of the file system holding each path with its minimum.
   - C(storage_driver) asks docker (then its storage configuration file, then CRI-O) which storage driver is in use.
   - C(mtu) compares the SDN interface MTU with the NIC MTU minus the overlay overhead; C(mtu_probe) sends one
-    don't-fragment ICMP echo of the NIC's full size to every peer (C(ping -M do -s SIZE -c 1 -W TIMEOUT)).
-  - C(ports) opens a TCP connection to each target, or for UDP sends a datagram and listens for an ICMP
-    port-unreachable (a closed UDP port can be proven, an open one only not refuted).
+    don't-fragment ICMP echo of the NIC's full size to every peer (C(ping -M do -s SIZE -c 1 -W TIMEOUT));
+    C(mtu_registry) requests the registry's /healthz over HTTPS (a TLS handshake that hangs is a wrong MTU).
+  - C(ports) opens a TCP connection to each target; for UDP it sends a DNS query to 53 and 8053 (SkyDNS) and a
+    datagram elsewhere, listening for an ICMP port-unreachable. An unanswered UDP port is a warning, not verified.
   - The module changes nothing on the host and never fails because a check failed; it fails only when its
     options are wrong. Decide what to do with the results in the play (the C(ocp.day2.ocp3_health_check) role
     prints a table of all hosts and fails at the end).
@@ -43,14 +44,14 @@ options:
       - The checks to run. Empty means all of them.
     type: list
     elements: str
-    choices: [ntp, entropy, disk, storage_driver, mtu, mtu_probe, ports]
+    choices: [ntp, entropy, disk, storage_driver, mtu, mtu_probe, mtu_registry, ports]
     default: []
   disabled:
     description:
       - Checks not to run, even when listed in O(checks).
     type: list
     elements: str
-    choices: [ntp, entropy, disk, storage_driver, mtu, mtu_probe, ports]
+    choices: [ntp, entropy, disk, storage_driver, mtu, mtu_probe, mtu_registry, ports]
     default: []
   ntp_offset_warn_ms:
     description: Warn when the clock is off by this many milliseconds or more.
@@ -151,6 +152,30 @@ options:
       name:
         description: What listens there (shown in messages), for example C(kubelet).
         type: str
+  registry_url:
+    description:
+      - URL of the registry's health check probed over HTTPS by C(mtu_registry) (002 §3.10), for example
+        C(https://docker-registry.default.svc:5000/healthz). A TLS handshake that times out after TCP connected is
+        the symptom of a wrong MTU. Empty skips the check.
+    type: str
+    default: ""
+  registry_cacert:
+    description: CA bundle the registry's certificate is verified with; default is the system trust.
+    type: path
+  registry_validate_certs:
+    description: Verify the registry's certificate. An untrusted one is a warning (the handshake itself completed).
+    type: bool
+    default: true
+  registry_timeout:
+    description: Seconds for the registry's TCP connect, TLS handshake and answer.
+    type: int
+    default: 5
+  dns_query_name:
+    description:
+      - Name asked (A record) of the DNS ports 53/udp and 8053/udp (SkyDNS); any DNS answer proves the port open.
+        Other UDP ports without an answer are reported as a warning, not verified.
+    type: str
+    default: kubernetes.default.svc.cluster.local
   probe_timeout:
     description: Seconds to wait for each probe (ping, TCP connect, UDP answer); at least 1.
     type: int
@@ -226,6 +251,7 @@ status:
 """
 
 import os
+import re
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -271,6 +297,11 @@ def argument_spec():
                 "name": {"type": "str"},
             },
         },
+        "dns_query_name": {"type": "str", "default": "kubernetes.default.svc.cluster.local"},
+        "registry_url": {"type": "str", "default": ""},
+        "registry_cacert": {"type": "path"},
+        "registry_validate_certs": {"type": "bool", "default": True},
+        "registry_timeout": {"type": "int", "default": 5},
         "probe_timeout": {"type": "int", "default": 1},
     }
 
@@ -298,6 +329,13 @@ def check_options(params):
             problems.append("disks: path %r is not an absolute path" % disk["path"])
         if disk["min_gb"] < 0:
             problems.append("disks: min_gb %s of %s is negative" % (disk["min_gb"], disk["path"]))
+    if params["registry_url"] and not re.match(r"^https://[^/\s:]+(:\d{1,5})?(/\S*)?$", params["registry_url"]):
+        problems.append("registry_url %r is not an https:// URL" % params["registry_url"])
+    if params["registry_timeout"] < 1:
+        problems.append("registry_timeout must be at least 1 second")
+    name = params["dns_query_name"]
+    if not name or len(name) > 253 or any(not 0 < len(p) < 64 for p in name.strip(".").split(".")):
+        problems.append("dns_query_name %r is not a DNS name" % name)
     for option in ("storage_driver", "docker_binary", "sdn_interface", "chronyc_socket", "nic_interface"):
         value = params[option]
         if value is not None and (not value.strip() or value != value.strip()):

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: ocp3_project_import
-short_description: Re-create an exported OpenShift project, under its own name or a new one
+short_description: Re-create an exported OpenShift project under its own name (or, when asked, a new one)
 version_added: 0.1.0
 description:
   - Creates the objects written by M(ocp.day2.ocp3_project_export) in O(namespace), the guide's
@@ -15,8 +15,11 @@ description:
     to come first (service accounts, secrets, config maps, roles and bindings, claims, services, then
     workloads and routes).
   - The project is created first when missing (a C(ProjectRequest) on OpenShift, a C(Namespace) elsewhere).
-  - Role binding subjects that named the exported project are pointed at O(namespace), so a project can be
-    copied under a new name.
+  - The project keeps its name, as the guide restores it (§6.2). Importing under another name needs
+    O(rename=true): images built in the project are pulled as C(<registry>/<project>/<image>) and image stream
+    tags name the project, so the copy keeps pointing at the old project's images. Those references are listed
+    in RV(image_references) and in a warning.
+  - Role binding subjects that named the exported project are pointed at O(namespace).
   - Objects that already exist are left as they are (C(oc create) semantics), so a second run changes nothing.
   - When an object cannot be created the module goes on with the others and fails at the end, listing
     every failure and what it created, so the caller can remove them (the C(ocp3_project_restore) role
@@ -33,8 +36,15 @@ options:
     type: path
     required: true
   namespace:
-    description: Project to import into. Default is the exported project's name.
+    description:
+      - Project to import into. Default is the exported project's name. Another name needs O(rename=true).
     type: str
+  rename:
+    description:
+      - Allow importing under a O(namespace) other than the exported project's. Image references to the old
+        project are not rewritten; they are reported.
+    type: bool
+    default: false
   create_namespace:
     description: Create the project when it does not exist.
     type: bool
@@ -59,10 +69,15 @@ requirements:
 """
 
 EXAMPLES = r"""
-- name: Copy project myapp into myapp-restored
+- name: Restore project myapp under its own name
+  ocp.day2.ocp3_project_import:
+    src: /backup/projects/myapp
+
+- name: Copy project myapp into myapp-restored (image references still name myapp)
   ocp.day2.ocp3_project_import:
     src: /backup/projects/myapp
     namespace: myapp-restored
+    rename: true
 """
 
 RETURN = r"""
@@ -85,6 +100,12 @@ existing:
   returned: always
   type: list
   elements: str
+image_references:
+  description: When renamed, the places that still refer to images of the exported project by its name.
+  returned: always
+  type: list
+  elements: str
+  sample: ["DeploymentConfig/web spec.template.spec.containers[0].image: docker-registry.default.svc:5000/myapp/web"]
 failed:
   description: Objects that could not be created, with the API server's answer.
   returned: always
@@ -106,7 +127,12 @@ from ansible_collections.ocp.day2.plugins.module_utils.k8s import (
     api_error_text,
     auth_arg_spec,
 )
-from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup.k8s import INDEX_FILE, for_namespace, import_rank
+from ansible_collections.ocp.day2.plugins.module_utils.ocp3_backup.k8s import (
+    INDEX_FILE,
+    for_namespace,
+    image_references,
+    import_rank,
+)
 
 try:
     import yaml
@@ -120,6 +146,7 @@ def argument_spec():
         src={"type": "path", "required": True},
         namespace={"type": "str"},
         create_namespace={"type": "bool", "default": True},
+        rename={"type": "bool", "default": False},
         exclude_resources={"type": "list", "elements": "str", "default": []},
     )
     return spec
@@ -193,7 +220,21 @@ def execute(module):
     if not namespace:
         raise Day2Error("Set namespace: the export does not record its project.")
     inputs.k8s_name(namespace, "namespace (from %s)" % INDEX_FILE, label=True, example="myapp")
+    renamed = bool(source_ns) and namespace != source_ns
+    if renamed and not params["rename"]:
+        raise Day2Error(
+            "The export is of project %s; importing it as %s renames the project, and its image references "
+            "(<registry>/%s/<image>, image stream tags of %s) would still point at the old project. Leave namespace "
+            "unset to restore under the same name (002 §6.2), or set rename=true to copy it under the new name."
+            % (source_ns, namespace, source_ns, source_ns)
+        )
     entries = load_objects(params["src"], index, set(params["exclude_resources"]))
+    references = [ref for _file, obj in entries for ref in image_references(obj, source_ns)] if renamed else []
+    if references:
+        module.warn(
+            "%s was imported as %s: %d image reference(s) still name %s, e.g. %s. Rebuild or re-tag the images in %s "
+            "and update them." % (source_ns, namespace, len(references), source_ns, references[0], namespace)
+        )
     client = module.client
     namespace_created = ensure_namespace(module, client, namespace)
     created, existing, failed = [], [], []
@@ -232,6 +273,7 @@ def execute(module):
         "created": created,
         "existing": existing,
         "failed": failed,
+        "image_references": references,
     }
     if failed:
         raise Day2Error(

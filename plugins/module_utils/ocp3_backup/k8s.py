@@ -194,6 +194,34 @@ def for_namespace(obj, source_ns, target_ns):
     return obj
 
 
+IMAGE_KINDS = ("ImageStreamTag", "ImageStreamImage", "ImageStream")
+
+
+def image_references(obj, source_ns):
+    """Where obj refers to images of source_ns by that name: pull specs through the internal registry
+    (`<registry>/<project>/<image>`) and ImageStreamTag references with `namespace: <project>`. A project
+    imported under another name keeps pointing at the old project's images there (002 §6.2)."""
+    found = []
+    label = "%s/%s" % (obj.get("kind"), (obj.get("metadata") or {}).get("name"))
+
+    def walk(node, path):
+        if isinstance(node, dict):
+            if node.get("kind") in IMAGE_KINDS and node.get("namespace") == source_ns:
+                found.append("%s %s: %s %s/%s" % (label, path, node["kind"], source_ns, node.get("name")))
+            for key, value in node.items():
+                walk(value, "%s.%s" % (path, key) if path else key)
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                walk(value, "%s[%d]" % (path, i))
+        elif isinstance(node, str) and path.split(".")[-1] in ("image", "dockerImageReference", "pullSpec"):
+            parts = node.split("/")
+            if len(parts) >= 3 and parts[-2] == source_ns:
+                found.append("%s %s: %s" % (label, path, node))
+
+    walk(obj, "")
+    return found
+
+
 def import_rank(kind, file_name):
     try:
         return (IMPORT_ORDER.index(kind), file_name)

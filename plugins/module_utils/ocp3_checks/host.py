@@ -27,7 +27,9 @@ def _disks(probe, params):
 def _ports(_probe, params):
     if not params.get("port_targets"):
         return [skipped("ports", "No ports to probe from this host (port_targets is empty).")]
-    return ports.check_ports(params["port_targets"], float(params["probe_timeout"]))
+    return ports.check_ports(
+        params["port_targets"], float(params["probe_timeout"]), params.get("dns_query_name") or ports.DEFAULT_DNS_NAME
+    )
 
 
 HOST_CHECKS = {
@@ -37,6 +39,7 @@ HOST_CHECKS = {
     "storage_driver": lambda probe, params: [storage_driver.check_storage_driver(probe, params)],
     "mtu": lambda probe, params: [mtu.check_mtu(probe, params)],
     "mtu_probe": lambda probe, params: [mtu.check_mtu_probe(probe, params)],
+    "mtu_registry": lambda _probe, params: [mtu.check_registry_https(params)],
     "ports": _ports,
 }
 HOST_CHECK_NAMES = list(HOST_CHECKS)

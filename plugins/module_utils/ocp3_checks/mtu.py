@@ -3,6 +3,9 @@
 """MTU (002 §3.10): the SDN interface MTU is the NIC MTU minus the overlay overhead (50 for VXLAN),
 and the network between hosts really carries full-size packets.
 
+`mtu_registry` is the guide's own probe: an HTTPS request to the registry's /healthz, whose TLS handshake
+hangs when the MTU is wrong.
+
 `mtu` compares the configured values on this host. `mtu_probe` sends one don't-fragment ICMP echo
 of the largest size the NIC allows to every peer (`ping -M do -s <NIC MTU - 28>`): VXLAN packets
 from a full pod MTU are exactly that size on the wire, so a peer that does not answer it while it
@@ -12,6 +15,9 @@ answers a small echo has a smaller MTU somewhere on the path, which shows up as 
 from __future__ import annotations
 
 import re
+import socket
+import ssl
+from urllib.parse import urlsplit
 
 from ansible_collections.ocp.day2.plugins.module_utils.ocp3_checks.result import fail, ok, skipped, warn
 
@@ -154,3 +160,88 @@ def check_mtu_probe(probe, params):
 def _short(text):
     lines = [line for line in text.splitlines() if "error" in line or "ping:" in line or "loss" in line]
     return (lines[0] if lines else (text.splitlines() or ["no answer"])[-1])[:120]
+
+
+def check_registry_https(params, timeout=None):
+    """002 §3.10: `curl -v https://docker-registry.default.svc:5000/healthz` from every host. A wrong MTU shows
+    as a TCP connection that opens and a TLS handshake that never completes (the certificates fill full-size
+    packets). A handshake refused for trust reasons still proves the packets get through: a warning."""
+    name = "mtu_registry"
+    url = params.get("registry_url") or ""
+    if not url:
+        return skipped(name, "No registry URL to probe (registry_url is empty).")
+    parts = urlsplit(url)
+    host, port = parts.hostname, parts.port or 443
+    timeout = float(timeout or params.get("registry_timeout") or 5)
+    threshold = "TLS handshake and HTTP 200 from %s within %gs" % (url, timeout)
+    remedy = _remedy_registry()
+    try:
+        raw = socket.create_connection((host, port), timeout=timeout)
+    except OSError as exc:
+        why = "timed out" if isinstance(exc, socket.timeout) else (exc.strerror or str(exc))
+        return fail(
+            name, "TCP connect to %s:%d: %s" % (host, port, why), threshold,
+            "The registry at %s:%d cannot be reached at all, so its MTU path could not be tested." % (host, port),
+            "Check the registry pods (`oc -n default get pods -l deploymentconfig=docker-registry`), name "
+            "resolution of %s and the firewall, then rerun." % host,
+        )  # fmt: skip
+    verified = bool(params.get("registry_validate_certs", True))
+    context = ssl.create_default_context(cafile=params.get("registry_cacert") or None)
+    if not verified:
+        context = _unverified()
+    untrusted = ""
+    try:
+        try:
+            tls = context.wrap_socket(raw, server_hostname=host)
+        except ssl.SSLCertVerificationError as exc:
+            untrusted = exc.verify_message or str(exc)
+            raw.close()
+            context = _unverified()  # only to see whether the handshake completes
+            raw = socket.create_connection((host, port), timeout=timeout)
+            tls = context.wrap_socket(raw, server_hostname=host)
+        with tls:
+            tls.sendall(
+                ("GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % (parts.path or "/", host)).encode()
+            )
+            status_line = tls.recv(4096).split(b"\r\n", 1)[0].decode("latin-1")
+    except socket.timeout:
+        return fail(
+            name, "TCP connected, TLS handshake or answer timed out after %gs" % timeout, threshold,
+            "The connection to %s opened but TLS never completed: the symptom of an SDN MTU larger than the path "
+            "carries (002 §3.10)." % url, remedy,
+        )  # fmt: skip
+    except (ssl.SSLError, OSError) as exc:
+        return fail(
+            name, "TLS with %s:%d failed: %s" % (host, port, exc), threshold,
+            "The registry did not complete a TLS handshake.", remedy,
+        )  # fmt: skip
+    finally:
+        raw.close()
+    observed = "TLS handshake done, %s" % (status_line or "no HTTP answer")
+    if untrusted:
+        return warn(
+            name, observed + "; certificate not trusted: %s" % untrusted, threshold,
+            "Full-size TLS packets get through (the MTU is fine), but the registry's certificate is not trusted here.",
+            "Give the cluster CA (registry_cacert, e.g. /etc/origin/node/client-ca.crt) or add it to the system "
+            "trust (update-ca-trust).",
+        )  # fmt: skip
+    if " 200 " not in status_line + " ":
+        return warn(
+            name, observed, threshold, "The registry completed TLS but /healthz did not answer 200.",
+            "Look at the registry pods' logs (`oc -n default logs dc/docker-registry`).",
+        )  # fmt: skip
+    return ok(name, observed, threshold, "The registry answers over HTTPS: full-size packets get through.")
+
+
+def _unverified():
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def _remedy_registry():
+    return (
+        "Lower networkConfig.mtu in the node config maps to the NIC MTU minus 50, restart the nodes and probe "
+        "again; repeat 50 bytes lower while it still times out (002 §3.10)."
+    )

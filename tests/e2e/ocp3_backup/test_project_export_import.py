@@ -192,6 +192,7 @@ def test_project_export_then_import_into_new_project(tmp_path, mgmt_cluster, ins
     restore_vars = {
         "ocp3_project_restore_src": str(export),
         "ocp3_project_restore_namespace": "shop-copy",
+        "ocp3_project_restore_rename": True,  # a copy under another name is asked for explicitly
         "ocp_day2_kubeconfig": mgmt.kubeconfig,  # the collection-wide variable the role falls back to
     }
     result = run_playbook(restore_play, extra_vars=restore_vars, verbosity=3)
@@ -270,6 +271,7 @@ def test_project_import_failure_deletes_the_project_it_created(tmp_path, mgmt_cl
         extra_vars={
             "ocp3_project_restore_src": str(export),
             "ocp3_project_restore_namespace": "shop-broken",
+            "ocp3_project_restore_rename": True,
             "ocp3_project_restore_kubeconfig": mgmt.kubeconfig,
         },
     )

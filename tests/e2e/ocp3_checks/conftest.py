@@ -41,6 +41,9 @@ def lab(tmp_path_factory):
         lab.listen("n1", "tcp", 10250)
         lab.listen("n1", "udp", 4789)
         lab.listen("m", "tcp", 8443)
+        lab.listen("m", "tcp", 443)
+        if shutil.which("dnsmasq"):
+            lab.dnsmasq("m", 8053, "/cluster.local/172.30.0.1")
         lab.directory = tmp_path_factory.mktemp("lab")
         yield lab
     finally:

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 
 LISTENER = textwrap.dedent(
     """
@@ -85,6 +86,26 @@ class NetnsLab:
         if proc.stdout.readline().strip() != "ready":
             raise RuntimeError("listener %s/%s on %s did not start" % (port, proto, host))
         return proc
+
+    def dnsmasq(self, host, port, address_rule):
+        """A real DNS server (dnsmasq) in the host's namespace on `port`, answering `address_rule`
+        (dnsmasq's --address=/domain/ip) and nothing else, as SkyDNS answers cluster.local on 8053."""
+        proc = subprocess.Popen(
+            ["ip", "netns", "exec", self.ns(host), "dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null",
+             "--no-resolv", "--no-hosts", "--port=%d" % port, "--address=%s" % address_rule, "--user=root",
+             "--pid-file=", "--log-facility=-"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )  # fmt: skip
+        self.listeners.append(proc)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            probe = subprocess.run(["ip", "netns", "exec", self.ns(host), "ss", "-lnu"], capture_output=True, text=True)
+            if ":%d " % port in probe.stdout:
+                return proc
+            time.sleep(0.05)
+        raise RuntimeError("dnsmasq on %s did not listen on %d/udp" % (host, port))
 
     def interpreter(self, host, directory):
         """A wrapper script that runs Python inside the host's namespace (for ansible_python_interpreter)."""

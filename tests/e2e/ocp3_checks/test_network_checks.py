@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import sys
 
 from tests.e2e.ocp3_checks.conftest import lab_inventory
@@ -32,6 +33,7 @@ NETWORK_VARS = {
         {"from": "masters", "to": "nodes", "port": 10250, "proto": "tcp", "name": "kubelet"},
         {"from": "nodes", "to": "nodes", "port": 4789, "proto": "udp", "name": "SDN VXLAN"},
         {"from": "nodes", "to": "masters", "port": 8443, "proto": "tcp", "name": "API"},
+        {"from": "nodes", "to": "masters", "port": 8053, "proto": "udp", "name": "SkyDNS"},
     ],
 }
 
@@ -63,22 +65,34 @@ def test_mtu_and_ports_between_namespace_hosts(lab, tmp_path):
     assert "10.231.0.2" not in m["port:10250/tcp"]["observed"].split("unreachable:")[1]
     assert n1["port:4789/udp"]["status"] == "fail", n1["port:4789/udp"]
     assert "ICMP port unreachable" in n1["port:4789/udp"]["observed"]
-    assert n2["port:4789/udp"]["status"] == "ok", n2["port:4789/udp"]
-    assert "UDP cannot prove" in n2["port:4789/udp"]["message"]
+    # n2 -> n1 VXLAN: silence, which proves nothing: "not verified", a warning, never ok
+    assert n2["port:4789/udp"]["status"] == "warn", n2["port:4789/udp"]
+    assert "not verified: 10.231.0.2 (no ICMP port-unreachable)" in n2["port:4789/udp"]["observed"]
     assert n1["port:8443/tcp"]["status"] == "ok" and n2["port:8443/tcp"]["status"] == "ok"
+    # SkyDNS 8053/udp: a real DNS server (dnsmasq) on m answers the query, which verifies the port
+    if shutil.which("dnsmasq"):
+        for node in (n1, n2):
+            assert node["port:8053/udp"]["status"] == "ok", node["port:8053/udp"]
+            assert node["port:8053/udp"]["observed"] == "1/1 reachable", node["port:8053/udp"]
 
     # The play fails at the end, naming the failures, after printing one table of all hosts.
     assert result.rc != 0
     assert re.search(r'"HOST +mtu +mtu_probe +ports"', result.stdout), result.stdout
-    assert re.search(r'"n1 +FAIL +FAIL +FAIL"', result.stdout) and re.search(r'"n2 +ok +ok +ok"', result.stdout)
+    assert re.search(r'"n1 +FAIL +FAIL +FAIL"', result.stdout) and re.search(r'"n2 +ok +ok +WARN"', result.stdout)
     assert "n1 mtu" in result.output and "m port:10250/tcp" in result.output
     assert os.path.exists(str(tmp_path / "results.json"))
 
 
 def test_role_in_check_mode_changes_nothing(lab, tmp_path):
-    extra = dict(NETWORK_VARS, ocp3_health_check_fail_on="never")
+    # the guide's port list (port rules null) with the API on 443, as openshift_master_api_port says (002 §3.5)
+    extra = dict(NETWORK_VARS, ocp3_health_check_fail_on="never", ocp3_health_check_port_rules=None)
+    extra["openshift_master_api_port"] = 443
+    extra["ocp3_health_check_checks"] = ["ports"]
     result, data = run_role(lab, tmp_path, extra, check=True)
     assert result.rc == 0, result
+    n1 = _by_name(data["n1"])
+    assert n1["port:443/tcp"]["status"] == "ok" and "API port 443/tcp is reachable" in n1["port:443/tcp"]["message"]
+    assert "port:8443/tcp" not in n1
     recap = result.stdout.split("PLAY RECAP")[1]
     for host in ("m", "n1", "n2"):
         line = next(line for line in recap.splitlines() if line.startswith(host + " "))

@@ -116,3 +116,12 @@ def test_cluster_checks_and_node_mtu_remedy(mgmt_cluster, tmp_path):
     result, _cluster = _run(mgmt_cluster, tmp_path, remedy, check=True)
     assert result.rc == 0, result
     assert "changed=0" in result.stdout.split("PLAY RECAP")[1], result
+
+    # the second config map's write is refused: the first, already written, is put back (no 409 on its stale
+    # resourceVersion) and the role fails saying so
+    fault = mgmt_cluster.faults.add(method="PATCH", path=r"/configmaps/node-config-compute$", status=403, times=2)
+    result, _cluster = _run(mgmt_cluster, tmp_path, {"ocp3_health_check_remedy_node_mtu": 1400})
+    assert fault.hits == 2 and result.rc != 0, result  # strategic-merge, then merge
+    assert "The node config maps were put back as they were" in result.output, result
+    assert "Conflict" not in result.output and "409" not in result.output, result
+    assert [c["networkConfig"]["mtu"] for c in _mtus(mgmt_cluster)] == [1450, 1450]

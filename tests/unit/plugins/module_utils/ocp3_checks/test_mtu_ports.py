@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import socket
+import struct
+import threading
 
 from ansible_collections.ocp.day2.plugins.module_utils.ocp3_checks import mtu, ports
 
@@ -125,6 +127,62 @@ def test_tcp_and_udp_ports_on_loopback():
     assert by_name["port:%d/tcp" % open_port].status == "ok"
     assert by_name["port:%d/tcp" % closed_port].status == "fail"
     assert "connection refused" in by_name["port:%d/tcp" % closed_port].observed
-    assert by_name["port:%d/udp" % udp_port].status == "ok"
-    assert "UDP cannot prove" in by_name["port:%d/udp" % udp_port].message
+    # silence from a UDP port proves nothing: a warning that says so, never ok
+    assert by_name["port:%d/udp" % udp_port].status == "warn"
+    assert "not verified: 127.0.0.1 (no ICMP port-unreachable)" in by_name["port:%d/udp" % udp_port].observed
+    assert "0/1 reachable" in by_name["port:%d/udp" % udp_port].observed
     assert by_name["port:%d/udp" % closed_port].status == "fail"
+
+
+def _dns_server(address, answer):
+    """A one-shot DNS responder on address:8053 answering every query with `answer` (or not at all)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind((address, 8053))
+
+    def serve():
+        try:
+            while True:
+                data, peer = sock.recvfrom(512)
+                if answer:
+                    # same id, QR set, the rcode asked, one answer record counted
+                    flags = 0x8180 | answer
+                    sock.sendto(data[:2] + struct.pack(">HHHHH", flags, 1, 1 if answer == 0x8000 else 0, 0, 0)
+                                + data[12:], peer)  # fmt: skip
+        except OSError:
+            return
+
+    threading.Thread(target=serve, daemon=True).start()
+    return sock
+
+
+def test_skydns_port_is_verified_with_a_dns_query():
+    answering = _dns_server("127.8.0.53", 0x8000)  # NOERROR
+    silent = _dns_server("127.8.0.54", 0)
+    try:
+        results = ports.check_ports(
+            [
+                {"host": "127.8.0.53", "port": 8053, "proto": "udp", "name": "SkyDNS"},
+            ],
+            timeout=0.5,
+        )
+        assert results[0].status == "ok", results[0].to_dict()
+        assert "1/1 reachable" in results[0].observed
+        state, detail = ports.probe_udp("127.8.0.53", 8053, 0.5, "docker-registry.default.svc.cluster.local")
+        assert state == ports.OPEN and "DNS answered NOERROR" in detail
+        quiet = ports.check_ports([{"host": "127.8.0.54", "port": 8053, "proto": "udp"}], timeout=0.3)[0]
+        assert quiet.status == "warn" and "no DNS answer to a query for" in quiet.observed
+        assert "dig @HOST -p 8053" in quiet.remedy
+    finally:
+        answering.close()
+        silent.close()
+
+
+def test_dns_query_and_answer_parsing():
+    query = ports.dns_query("kubernetes.default.svc.cluster.local", 0x1234)
+    assert (
+        query[:2] == b"\x12\x34" and b"\x0akubernetes\x07default" in query and query.endswith(b"\x00\x00\x01\x00\x01")
+    )
+    assert ports.dns_answer(b"\x12\x34\x81\x83" + b"\x00" * 8, 0x1234) == "NXDOMAIN, 0 answer(s)"
+    assert ports.dns_answer(b"\x12\x35\x81\x80" + b"\x00" * 8, 0x1234) is None  # another id
+    assert ports.dns_answer(b"\x12\x34\x01\x00" + b"\x00" * 8, 0x1234) is None  # a query, not an answer
+    assert ports.dns_answer(b"short", 0x1234) is None

@@ -7,7 +7,7 @@ import pytest
 
 from ansible_collections.ocp.day2.plugins.modules import ocp3_project_import
 
-IMPORT = {"src": "{ws}/exported", "namespace": "myapp-restored"}
+IMPORT = {"src": "{ws}/exported", "namespace": "myapp-restored", "rename": True}
 
 BAD_INPUTS = [
     ("src missing", dict(IMPORT, src="{missing}"), ["src=", "does not exist"]),
@@ -18,6 +18,7 @@ BAD_INPUTS = [
     ("namespace malformed", dict(IMPORT, namespace="my_app"), ["namespace=", "not a valid Kubernetes"]),
     ("exported namespace malformed", dict(IMPORT, namespace=None, src="{ws}/bad-export"), "from export.json"),
     ("exclude empty item", dict(IMPORT, exclude_resources=[""]), "exclude_resources is empty"),
+    ("renamed without rename", dict(IMPORT, rename=False), ["export is of project myapp", "rename=true"]),
     ("create_namespace not a bool", dict(IMPORT, create_namespace="yes please"), "create_namespace"),
     ("API unreachable", dict(IMPORT, host="{closed}", api_key="unit-token"), "Cannot reach the Kubernetes API server"),
 ]

@@ -216,14 +216,14 @@ def test_export_then_import_with_canned_responses(client, tmp_path, capsys):
     ]
     assert run(ocp3_project_export, {"namespace": "app", "dest": dest}, capsys)["changed"] is False
 
-    checked = run(ocp3_project_import, {"src": dest, "namespace": "copy"}, capsys, check=True)
+    checked = run(ocp3_project_import, {"src": dest, "namespace": "copy", "rename": True}, capsys, check=True)
     assert checked["changed"] and checked["namespace_created"] and client.created == []
-    done = run(ocp3_project_import, {"src": dest, "namespace": "copy"}, capsys)
+    done = run(ocp3_project_import, {"src": dest, "namespace": "copy", "rename": True}, capsys)
     assert client.created == ["Namespace/copy", "Secret/db", "ConfigMap/cm", "RoleBinding/edit"], "import order"
     assert done["namespace_created"] and len(done["created"]) == 3
     rb = client.objects[("RoleBinding", "copy", "edit")]
     assert rb["subjects"][0]["namespace"] == "copy"
-    again = run(ocp3_project_import, {"src": dest, "namespace": "copy"}, capsys)
+    again = run(ocp3_project_import, {"src": dest, "namespace": "copy", "rename": True}, capsys)
     assert again["changed"] is False and len(again["existing"]) == 3
 
 
@@ -236,7 +236,7 @@ def test_import_failure_lists_failed_and_created(client, tmp_path, capsys):
     (export / "export.json").write_text(json.dumps(index))
     widget = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}
     (export / "widgets.example.com.yaml").write_text(yaml.safe_dump({"items": [widget]}))
-    out = run(ocp3_project_import, {"src": dest, "namespace": "copy2"}, capsys)
+    out = run(ocp3_project_import, {"src": dest, "namespace": "copy2", "rename": True}, capsys)
     assert out["failed"] is True
     assert "Widget/w: widgets are refused (HTTP 422)" in out["msg"]
     assert out["created"] == ["ConfigMap/cm"] and out["namespace_created"] is True
@@ -245,3 +245,35 @@ def test_import_failure_lists_failed_and_created(client, tmp_path, capsys):
 def test_export_of_missing_project_fails_clearly(client, tmp_path, capsys):
     out = run(ocp3_project_export, {"namespace": "nope", "dest": str(tmp_path / "x")}, capsys)
     assert out["failed"] and "does not exist" in out["msg"]
+
+
+def test_import_keeps_the_project_name_unless_renaming_is_asked(client, tmp_path, capsys):
+    dest = str(tmp_path / "export")
+    run(ocp3_project_export, {"namespace": "app", "dest": dest, "include_resources": ["configmaps"]}, capsys)
+    export = tmp_path / "export"
+    index = json.loads((export / "export.json").read_text())
+    index["files"].append({"file": "widgets.example.com.yaml", "resource": "widgets.example.com", "kind": "Widget"})
+    (export / "export.json").write_text(json.dumps(index))
+    widget = {
+        "apiVersion": "example.com/v1",
+        "kind": "Widget",
+        "metadata": {"name": "w"},
+        "spec": {
+            "containers": [{"image": "docker-registry.default.svc:5000/app/web:latest"}, {"image": "quay.io/x/y:1"}],
+            "triggers": [{"from": {"kind": "ImageStreamTag", "namespace": "app", "name": "web:latest"}}],
+        },
+    }
+    (export / "widgets.example.com.yaml").write_text(yaml.safe_dump({"items": [widget]}))
+
+    # another name without rename=true: refused before anything is created, naming the image references
+    refused = run(ocp3_project_import, {"src": dest, "namespace": "copy3"}, capsys)
+    assert refused["failed"] and "renames the project" in refused["msg"] and "rename=true" in refused["msg"]
+    assert client.created == []
+
+    # renamed on purpose: done, and every reference to the old project's images is reported
+    renamed = run(ocp3_project_import, {"src": dest, "namespace": "copy3", "rename": True}, capsys, check=True)
+    assert renamed["image_references"] == [
+        "Widget/w spec.containers[0].image: docker-registry.default.svc:5000/app/web:latest",
+        "Widget/w spec.triggers[0].from: ImageStreamTag app/web:latest",
+    ], renamed
+    assert any("image reference(s) still name app" in str(w) for w in renamed.get("warnings", [])), renamed
