@@ -101,6 +101,13 @@ def _set(status, old, generation, ctype, value, reason, message):
     status["conditions"] = kept + st.conditions(prev, [(ctype, value, reason, message)], generation)
 
 
+def event(mgmt, kind, name, what):
+    """Note when the stand-in first saw a step (tests check the order: backup, control plane, then NodePools)."""
+    events = mgmt.__dict__.setdefault("upgrade_events", [])
+    if (kind, name, what) not in {e[1:] for e in events}:
+        events.append((time.time(), kind, name, what))
+
+
 def held(mgmt, kind, meta):
     return (kind, meta["namespace"], meta["name"]) in getattr(mgmt, "upgrade_hold", set())
 
@@ -131,6 +138,8 @@ def hc_status(mgmt, hc, status, progress):
         if history[0]["state"] == "Completed" and was.get("image") == history[0]["image"] and was["state"] == "Partial":
             history[0] = copy.deepcopy(was)  # the rollout does not finish while held
             progress.setdefault(key, time.monotonic())
+    if len(history) > 1 and not problem:
+        event(mgmt, "HostedCluster", meta["name"], "%s %s" % (history[0]["state"], history[0]["version"]))
     if history and history[0]["state"] == "Partial" and not problem:
         loading = time.monotonic() - progress.get(key, 0) < mgmt.upgrade_seconds / 3.0
         if loading:
@@ -172,6 +181,10 @@ def nodepool_status(mgmt, np, status, updating):
     meta = np["metadata"]
     old = np.get("status") or {}
     want = st.release_version((np["spec"].get("release") or {}).get("image"))
+    if updating:
+        event(mgmt, "NodePool", meta["name"], "Partial %s" % want)
+    elif status.get("version") == want and old.get("version") not in (None, want):
+        event(mgmt, "NodePool", meta["name"], "Completed %s" % want)
     if updating:
         _set(status, old, None, "UpdatingVersion", "True", "AsExpected",
              "Updating version in progress. Target version: %s" % want)  # fmt: skip
