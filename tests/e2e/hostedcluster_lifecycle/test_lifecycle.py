@@ -5,6 +5,8 @@ import json
 
 import yaml
 
+from tests.harness.net import wait_for
+
 from .plays import condition, play, pools
 
 MC = {
@@ -160,3 +162,81 @@ def test_nodepool_config(tmp_path, lifecycle):
         assert pool["spec"]["config"] == [{"name": "life-mc-99-worker-motd"}] and not pool["spec"].get("tuningConfig")
         assert condition(pool, "UpdatingConfig")["status"] == "False"
         assert pool["metadata"]["annotations"]["hypershift.openshift.io/nodePoolCurrentConfig"] != hashes[name]
+
+
+def _role(role, mgmt, **variables):
+    """An include_role task of role `name` with its variables (prefixed) and the management kubeconfig."""
+    variables = {"%s_%s" % (role, k): v for k, v in dict(variables, kubeconfig=mgmt.kubeconfig).items()}
+    return "      ansible.builtin.include_role:\n        name: ocp.day2.%s\n      vars: %s\n" % (role, _j(variables))
+
+
+def test_scale_to_zero_and_back(tmp_path, lifecycle):
+    mgmt, hc = lifecycle
+    guest = mgmt.guest(hc)
+    names = sorted(pools(mgmt, "life"))
+    auto = pools(mgmt, "life")[names[1]]  # the second pool is autoscaled, with a drain timeout of its own
+    auto["spec"].pop("replicas")
+    auto["spec"].update(autoScaling={"min": 1, "max": 3}, nodeDrainTimeout="30s")
+    mgmt.put(auto)
+    wait_for(lambda: len(guest.nodes()) == 2, timeout=20, interval=0.1, what="2 nodes")
+    fast = {"name": "life", "poll_interval": 0.2, "wait_timeout": 60}
+    tasks = f"""
+    - name: Plan
+      ocp.day2.hostedcluster_nodepool_scale:
+        name: life
+      check_mode: true
+      diff: true
+      register: plan
+    - name: Scale to zero with the role
+{_role("hostedcluster_nodepool_scale", mgmt, **fast)}
+    - name: Keep the role's result
+      ansible.builtin.set_fact:
+        zeroed: "{{{{ hostedcluster_nodepool_scale_result }}}}"
+    - name: Again
+      ocp.day2.hostedcluster_nodepool_scale:
+        name: life
+        poll_interval: 0.2
+      register: again
+"""
+    res, _proc = play(tmp_path, mgmt, tasks, ["plan", "zeroed", "again"], "zero")
+    assert res["plan"]["changed"] and res["plan"]["plan"] == res["zeroed"]["plan"]
+    assert res["plan"]["diff"]["before"][names[1]]["autoScaling"] == {"min": 1, "max": 3}
+    assert res["again"]["changed"] is False
+    now = pools(mgmt, "life")
+    assert [now[n]["spec"].get("replicas") for n in names] == [0, 0]
+    assert "autoScaling" not in now[names[1]]["spec"]
+    assert [now[n]["spec"]["nodeDrainTimeout"] for n in names] == ["5m", "30s"]
+    records = [json.loads(now[n]["metadata"]["annotations"]["ocp.day2/scale-record"]) for n in names]
+    assert records == [
+        {"replicas": 1, "autoScaling": None, "nodeDrainTimeout": None},
+        {"replicas": None, "autoScaling": {"min": 1, "max": 3}, "nodeDrainTimeout": "30s"},
+    ]
+    assert guest.nodes() == [] and mgmt.list("cluster.x-k8s.io/v1beta1", "Machine", hc.hcp_namespace) == []
+
+    tasks = f"""
+    - name: Plan
+      ocp.day2.hostedcluster_nodepool_scale:
+        name: life
+        state: restored
+      check_mode: true
+      register: plan
+    - name: Scale back with the role
+{_role("hostedcluster_nodepool_scale", mgmt, state="restored", **fast)}
+    - name: Keep the role's result
+      ansible.builtin.set_fact:
+        restored: "{{{{ hostedcluster_nodepool_scale_result }}}}"
+    - name: Again
+      ocp.day2.hostedcluster_nodepool_scale:
+        name: life
+        state: restored
+      register: again
+"""
+    res, _proc = play(tmp_path, mgmt, tasks, ["plan", "restored", "again"], "restore")
+    assert res["plan"]["changed"] and res["plan"]["plan"] == res["restored"]["plan"]
+    assert res["again"]["changed"] is False and res["again"]["not_recorded"] == names
+    now = pools(mgmt, "life")
+    assert now[names[0]]["spec"]["replicas"] == 1 and "autoScaling" not in now[names[0]]["spec"]
+    assert now[names[1]]["spec"]["autoScaling"] == {"min": 1, "max": 3} and "replicas" not in now[names[1]]["spec"]
+    assert all("ocp.day2/scale-record" not in (p["metadata"].get("annotations") or {}) for p in now.values())
+    assert now[names[0]]["spec"]["nodeDrainTimeout"] == "5m"  # kept above 0, as the seed's verification wants
+    wait_for(lambda: len(guest.nodes()) == 2, timeout=20, interval=0.1, what="2 nodes back")
