@@ -12,7 +12,9 @@ Behaviour modelled (the parts the seed's restore procedure waits on):
   plane machine set creates a replacement (Provisioning, then Running with a Ready Node);
 - the ovnkube-master DaemonSet stops naming a control-plane IP once its Node is gone; deleted ovnkube pods
   are recreated Running;
-- the approval subresource of CertificateSigningRequests (only status.conditions is written, as the real API).
+- the approval subresource of CertificateSigningRequests (only status.conditions is written, as the real API);
+  `kubelet_bootstrap(node)` sends a node-bootstrapper client CSR as a kubelet does, and once it is approved the
+  kubelet's serving CSR (with the node's address and name) follows.
 """
 
 import copy
@@ -22,7 +24,7 @@ import time
 
 from tests.harness.pki import CA
 
-from . import ocp4_schema, resources
+from . import ocp4_csr, ocp4_schema, resources
 from .apiserver import ApiServer
 from .cluster import ManagementCluster
 from .errors import ApiError
@@ -96,6 +98,7 @@ class Ocp4Cluster:
         self._thread = None
         self._timers = {}  # key -> monotonic time an action is due
         self.redeployments = []  # (kind, reason) in the order rollouts started
+        self._bootstrapping = {}  # client CSR name -> (node, serving SANs) sent by kubelet_bootstrap
 
     def start(self):
         os.makedirs(self.base_dir, exist_ok=True)
@@ -206,6 +209,7 @@ class Ocp4Cluster:
                 self._operators()
                 self._machines()
                 self._ovn()
+                self._kubelets()
             except ApiError:
                 continue  # a conflict with a client's write: the next pass sees the new object
 
@@ -216,6 +220,24 @@ class Ocp4Cluster:
             del self._timers[key]
             return True
         return False
+
+    def kubelet_bootstrap(self, node, address=None, name=None):
+        """A kubelet without a client certificate: a pending node-bootstrapper CSR; its serving CSR follows approval."""
+        name = name or "csr-%s-client" % node
+        self._bootstrapping[name] = (node, [address or self.masters.get(node, "10.0.9.9"), node])
+        self.store.create(resources.lookup(None, "CertificateSigningRequest"), ocp4_csr.client_csr(name, node))
+        return name
+
+    def _kubelets(self):
+        res = resources.lookup(None, "CertificateSigningRequest")
+        for name, (node, sans) in list(self._bootstrapping.items()):
+            csr = self.store.get(res, None, name)
+            if csr is None or not any(
+                c.get("type") == "Approved" for c in (csr.get("status") or {}).get("conditions") or []
+            ):
+                continue
+            del self._bootstrapping[name]
+            self.store.create(res, ocp4_csr.serving_csr("csr-%s-serving" % node, node, sans))
 
     def _operators(self):
         nodes = sorted(n["metadata"]["name"] for n in self.store.peek(R["Node"]))
