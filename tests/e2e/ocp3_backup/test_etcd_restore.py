@@ -1,5 +1,9 @@
 """ocp3_etcd_backup then ocp3_etcd_restore on a real 3-member etcd with TLS: restore onto one member, re-add
-the others, every key compared on every member; a failure half-way puts the original members back."""
+the others, every key compared on every member; a failure half-way puts the original members back.
+
+etcd runs as static pods, as on 3.11 masters (002 §5.4.2.2): a kubelet stand-in runs each member while its
+manifest is in its pods directory and stops it a second after the manifest left. The failing run uses the
+role's stop_method command (systemd-style stop and start commands)."""
 
 import base64
 import json
@@ -10,6 +14,7 @@ import sys
 
 import pytest
 
+from tests.e2e.ocp3_backup.kubelet import StaticPodKubelet
 from tests.harness.ansible import run_playbook, write_playbook
 from tests.harness.etcd import EtcdCluster, seed_keys
 from tests.harness.net import wait_for
@@ -58,9 +63,13 @@ def etcd3(tmp_path):
         conf = tmp_path / m.name / "etcd.conf"
         conf.parent.mkdir(exist_ok=True)
         conf.write_text(
-            "ETCD_NAME=%s\nETCD_INITIAL_CLUSTER=%s\nETCD_INITIAL_CLUSTER_STATE=new\n"
-            % (m.name, cluster.initial_cluster)
+            "ETCD_NAME=%s\nETCD_DATA_DIR=%s\nETCD_INITIAL_ADVERTISE_PEER_URLS=%s\nETCD_INITIAL_CLUSTER=%s\n"
+            "ETCD_INITIAL_CLUSTER_STATE=new\nETCD_INITIAL_CLUSTER_TOKEN=%s\n"
+            % (m.name, m.data_dir, m.peer_url, cluster.initial_cluster, cluster.token)
         )
+        pods = tmp_path / m.name / "pods"
+        pods.mkdir()
+        (pods / "etcd.yaml").write_text("kind: Pod\nmetadata: {name: master-etcd, namespace: kube-system}\n")
         env = dict(
             os.environ,
             ETCD_NAME=m.name,
@@ -71,10 +80,25 @@ def etcd3(tmp_path):
             ETCD_INITIAL_ADVERTISE_PEER_URLS=m.peer_url,
         )
         subprocess.run([sys.executable, SCRIPT, "start", cluster.config_path, m.name], env=env, check=True)
+    kubelet = StaticPodKubelet(
+        cluster.config_path,
+        {
+            m.name: {
+                "manifest": str(tmp_path / m.name / "pods" / "etcd.yaml"),
+                "conf": str(tmp_path / m.name / "etcd.conf"),
+                "data_dir": m.data_dir,
+                "pidfile": config[m.name]["pidfile"],
+            }
+            for m in cluster.members
+        },
+    )
+    cluster.kubelet = kubelet
     try:
         wait_for(lambda: cluster.etcdctl("endpoint", "health", check=False).returncode == 0, what="3 etcd members")
+        kubelet.start()
         yield cluster
     finally:
+        kubelet.stop()
         for m in cluster.members:
             subprocess.run([sys.executable, SCRIPT, "stop", cluster.config_path, m.name], check=False)
 
@@ -95,9 +119,16 @@ def _inventory(tmp_path, cluster, fail_once=None):
             "ocp3_etcd_restore_client_url": m.client_url,
             "ocp3_etcd_restore_data_dir": m.data_dir,
             "ocp3_etcd_restore_conf_file": str(tmp_path / m.name / "etcd.conf"),
-            "ocp3_etcd_restore_start_command": start,
-            "ocp3_etcd_restore_stop_command": [sys.executable, SCRIPT, "stop", cluster.config_path, m.name],
+            # static pods (the role's default stop_method): only where the manifests are differs from a master
+            "ocp3_etcd_restore_pod_manifest": str(tmp_path / m.name / "pods" / "etcd.yaml"),
+            "ocp3_etcd_restore_stopped_manifest_dir": str(tmp_path / m.name / "pods-stopped"),
         }
+        if fail_once:  # systemd-style commands
+            hosts[m.name].update(
+                ocp3_etcd_restore_stop_method="command",
+                ocp3_etcd_restore_start_command=start,
+                ocp3_etcd_restore_stop_command=[sys.executable, SCRIPT, "stop", cluster.config_path, m.name],
+            )
     group_vars = {
         "ocp3_etcd_restore_cacert": cluster.ca.cert,
         "ocp3_etcd_restore_cert": cluster.client.cert,
@@ -161,6 +192,14 @@ def test_etcd_restore_one_member_then_add_members(tmp_path, etcd3, installed_col
 
     result = run_playbook(play, inventory=_inventory(tmp_path, cluster), extra_vars=restore_vars)
     assert result.rc == 0, result
+    # each member was stopped by moving its manifest aside and started again by moving it back, and no data
+    # directory was moved while its etcd still ran
+    kubelet = cluster.kubelet
+    assert kubelet.moved_while_running == [], kubelet.moved_while_running
+    assert kubelet.stops == dict.fromkeys(NAMES, 1) and kubelet.starts == dict.fromkeys(NAMES, 1), kubelet.starts
+    for m in cluster.members:
+        assert (tmp_path / m.name / "pods" / "etcd.yaml").exists()
+        assert list((tmp_path / m.name / "pods-stopped").iterdir()) == []
 
     members = _members(cluster)
     assert sorted(m["name"] for m in members) == list(NAMES), members
@@ -181,6 +220,7 @@ def test_etcd_restore_one_member_then_add_members(tmp_path, etcd3, installed_col
     assert b"/restored-marker" in _dump(cluster), "check mode must not touch etcd"
 
     # a failure half-way (etcd-2 does not start): the members run again on the data they had
+    kubelet.stop()  # systemd-style members from here on
     expected = _dump(cluster)
     failing = run_playbook(play, inventory=_inventory(tmp_path, cluster, fail_once="etcd-2"), extra_vars=restore_vars)
     assert failing.rc != 0, failing
