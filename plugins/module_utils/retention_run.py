@@ -104,7 +104,13 @@ def execute(module):
             if not module.check_mode:
                 store.remove(entry)
             removed.append(entry["location"])
-    result = {"changed": bool(removed), "backups": backups, "kept": kept, "removed": removed}
+    result = {
+        "changed": bool(removed),
+        "backups": backups,
+        "kept": kept,
+        "removed": removed,
+        "check_mode": module.check_mode,
+    }
     if module._diff:
         result["diff"] = {
             "before": {"backups": sorted(kept + removed)},

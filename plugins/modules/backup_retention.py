@@ -124,6 +124,10 @@ removed:
   returned: always
   type: list
   elements: str
+check_mode:
+  description: Whether this was a check-mode run (RV(removed) then lists what would go; nothing was removed).
+  returned: always
+  type: bool
 """
 
 from ansible_collections.ocp.day2.plugins.module_utils.aws.runner import run
