@@ -305,6 +305,7 @@ def make_plan(hc, nodepools, supported, options):
             "current": spec.get("channel") or "",
             "wanted": options.get("channel") or spec.get("channel") or "",
         },
+        "wanted": options.get("target_version") or options.get("target_image"),
         "force": bool(options.get("force")),
         "control_plane": cp_state,
         "nodepools": rows,

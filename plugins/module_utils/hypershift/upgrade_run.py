@@ -128,7 +128,7 @@ def refuse(plan, refusals):
         "Upgrade of %s to %s refused (nothing was changed): %s"
         % (
             plan["cluster"],
-            plan["target"].get("version") or "the target",
+            plan["target"].get("version") or plan["wanted"],
             " ".join("(%d) %s" % (i, r) for i, r in enumerate(refusals, 1)),
         ),
         plan=plan,

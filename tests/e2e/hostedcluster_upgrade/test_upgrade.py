@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import sys
+import time
 
 import pytest
 
@@ -92,6 +93,24 @@ def test_check_mode_and_a_refusal_change_nothing(cluster):
     assert "is not offered to this cluster" in res.stdout and "4.14.9, 4.14.10" in res.stdout
     res = upgrade(mgmt, base, hostedcluster_upgrade_backup="named")
     assert res.rc != 0 and "no backup, no upgrade" in res.stdout
+    named = base / "named" / "manifest.json"  # a named backup whose snapshot is not where its manifest says
+    named.parent.mkdir()
+    snap = named.parent / "etcd-0.snapshot.db"
+    snap.write_bytes(b"not the snapshot the manifest describes")
+    named.write_text(
+        json.dumps(
+            {
+                "format": "ocp.day2/hostedcluster-etcd-backup/v1",
+                "cluster": NAME,
+                "namespace": NS,
+                "release": {"image": IMAGE % OLD},
+                "finished_at": _iso(time.time()),
+                "members": [{"member": "etcd-0", "file": snap.name, "bytes": 39, "sha256": "0" * 64}],
+            }
+        )
+    )
+    res = upgrade(mgmt, base, hostedcluster_upgrade_backup="named", hostedcluster_upgrade_backup_manifest=str(named))
+    assert res.rc != 0 and "is not good: etcd-0.snapshot.db" in res.stdout
     assert state(mgmt) == before and manifests(base) == []
 
 
