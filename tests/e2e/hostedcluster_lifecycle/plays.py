@@ -20,7 +20,7 @@ HEADER = """
 """
 
 
-def play(tmp_path, mgmt, tasks, names, name, extra_vars=None):
+def play(tmp_path, mgmt, tasks, names, name, extra_vars=None, env=None):
     """Run `tasks` (YAML list items indented by 4) against mgmt; return ({registered name: result}, run).
 
     A task expected to fail says `ignore_errors: true` and registers its result."""
@@ -35,7 +35,7 @@ def play(tmp_path, mgmt, tasks, names, name, extra_vars=None):
 """ % (", ".join("'%s': %s | default(None)" % (n, n) for n in names), result_file)
     body = HEADER % {"kubeconfig": mgmt.kubeconfig} + tasks + save
     path = write_playbook(tmp_path, body, name=name + ".yml")
-    proc = run_playbook(path, extra_vars=extra_vars, timeout=600)
+    proc = run_playbook(path, extra_vars=extra_vars, env=env, timeout=600)
     print(proc.stdout[-5000:])
     if proc.rc != 0:
         pytest.fail("ansible-playbook failed: %r" % proc, pytrace=False)

@@ -1,7 +1,11 @@
 """The hosted-cluster lifecycle roles end to end on the simulated management cluster, in the order an admin uses
 them on one cluster: node pool configuration, data plane to zero and back, must-gather, delete (last)."""
 
+import base64
 import json
+import os
+import stat
+import tarfile
 
 import yaml
 
@@ -47,21 +51,17 @@ def test_nodepool_config(tmp_path, lifecycle):
               for n, p in pools(mgmt, "life").items()}  # fmt: skip
     # the second NodePool refuses the first patch: the role puts the first one and the ConfigMap back, then fails
     mgmt.faults.add(method="PATCH", path=r"/nodepools/%s$" % names[1], status=422, times=1)
+    kubeconfig = {"hostedcluster_nodepool_config_kubeconfig": mgmt.kubeconfig}
+    extra_vars = _j(dict(ROLE_FAST, hostedcluster_nodepool_config_machine_configs=[EXTRA], **kubeconfig))
+    role_vars = _j(dict(ROLE_FAST, hostedcluster_nodepool_config_machine_configs=[MC],
+                        hostedcluster_nodepool_config_tuned=[TUNED], **kubeconfig))  # fmt: skip
     tasks = f"""
     - name: The role, with the second NodePool refusing the change
       block:
         - name: Configure
           ansible.builtin.include_role:
             name: ocp.day2.hostedcluster_nodepool_config
-          vars: {
-        _j(
-            dict(
-                ROLE_FAST,
-                hostedcluster_nodepool_config_kubeconfig=mgmt.kubeconfig,
-                hostedcluster_nodepool_config_machine_configs=[EXTRA],
-            )
-        )
-    }
+          vars: {extra_vars}
       rescue:
         - name: Keep the failure
           ansible.builtin.set_fact:
@@ -90,16 +90,7 @@ def test_nodepool_config(tmp_path, lifecycle):
     - name: Apply with the role
       ansible.builtin.include_role:
         name: ocp.day2.hostedcluster_nodepool_config
-      vars: {
-        _j(
-            dict(
-                ROLE_FAST,
-                hostedcluster_nodepool_config_kubeconfig=mgmt.kubeconfig,
-                hostedcluster_nodepool_config_machine_configs=[MC],
-                hostedcluster_nodepool_config_tuned=[TUNED],
-            )
-        )
-    }
+      vars: {role_vars}
     - name: Keep the role's result
       ansible.builtin.set_fact:
         applied: "{{{{ hostedcluster_nodepool_config_result }}}}"
@@ -240,3 +231,75 @@ def test_scale_to_zero_and_back(tmp_path, lifecycle):
     assert all("ocp.day2/scale-record" not in (p["metadata"].get("annotations") or {}) for p in now.values())
     assert now[names[0]]["spec"]["nodeDrainTimeout"] == "5m"  # kept above 0, as the seed's verification wants
     wait_for(lambda: len(guest.nodes()) == 2, timeout=20, interval=0.1, what="2 nodes back")
+
+
+SECRET = "s3cr3t-value-that-must-never-leak"
+FAKE_OC = """#!/bin/sh
+# stands in for oc: records its arguments and writes a file that leaks a secret value into the dest dir
+for a; do case "$a" in --dest-dir=*) d="${a#--dest-dir=}";; esac; done
+mkdir -p "$d" && printf '%%s\\n' "$@" > "$d/args.txt" && echo "token: %s" > "$d/leak.txt"
+"""
+
+
+def test_must_gather(tmp_path, lifecycle):
+    mgmt, hc = lifecycle
+    encoded = base64.b64encode(SECRET.encode()).decode()
+    mgmt.put({"apiVersion": "v1", "kind": "Secret", "type": "Opaque", "data": {"token": encoded},
+              "metadata": {"name": "life-webhook", "namespace": hc.hcp_namespace}})  # fmt: skip
+    leak = "auth failed with token %s (%s)" % (SECRET, encoded)
+    mgmt.put({"apiVersion": "v1", "kind": "Event", "metadata": {"name": "life-leak.1", "namespace": hc.hcp_namespace},
+              "involvedObject": {"kind": "Pod", "name": "etcd-0", "namespace": hc.hcp_namespace},
+              "reason": "Oops", "message": leak, "type": "Warning"})  # fmt: skip
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    (bindir / "oc").write_text(FAKE_OC % SECRET)
+    (bindir / "oc").chmod(0o755)
+    dest = tmp_path / "mg"
+    tasks = f"""
+    - name: Plan
+      ocp.day2.hostedcluster_must_gather:
+        name: life
+        dest: {dest}
+      check_mode: true
+      register: plan
+    - name: Gather with the role
+{_role("hostedcluster_must_gather", mgmt, name="life", dest=str(dest), mce_version="2.6")}
+    - name: Keep the role's result
+      ansible.builtin.set_fact:
+        gathered: "{{{{ hostedcluster_must_gather_result }}}}"
+"""
+    env = {"PATH": "%s:%s" % (bindir, os.environ["PATH"])}
+    res, _proc = play(tmp_path, mgmt, tasks, ["plan", "gathered"], "gather", env=env)
+    assert res["plan"]["changed"] is False and res["plan"]["path"].startswith(str(dest))
+    path = res["gathered"]["path"]
+    assert os.listdir(dest) == [os.path.basename(path)], "check mode wrote nothing, the real run one archive"
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600 and stat.S_IMODE(os.stat(dest).st_mode) == 0o700
+    out = tmp_path / "x"
+    with tarfile.open(path) as tar:
+        tar.extractall(out, filter="data")
+    [root] = list(out.iterdir())
+    files = {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
+    ns, hcp = "namespaces/clusters/", "namespaces/%s/" % hc.hcp_namespace
+    for rel in (ns + "hostedcluster/life.yaml", hcp + "hostedcontrolplane/life.yaml", hcp + "statefulset/etcd.yaml",
+                hcp + "pods/etcd-0/etcd.log", hcp + "pod/etcd-0.yaml", hcp + "secret/life-webhook.yaml",
+                "oc-must-gather/args.txt", "ocp-day2-summary.yaml"):  # fmt: skip
+        assert rel in files, (rel, sorted(files))
+    for kind in ("nodepool", "machine", "machineset", "machinedeployment", "cluster", "awsmachine", "event"):
+        assert any(f.startswith((ns + kind + "/", hcp + kind + "/")) for f in files), kind
+    webhook = yaml.safe_load((root / hcp / "secret/life-webhook.yaml").read_text())
+    assert webhook["keys"] == ["token"] and "data" not in webhook
+    # no secret value anywhere, in any form: not in the event, not in what oc wrote, not a real pull secret either
+    for p in root.rglob("*"):
+        if p.is_file():
+            text = p.read_bytes()
+            assert SECRET.encode() not in text and encoded.encode() not in text, p
+    assert "<redacted: secret value>" in (root / "oc-must-gather/leak.txt").read_text()
+    assert sorted(res["gathered"]["redacted_files"]) == sorted(
+        ["oc-must-gather/leak.txt", hcp + "event/life-leak.1.yaml"]
+    )
+    args = (root / "oc-must-gather/args.txt").read_text().split("\n")
+    assert "--image=registry.redhat.io/multicluster-engine/must-gather-rhel9:v2.6" in args
+    assert args[args.index("/usr/bin/gather") + 1 :][:2] == [
+        "hosted-cluster-namespace=clusters",
+        "hosted-cluster-name=life",
+    ]
