@@ -100,8 +100,17 @@ def find_target(hc, version=None, image=None):
     def matches(rel):
         return bool(rel) and ((image and rel.get("image") == image) or (version and rel.get("version") == version))
 
-    if spec_image and (image == spec_image or (version and desired.get("image") == spec_image and matches(desired))):
-        return {"version": desired.get("version") or version, "image": spec_image}, "current", []
+    record = gate_record(hc) or {}
+    started = spec_image and (
+        image == spec_image
+        or (version and desired.get("image") == spec_image and matches(desired))
+        or (version and record.get("target_image") == spec_image and record.get("target_version") == version)
+    )
+    if started:  # before the operator has updated status.version.desired, the gate record names the version
+        found = version or (
+            desired.get("version") if desired.get("image") == spec_image else record.get("target_version")
+        )
+        return {"version": found, "image": spec_image}, "current", []
     for rel in ver.get("availableUpdates") or []:
         if matches(rel):
             return rel, "available", []
