@@ -113,7 +113,7 @@ def execute_members(module):
             % (
                 len(failed),
                 len(params),
-                "; ".join("%s: %s" % (f["pod"], f["msg"]) for f in failed),
+                "; ".join("%s: %s" % (f["pod"], f["msg"].rstrip(".")) for f in failed),
                 "What failed its test-restore is kept for inspection (%s), anything else of the failed member(s) "
                 "was removed" % ", ".join(kept)
                 if kept
