@@ -111,7 +111,6 @@ notes:
   - Supports check mode (nothing is patched; C(changed) says what would be) and diff.
 seealso:
   - module: ocp.day2.hostedcluster_upgrade_plan
-  - role: ocp.day2.hostedcluster_upgrade
 """
 
 EXAMPLES = r"""

@@ -75,7 +75,6 @@ notes:
   - Supports check mode (it never changes anything).
 seealso:
   - module: ocp.day2.hostedcluster_upgrade
-  - role: ocp.day2.hostedcluster_upgrade
 """
 
 EXAMPLES = r"""
