@@ -139,13 +139,37 @@ def test_host_backup_then_restore(host, installed_collection):
     (root / "etc/origin/node/node-config.yaml").write_bytes(b"edited after backup\n")
     (tmp_path / "packages-now.txt").write_text(PACKAGES[0] + "\n" + PACKAGES[2] + "\nnew-tool-1.0-1.el7.noarch\n")
 
+    (root / "etc/sysconfig/iptables").write_bytes(b"*filter\n-A INPUT -j DROP\nCOMMIT\n")
+
+    # a master: master-restart api / controllers after master files, the iptables rules loaded again (002 §5.2.3)
+    log = tmp_path / "services.log"
+
+    def logged(word):
+        return ["sh", "-c", "echo %s >> %s" % (word, log)]
+
+    services = {
+        "ocp3_host_restore_type": "master",
+        "ocp3_host_restore_files": [
+            "/etc/origin/master/master-config.yaml",
+            "/etc/pki/ca-trust/source/anchors/*",
+            "/etc/sysconfig/iptables",
+        ],
+        "ocp3_host_restore_master_restart_commands": [logged("api"), logged("controllers")],
+        "ocp3_host_restore_iptables_command": logged("iptables"),
+        "ocp3_host_restore_node_restart_command": logged("node"),
+    }
     restore_play = _play(tmp_path, "ocp3_host_restore", "restore.yml")
-    check = run_playbook(restore_play, extra_vars=_restore_vars(tmp_path), check=True)
+    check = run_playbook(restore_play, extra_vars=_restore_vars(tmp_path, **services), check=True)
     assert check.rc == 0, check
     assert (root / "etc/origin/master/master-config.yaml").read_bytes().endswith(b"broken: true\n")
+    plan = check.stdout[check.stdout.index("After the restore: ") :].split("check mode: nothing is run")[0]
+    assert "master: sh -c echo api" in plan and "iptables: sh -c echo iptables" in plan and "node:" not in plan, plan
+    assert not log.exists(), "check mode restarts nothing"
 
-    result = run_playbook(restore_play, extra_vars=_restore_vars(tmp_path))
+    result = run_playbook(restore_play, extra_vars=_restore_vars(tmp_path, **services))
     assert result.rc == 0, result
+    assert log.read_text().split() == ["api", "controllers", "iptables"], "no node files restored: no node restart"
+    assert (root / "etc/sysconfig/iptables").read_bytes() == b"*filter\nCOMMIT\n"
     mc = root / "etc/origin/master/master-config.yaml"
     assert mc.read_bytes() == FILES["etc/origin/master/master-config.yaml"][0]
     assert stat.S_IMODE(mc.stat().st_mode) == 0o600
@@ -157,7 +181,7 @@ def test_host_backup_then_restore(host, installed_collection):
     assert "packages installed since the backup: new-tool-1.0-1.el7.noarch" in result.stdout
 
     # restored host: re-running in check mode changes nothing
-    check = run_playbook(restore_play, extra_vars=_restore_vars(tmp_path), check=True)
+    check = run_playbook(restore_play, extra_vars=_restore_vars(tmp_path, **services), check=True)
     assert check.rc == 0 and _recap_changed(check) == 0, check
 
 
