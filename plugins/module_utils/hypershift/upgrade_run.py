@@ -254,6 +254,9 @@ def _cp_state(hc, target):
     holds = []
     if (hc["spec"].get("release") or {}).get("image") != target["image"]:
         holds.append("spec.release.image is %s" % hc["spec"].get("release", {}).get("image"))
+    desired = ((hc.get("status") or {}).get("version") or {}).get("desired") or {}
+    if desired.get("image") != target["image"]:
+        holds.append("status.version.desired is %s" % (desired.get("version") or desired.get("image") or "-"))
     if head.get("image") != target["image"] or head.get("state") != "Completed":
         holds.append("status.version.history[0] is %s %s" % (head.get("version") or "-", head.get("state") or "-"))
     for ctype in ("ClusterVersionReleaseAccepted", "ValidReleaseImage", "Available"):
