@@ -295,11 +295,12 @@ artifact:
       description:
         - The test-restore's record, or null when I(test_restore=false).
         - C(tool) and C(where) (C(node) or C(pod)); C(revision), C(total_keys), C(hash) of the original
-          (C(snapshot status)); C(restored_revision), C(restored_total_keys), C(restored_hash) of the restored
-          database; C(data_keys) and C(data_sha256) (on the node); C(compared), the checks made; C(duration).
+          (C(snapshot status)); C(restored_revision), C(restored_total_keys) of the restored database (and
+          C(restored_hash) in the pod); C(data_keys) and C(data_sha256) (on the node); C(compared), the checks
+          made; C(duration).
       type: dict
       sample: {restore_tested: true, tool: etcdctl, where: node, revision: 2, total_keys: 24, hash: 3264711836,
-               restored_revision: 2, restored_total_keys: 24, restored_hash: 84745091, data_keys: 21,
+               restored_revision: 2, restored_total_keys: 24, data_keys: 21,
                data_sha256: d07a209a02b8b3735b8259a8360f8247aca43c6e290571853fa18b60942d5c9c,
                compared: [restore (sha256 appended by etcd), revision, data keys, data sha256], duration: 0.1}
 artifacts:
