@@ -26,9 +26,9 @@ GATE = "ocp.day2/upgrade-gate"
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory, moto_server):
-    base = tmp_path_factory.mktemp("upgrade")
-    mgmt = ManagementCluster(str(base / "mgmt"), moto=moto_server, name="mgmt-upgrade", upgrade_seconds=1.0)
+def cluster(tmp_path_factory):
+    base = tmp_path_factory.mktemp("upgrade")  # no moto: the backups go to disk and no DNS is needed
+    mgmt = ManagementCluster(str(base / "mgmt"), moto=None, name="mgmt-upgrade", upgrade_seconds=1.0)
     try:
         mgmt.start()
         mgmt.create_hosted_cluster(
@@ -140,7 +140,7 @@ def test_upgrade_with_faults_then_reruns(cluster):
 
     # run 2: continues (no second backup, no second patch), pool a done, pool b held past its timeout
     mgmt.upgrade_hold = {("NodePool", NS, b)}
-    res = upgrade(mgmt, base, hostedcluster_upgrade_nodepool_timeout=3)
+    res = upgrade(mgmt, base, hostedcluster_upgrade_nodepool_timeout=6)  # pool a needs ~1 s, b is held
     assert res.rc != 0 and "Timed out waiting for the nodepools" in res.stdout and "NodePool %s" % b in res.stdout
     after2 = state(mgmt)
     assert len(manifests(base)) == 1 and after2["hc"][0] == gen
