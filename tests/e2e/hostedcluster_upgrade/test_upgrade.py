@@ -74,6 +74,42 @@ def state(mgmt):
     }
 
 
+BAD_INPUTS = [  # role entry point: refused by argument_specs or the first checks, all hosts in one playbook run
+    ("named-without-manifest", {"hostedcluster_upgrade_backup": "named"}, "no backup, no upgrade"),
+    ("take-without-destination", {"hostedcluster_upgrade_backup_dir": ""}, "no backup, no upgrade"),
+    ("two-targets", {"hostedcluster_upgrade_target_image": IMAGE % NEW}, "exactly one of"),
+    ("backup-misspelt", {"hostedcluster_upgrade_backup": "later"}, "take, named"),
+    ("batch-not-a-number", {"hostedcluster_upgrade_batch_size": "two"}, "hostedcluster_upgrade_batch_size"),
+    ("drain-not-a-duration", {"hostedcluster_upgrade_node_drain_timeout": "10 minutes"}, "60s, 10m or 1h30m"),
+    ("max-age-not-a-duration", {"hostedcluster_upgrade_backup_max_age": "yesterday"}, "2h or 1d"),
+    ("name-missing", {"hostedcluster_upgrade_name": None}, "hostedcluster_upgrade_name"),
+    ("version-not-x.y.z", {"hostedcluster_upgrade_target_version": "4.14"}, "not a version x.y.z"),
+]
+
+
+def bad_inputs(mgmt, base):
+    hosts = {}
+    for case, override, _words in BAD_INPUTS:
+        hv = {
+            "ansible_connection": "local",
+            "ansible_python_interpreter": sys.executable,
+            "hostedcluster_upgrade_name": NAME,
+            "hostedcluster_upgrade_kubeconfig": mgmt.kubeconfig,
+            "hostedcluster_upgrade_target_version": NEW,
+            "hostedcluster_upgrade_backup_dir": str(base / "backups"),
+        }
+        hv.update(override)
+        hosts[case] = {k: v for k, v in hv.items() if v is not None}
+    inv = base / "bad-inputs.json"
+    inv.write_text(json.dumps({"hostedclusters": {"hosts": hosts}}))
+    res = run_playbook("ocp.day2.hostedcluster_upgrade", inventory=str(inv), forks=len(hosts))
+    assert "Traceback" not in res.stdout + res.stderr
+    for case, _override, words in BAD_INPUTS:
+        [line] = [ln for ln in res.stdout.splitlines() if ln.startswith("fatal: [%s]" % case)][-1:] or [""]
+        assert words in line, "%s: %s" % (case, line or res.stdout[-3000:])
+        assert "%s " % case in res.stdout and "failed=1" in res.stdout
+
+
 def manifests(base):
     found = []
     for dirpath, _dirs, files in os.walk(str(base / "backups")):
@@ -91,8 +127,7 @@ def test_check_mode_and_a_refusal_change_nothing(cluster):
     res = upgrade(mgmt, base, hostedcluster_upgrade_target_version="4.14.99")
     assert res.rc != 0
     assert "is not offered to this cluster" in res.stdout and "4.14.9, 4.14.10" in res.stdout
-    res = upgrade(mgmt, base, hostedcluster_upgrade_backup="named")
-    assert res.rc != 0 and "no backup, no upgrade" in res.stdout
+    bad_inputs(mgmt, base)
     named = base / "named" / "manifest.json"  # a named backup whose snapshot is not where its manifest says
     named.parent.mkdir()
     snap = named.parent / "etcd-0.snapshot.db"
