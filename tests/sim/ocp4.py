@@ -37,7 +37,8 @@ KINDS = {"Namespace", "Secret", "ConfigMap", "Pod", "Node", "Event", "ServiceAcc
              "operator.openshift.io", "machine.openshift.io", "config.openshift.io")}  # fmt: skip
 GUARD = "useUnsupportedUnsafeNonHANonProductionUnstableEtcd"
 MACHINE_FINALIZER = "machine.machine.openshift.io"
-R = {k: resources.lookup(None, k) for k in ("Node", "Machine", "Pod", "DaemonSet") + OPERATOR_KINDS}
+R = {k: resources.lookup(None, k) for k in ("Node", "Pod", "DaemonSet") + OPERATOR_KINDS}
+R["Machine"] = resources.lookup("machine.openshift.io/v1beta1", "Machine")  # not Cluster API's Machine
 
 
 class Ocp4Store(Store):
@@ -98,6 +99,7 @@ class Ocp4Cluster:
         self._thread = None
         self._timers = {}  # key -> monotonic time an action is due
         self.redeployments = []  # (kind, reason) in the order rollouts started
+        self._rolling = {}  # operator kind -> the forceRedeploymentReason being rolled out
         self._bootstrapping = {}  # client CSR name -> (node, serving SANs) sent by kubelet_bootstrap
 
     def start(self):
@@ -251,7 +253,9 @@ class Ocp4Cluster:
                 continue  # the quorum guard keeps a single-member etcd from rolling out
             cond = _cond(op, "NodeInstallerProgressing")
             rev = status.get("latestAvailableRevision", 0)
-            if cond["status"] != "True":
+            if self._rolling.get(kind) != reason:  # a new reason starts a new revision, also mid-rollout
+                self._rolling[kind] = reason
+                self._timers.pop((kind, reason), None)
                 self.redeployments.append((kind, reason))
                 msg = "%d nodes are at revision %d; 0 nodes are at revision %d" % (len(nodes), rev, rev + 1)
                 cond.update(status="True", reason="NodeInstaller", message=msg, lastTransitionTime=now())

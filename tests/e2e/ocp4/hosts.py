@@ -94,6 +94,7 @@ class ControlPlaneHosts:
         _write(os.path.join(root, "var", "lib", "ovn", "etc", "ovnnb_db.db"), "nb")
         _write(os.path.join(root, "var", "lib", "ovn", "etc", "ovnsb_db.db"), "sb")
         os.makedirs(os.path.join(root, "home", "core", "assets"), exist_ok=True)
+        os.makedirs(os.path.join(root, "tmp", "ocp-day2-restore"), exist_ok=True)
         for target, script in (("usr/local/bin/cluster-backup.sh", "cluster-backup.sh"),
                                ("usr/local/bin/cluster-restore.sh", "cluster-restore.sh"),
                                ("usr/bin/crictl", "crictl"), ("usr/bin/systemctl", "systemctl")):  # fmt: skip

@@ -1,28 +1,18 @@
-"""ocp4_etcd_backup end to end: cluster-backup.sh (the stand-in in tests/ocp4_scripts) on a control-plane host of
-the simulated OpenShift 4 cluster, both files fetched with sha256, the release and timestamp in the manifest, modes
-0600/0700; the guard (ocp4_backup_check) passes for the same release and refuses another one."""
+# ruff: noqa: E501 - expected values stay on one line
+"""OpenShift 4 disaster recovery end to end, in the order an admin meets it, on one simulated cluster and three
+control-plane hosts with real etcd (conftest.py, hosts.py): the backup (ocp4_etcd_backup), CSR approval
+(ocp4_csr_approve), then the restore (ocp4_cluster_restore): its plan in check mode, a refusal for another z-stream
+release, a run that fails at the etcd redeployment and the re-run that completes. The tests share the module's
+scenario and run in file order."""
 
 import hashlib
 import json
 import os
 import stat
 
-from .conftest import VERSION
+from tests.sim.ocp4_csr import serving_csr
 
-GUARD_PLAY = """
-- hosts: localhost
-  connection: local
-  gather_facts: false
-  tasks:
-    - ocp.day2.ocp4_backup_check:
-        path: "{{ path }}"
-        kubeconfig: "{{ kubeconfig }}"
-      register: check
-    - ansible.builtin.copy:
-        content: "{{ check | to_json }}"
-        dest: "{{ out }}"
-        mode: "0600"
-"""
+from .conftest import BEFORE, VERSION
 
 
 def _sha(path):
@@ -52,19 +42,172 @@ def test_backup_fetched_verified_and_recorded(scenario, backup):
     assert sorted(os.listdir(os.path.join(remote, run_dir))) == names[1:]
 
 
-def test_guard_passes_same_release_and_refuses_another(scenario, backup):
-    local, _ = backup
-    out = os.path.join(scenario.base, "guard.json")
-    extra = {"path": local, "kubeconfig": scenario.cluster.kubeconfig, "out": out}
-    ok = scenario.play(GUARD_PLAY, "guard.yml", "localhost,", extra_vars=extra)
-    assert ok.rc == 0, ok.stdout[-3000:]
+CSR_PLAY = """
+- name: Check mode first
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+    - ocp.day2.ocp4_csr_approve:
+        nodes: [master-0, master-1]
+        settle: 0
+        kubeconfig: "{{ ocp_day2_kubeconfig }}"
+      check_mode: true
+      register: dry
+    - ansible.builtin.copy:
+        content: "{{ dry | to_json }}"
+        dest: "{{ out }}-check"
+        mode: "0600"
+- name: The playbook
+  ansible.builtin.import_playbook: ocp.day2.ocp4_csr_approve
+- name: Keep the result
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+    - ansible.builtin.copy:
+        content: "{{ ocp4_csr_approve_result | to_json }}"
+        dest: "{{ out }}"
+        mode: "0600"
+"""
+
+
+def _csr_conditions(cluster, name):
+    return (cluster.get("certificates.k8s.io/v1", "CertificateSigningRequest", name).get("status") or {}).get(
+        "conditions"
+    )
+
+
+def test_csr_approve_only_expected(scenario):
+    cluster = scenario.cluster
+    client = cluster.kubelet_bootstrap("master-1", address="10.0.0.11", name="csr-m1")
+    intruder = cluster.kubelet_bootstrap("intruder", name="csr-intruder")
+    cluster.put(serving_csr("csr-m0-foreign", "master-0", ["10.0.0.10", "10.6.6.6"]))
+    out = os.path.join(scenario.base, "csr.json")
+    extra = {"out": out, "ocp_day2_kubeconfig": cluster.kubeconfig, "ocp4_csr_approve_nodes": ["master-0", "master-1"],
+             "ocp4_csr_approve_settle": 2, "ocp4_csr_approve_interval": 0.2, "ocp4_csr_approve_timeout": 60}  # fmt: skip
+    result = scenario.play(CSR_PLAY, "csr.yml", "localhost,", extra_vars=extra)
+    assert result.rc == 0, result.stdout[-4000:]
+    with open(out + "-check") as f:
+        dry = json.load(f)
+    assert [c["name"] for c in dry["approved"]] == ["csr-m1"] and dry["changed"] is True
     with open(out) as f:
-        assert json.load(f)["cluster_version"] == VERSION
+        real = json.load(f)
+    assert [(c["name"], c["node"]) for c in real["approved"]] == [
+        ("csr-m1", "master-1"),
+        ("csr-master-1-serving", "master-1"),
+    ]
+    left = {c["name"]: c["reason"] for c in real["left_alone"]}
+    assert "not among the expected nodes" in left[intruder]
+    assert "10.6.6.6 do not belong to node master-0" in left["csr-m0-foreign"]
+    approved = _csr_conditions(cluster, client)
+    assert [(c["type"], c["status"], c["reason"]) for c in approved] == [("Approved", "True", "OcpDay2Approve")]
+    assert _csr_conditions(cluster, "csr-master-1-serving")[0]["type"] == "Approved"
+    assert not _csr_conditions(cluster, intruder) and not _csr_conditions(cluster, "csr-m0-foreign")
+
+
+RESTORE_PLAY = """
+- name: Restore
+  ansible.builtin.import_playbook: ocp.day2.ocp4_cluster_restore
+"""
+
+
+def _restore(scenario, name, check=False, **overrides):
+    group = {"ocp4_cluster_restore_backup": scenario.backup_dir, "ocp4_cluster_restore_recovery_host": "master-0",
+             "ocp4_cluster_restore_confirm": True, "ocp4_cluster_restore_recreate_machines": ["master-2"],
+             "ocp4_cluster_restore_retries": 100, "ocp4_cluster_restore_delay": 0.2,
+             "ocp4_cluster_restore_csr_settle": 1, "ocp4_cluster_restore_redeploy_timeout": 20}  # fmt: skip
+    group.update(overrides)
+    inventory = scenario.inventory("ocp4_cluster_restore", "inventory-%s.json" % name, group_extra=group)
+    return scenario.play(RESTORE_PLAY, "restore.yml", inventory, check=check)
+
+
+def _progress(scenario):
+    path = os.path.join(scenario.backup_dir, "restore-progress")
+    return open(path).read().split() if os.path.exists(path) else []
+
+
+def test_restore_plan_in_check_mode_then_refusal_of_another_release(scenario, backup):
+    scenario.backup_dir = backup[0]
+    plan = _restore(scenario, "check", check=True, ocp4_cluster_restore_confirm=False)
+    assert plan.rc == 0, plan.stdout[-4000:]
+    assert "master-0 (recovery host): copy the backup to the recovery host; run cluster-restore.sh" in plan.stdout
+    assert "master-1 (other control-plane host): move etcd-pod.yaml out of the manifest directory" in plan.stdout
+    assert "cluster: delete the Machine of master-2, wait for its replacement" in plan.stdout
+    assert "changed=0" in plan.stdout and "changed=1" not in plan.stdout
     scenario.cluster.put(scenario.cluster.cluster_version_object("4.14.9"))
     try:
-        bad = scenario.play(GUARD_PLAY, "guard.yml", "localhost,", extra_vars=extra)
+        refused = _restore(scenario, "zstream")
     finally:
         scenario.cluster.put(scenario.cluster.cluster_version_object(VERSION))
-    assert bad.rc != 0
-    assert "taken on 4.14.8 but the cluster runs 4.14.9" in bad.stdout, bad.stdout[-3000:]
-    assert "same z-stream" in bad.stdout
+    assert refused.rc != 0
+    assert "taken on 4.14.8 but the cluster runs 4.14.9" in refused.stdout, refused.stdout[-3000:]
+    for host in scenario.hosts.names:  # nothing was touched
+        assert os.path.exists(os.path.join(scenario.hosts.root(host), "etc/kubernetes/manifests/etcd-pod.yaml"))
+    assert scenario.hosts.healthy() and not _progress(scenario)
+
+
+def test_restore_fails_at_etcd_redeploy_then_rerun_completes(scenario, backup):
+    cluster, hosts = scenario.cluster, scenario.hosts
+    scenario.backup_dir = backup[0]
+    cluster.kubelet_bootstrap("master-1", address="10.0.0.11", name="csr-after-restore")
+    cluster.kubelet_bootstrap("rogue-node", name="csr-rogue")
+    cluster.redeploy_seconds = 60  # the etcd operator is slow: the first run times out waiting for it
+    first = _restore(scenario, "first", ocp4_cluster_restore_redeploy_timeout=2)
+    assert first.rc != 0
+    assert "FAILED on master-0 at step 'Force a redeployment of Etcd and wait for every node'" in first.stdout, (
+        first.stdout[-5000:]
+    )
+    assert "The etcd quorum guard was switched back on" in first.stdout
+    assert "run the same playbook again with the same variables" in first.stdout
+    done = _progress(scenario)
+    assert done == ["restart_kubelets", "approve_csrs", "ovn_delete_nodes", "ovn_wait_daemonset", "ovn_restart_master_pods",
+                    "ovn_restart_node_pods", "recreate_machine:master-2"]  # fmt: skip
+    etcd_op = cluster.get("operator.openshift.io/v1", "Etcd", "cluster")
+    assert "unsupportedConfigOverrides" not in etcd_op["spec"]
+    # the restore itself happened once; the CSRs of the expected node were approved, the rogue one left pending
+    assert _csr_conditions(cluster, "csr-after-restore")[0]["type"] == "Approved"
+    assert _csr_conditions(cluster, "csr-master-1-serving")  # from the earlier test's approval
+    assert not _csr_conditions(cluster, "csr-rogue")
+    assert "not among the expected nodes" in first.stdout
+
+    cluster.redeploy_seconds = 0.3
+    second = _restore(scenario, "second")
+    assert second.rc == 0, second.stdout[-5000:]
+    assert [k for k, _ in cluster.redeployments] == [
+        "Etcd",
+        "Etcd",
+        "KubeAPIServer",
+        "KubeControllerManager",
+        "KubeScheduler",
+    ]
+    assert "unsupportedConfigOverrides" not in cluster.get("operator.openshift.io/v1", "Etcd", "cluster")["spec"]
+    for kind in ("Etcd", "KubeAPIServer", "KubeControllerManager", "KubeScheduler"):
+        cond = cluster.get("operator.openshift.io/v1", kind, "cluster")["status"]["conditions"][0]
+        assert cond["reason"] == "AllNodesAtLatestRevision", (kind, cond)
+    # host steps were idempotent: the re-run moved nothing and did not run cluster-restore.sh again
+    assert hosts.kubelets["master-0"].restarts == 1 and hosts.kubelets["master-1"].restarts == 1
+    restores = [c for c in hosts.kubelets["master-0"].started if c == ("etcd-master-0", "etcd")]
+    assert len(restores) == 2  # the original member, then the restore pod
+    # the restored single-member etcd on the recovery host holds exactly the keys of the backup
+    m0 = hosts.member("master-0")
+    got = hosts.etcd.get_all(b"/kubernetes.io/configmaps/", member=m0)
+    assert {k.decode(): v for k, v in got.items() if k.startswith(b"/kubernetes.io/configmaps/before/")} == BEFORE
+    assert not [k for k in got if k.startswith(b"/kubernetes.io/configmaps/after/")]
+    assert "member" in os.listdir(os.path.join(hosts.root("master-0"), "var/lib/etcd"))
+    with open(os.path.join(hosts.root("master-0"), "run/cluster-restore.env")) as f:
+        assert "HTTP_PROXY=http://proxy.example.com:3128" in f.read()
+    for other in ("master-1", "master-2"):  # stopped, data moved aside, keepalived gone where it ran
+        root = hosts.root(other)
+        assert not hosts.kubelets[other].running("etcd") and not hosts.kubelets[other].running("kube-apiserver")
+        assert not os.path.exists(os.path.join(root, "var/lib/etcd"))
+        assert os.path.isdir(os.path.join(root, "tmp/ocp-day2-restore/etcd/member"))
+        assert not os.listdir(os.path.join(root, "var/lib/ovn/etc"))
+    assert not hosts.kubelets["master-2"].running("keepalived")
+    # the lost machine was recreated, never the recovery host's
+    machines = {
+        m["metadata"]["name"]: m
+        for m in cluster.list("machine.openshift.io/v1beta1", "Machine", "openshift-machine-api")
+    }
+    assert "ocp4-master-2" not in machines and "ocp4-master-0" in machines and len(machines) == 3
+    assert not cluster.get("v1", "Node", "master-1")
