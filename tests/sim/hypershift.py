@@ -163,7 +163,7 @@ class Operator:
             self._put_status(R["HostedCluster"], hc, status)
             return
         hcp = self.store.get(R["HostedControlPlane"], hcp_ns, name)
-        if hcp["spec"].get("releaseImage") != spec["release"]["image"]:
+        if hcp["spec"].get("releaseImage") != spec["release"]["image"] and not upgrade.blocked(self.mgmt, hc):
             hcp["spec"]["releaseImage"] = spec["release"]["image"]
             hcp = self.store.update(R["HostedControlPlane"], hcp, hcp_ns, name, check_rv=False)
             for dep in self.store.list(R["Deployment"], hcp_ns)[0]:
