@@ -95,6 +95,13 @@ def release_problem(mgmt, wanted, running):
     return None
 
 
+def blocked(mgmt, hc):
+    """Why the operator does not roll the HostedCluster's spec.release.image out (None: it does)."""
+    running = (((hc.get("status") or {}).get("version") or {}).get("desired") or {}).get("version")
+    wanted = st.release_version(hc["spec"]["release"]["image"])
+    return release_problem(mgmt, wanted, running) if running and running != wanted else None
+
+
 def _set(status, old, generation, ctype, value, reason, message):
     kept = [c for c in status["conditions"] if c["type"] != ctype]
     prev = [c for c in old.get("conditions") or [] if c["type"] == ctype]
@@ -118,9 +125,7 @@ def hc_status(mgmt, hc, status, progress):
     old = hc.get("status") or {}
     gen = meta.get("generation")
     old_ver = old.get("version") or {}
-    running = (old_ver.get("desired") or {}).get("version")
-    wanted = st.release_version(spec["release"]["image"])
-    problem = release_problem(mgmt, wanted, running) if running and running != wanted else None
+    problem = blocked(mgmt, hc)
     key = ("HostedCluster", meta["namespace"], meta["name"])
     if problem:
         status["version"] = copy.deepcopy(old_ver)

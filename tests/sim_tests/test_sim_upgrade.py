@@ -44,6 +44,8 @@ def test_upgrade_as_hypershift_reports_it(mgmt_cluster):
     assert "4.16.1" in conds(refused)["ValidReleaseImage"]["message"]
     assert conds(refused)["Progressing"]["reason"] == "Blocked"
     assert refused["status"]["version"]["history"][0]["version"] == "4.14.8"
+    hcp = mgmt.get("hypershift.openshift.io/v1beta1", "HostedControlPlane", "up", hc.hcp_namespace)
+    assert hcp["spec"]["releaseImage"] == img("4.14.8")  # reconciliation is blocked: the HCP keeps its release
 
     # a held rollout stays Partial with the payload accepted; released, it completes
     mgmt.upgrade_hold = {("HostedCluster", "clusters", "up")}
