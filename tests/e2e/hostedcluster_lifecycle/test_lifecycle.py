@@ -11,7 +11,7 @@ import yaml
 
 from tests.harness.net import wait_for
 
-from .plays import condition, play, pools
+from .plays import API, condition, play, pools
 
 MC = {
     "apiVersion": "machineconfiguration.openshift.io/v1",
@@ -155,10 +155,17 @@ def test_nodepool_config(tmp_path, lifecycle):
         assert pool["metadata"]["annotations"]["hypershift.openshift.io/nodePoolCurrentConfig"] != hashes[name]
 
 
-def _role(role, mgmt, **variables):
-    """An include_role task of role `name` with its variables (prefixed) and the management kubeconfig."""
+def _role(role, mgmt, indent=6, extra=None, **variables):
+    """An include_role task of role `role` with its variables (prefixed), the management kubeconfig and `extra`."""
     variables = {"%s_%s" % (role, k): v for k, v in dict(variables, kubeconfig=mgmt.kubeconfig).items()}
-    return "      ansible.builtin.include_role:\n        name: ocp.day2.%s\n      vars: %s\n" % (role, _j(variables))
+    pad = " " * indent
+    return "%sansible.builtin.include_role:\n%s  name: ocp.day2.%s\n%svars: %s\n" % (
+        pad,
+        pad,
+        role,
+        pad,
+        _j(dict(variables, **(extra or {}))),
+    )
 
 
 def test_scale_to_zero_and_back(tmp_path, lifecycle):
@@ -303,3 +310,93 @@ def test_must_gather(tmp_path, lifecycle):
         "hosted-cluster-namespace=clusters",
         "hosted-cluster-name=life",
     ]
+
+
+def test_delete(tmp_path, lifecycle):
+    """Last in this module: the shared hosted cluster goes."""
+    mgmt, hc = lifecycle
+    names = sorted(pools(mgmt, "life"))
+    held = pools(mgmt, "life")[names[0]]  # a finalizer no controller of the simulator removes
+    held["metadata"]["finalizers"] = held["metadata"].get("finalizers", []) + ["example.com/hold"]
+    mgmt.put(held)
+    base = {"name": "life", "wait_timeout": 3}
+
+    def backup(where):
+        return {"hostedcluster_etcd_backup_dir": str(where), "hostedcluster_etcd_backup_wait_timeout": 60}
+
+    tasks = f"""
+    - name: Without confirmation
+      block:
+        - name: Delete
+{_role("hostedcluster_delete", mgmt, indent=10, **base)}
+      rescue:
+        - name: Keep the failure
+          ansible.builtin.set_fact:
+            unconfirmed: "{{{{ ansible_failed_result }}}}"
+    - name: With no place for the backup
+      block:
+        - name: Delete
+{_role("hostedcluster_delete", mgmt, indent=10, extra={}, confirm=True, **base)}
+      rescue:
+        - name: Keep the failure
+          ansible.builtin.set_fact:
+            no_backup: "{{{{ ansible_failed_result }}}}"
+    - name: Still there after both refusals
+      kubernetes.core.k8s_info:
+        kubeconfig: {mgmt.kubeconfig}
+        api_version: {API}
+        kind: HostedCluster
+        namespace: clusters
+        name: life
+      register: still
+    - name: Plan
+      ocp.day2.hostedcluster_delete:
+        name: life
+      check_mode: true
+      diff: true
+      register: plan
+    - name: Back up and delete; a NodePool finalizer holds the deletion
+      block:
+        - name: Delete
+{_role("hostedcluster_delete", mgmt, indent=10, extra=backup(tmp_path / "backups"), confirm=True, **base)}
+      rescue:
+        - name: Keep the failure
+          ansible.builtin.set_fact:
+            held: "{{{{ ansible_failed_result }}}}"
+            backup_location: "{{{{ hostedcluster_etcd_backup_location | default(none) }}}}"
+    - name: Strip what blocks
+      ocp.day2.hostedcluster_delete:
+        name: life
+        wait_timeout: 3
+        strip_finalizers: true
+      register: stripped
+    - name: Again
+      ocp.day2.hostedcluster_delete:
+        name: life
+      register: again
+"""
+    res, _proc = play(tmp_path, mgmt, tasks, ["unconfirmed", "no_backup", "still", "plan", "held", "backup_location",
+                                               "stripped", "again"], "delete")  # fmt: skip
+    assert (
+        "cannot be undone" in res["unconfirmed"]["msg"]
+        and "hostedcluster_delete_confirm=true" in res["unconfirmed"]["msg"]
+    )
+    assert "Backup: none taken by this run" in res["no_backup"]["msg"], res["no_backup"]["msg"]
+    assert len(res["still"]["resources"]) == 1 and "deletionTimestamp" not in res["still"]["resources"][0]["metadata"]
+    plan = res["plan"]
+    assert plan["changed"] and plan["hostedcluster_found"] and "Namespace %s" % hc.hcp_namespace in plan["removed"]
+    assert {"HostedCluster clusters/life", "HostedControlPlane %s/life" % hc.hcp_namespace} <= set(plan["removed"])
+    # the verified backup came first; the held NodePool was reported with its finalizer, and nothing was stripped
+    manifests = list((tmp_path / "backups").rglob("manifest.json"))
+    assert len(manifests) == 1 and json.loads(manifests[0].read_text())["cluster"] == "life"
+    assert res["backup_location"], res["held"]["msg"]
+    blocking = "NodePool clusters/%s (deleting since" % names[0]
+    assert blocking in res["held"]["msg"] and "example.com/hold" in res["held"]["msg"], res["held"]["msg"]
+    assert "strip_finalizers=true" in res["held"]["msg"]
+    assert [s["name"] for s in res["stripped"]["stripped"]] == [names[0]]
+    assert "example.com/hold" in res["stripped"]["stripped"][0]["finalizers"]
+    assert res["again"]["changed"] is False and res["again"]["removed"] == []
+    assert mgmt.get(API, "HostedCluster", "life", "clusters") is None and pools(mgmt, "life") == {}
+    assert mgmt.get("v1", "Namespace", hc.hcp_namespace) is None
+    assert mgmt.terminated_instances, "HyperShift's deletion flow released the instances"
+    assert mgmt.get("v1", "Secret", "life-etcd-encryption-key", "clusters") is not None
