@@ -10,7 +10,7 @@ ln -sfn "$root" .build/pythonpath/ansible_collections/ocp/day2
 # Two workers: most of the time goes to waiting on ansible-playbook, etcd and the simulator, not CPU.
 workers=${PYTEST_WORKERS:-2}
 xdist=()
-[ "$workers" -gt 1 ] && xdist=(-n "$workers" --dist loadfile)
+[ "$workers" -gt 1 ] && xdist=(-n "$workers" --dist loadfile --no-loadscope-reorder)
 .venv/bin/python -m pytest -p no:cacheprovider -q -ra --durations=25 "${xdist[@]}" "$@"
 rc=$?
 exit $rc
