@@ -142,7 +142,7 @@ def hc_status(mgmt, hc, status, progress):
         was = (old_ver.get("history") or [{}])[0]
         if history[0]["state"] == "Completed" and was.get("image") == history[0]["image"] and was["state"] == "Partial":
             history[0] = copy.deepcopy(was)  # the rollout does not finish while held
-            progress.setdefault(key, time.monotonic())
+            progress[key] = time.monotonic() - mgmt.upgrade_seconds  # loaded long ago; only held
     if len(history) > 1 and not problem:
         event(mgmt, "HostedCluster", meta["name"], "%s %s" % (history[0]["state"], history[0]["version"]))
     if history and history[0]["state"] == "Partial" and not problem:
