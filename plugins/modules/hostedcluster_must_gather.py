@@ -22,7 +22,7 @@ description:
     (C(namespaces/<ns>/pods/<pod>/<container>.log)), and C(ocp-day2-summary.yaml).
   - Secret values are never included. Secrets (and ConfigMaps of the control-plane namespace) appear as their
     names, types and keys only; then every Secret value read (8 characters or more, as text and in base64) is
-    searched for in every file of the archive, logs included, and replaced by C(<redacted: secret value>). The
+    searched for in every file of the archive, logs included, and replaced by a marker (C(redacted)). The
     files where this happened are listed in RV(redacted_files).
   - With O(oc_must_gather=auto) (the default) and C(oc) on PATH, also runs the seed's
     C(oc adm must-gather --image=registry.redhat.io/multicluster-engine/must-gather-rhel9:v<mce_version>
@@ -79,8 +79,9 @@ attributes:
     description: Reads the HostedCluster and returns the archive path it would write; nothing is collected.
   diff_mode:
     support: none
+    description: Nothing on the cluster changes; the archive is new each time.
 notes:
-  - Reads only; nothing on the cluster changes. RV(changed) is true when an archive was written.
+  - Reads only; nothing on the cluster changes. C(changed) is true when an archive was written.
   - Share the archive with care all the same - object names, events and logs can say much about a cluster.
 seealso:
   - module: ocp.day2.hostedcluster_nodepool_scale
