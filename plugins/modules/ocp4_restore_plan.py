@@ -98,6 +98,10 @@ plan:
       type: list
       elements: dict
       returned: always
+    control_plane_machines:
+      description: How many control-plane Machines there are (the count a recreated machine's replacement restores).
+      type: int
+      returned: always
     proxy_env:
       description: Proxy variables for cluster-restore.sh (upper and lower case), empty without a cluster proxy.
       type: dict

@@ -28,16 +28,12 @@ def cluster_steps(ovn, recreate):
     """(step, description) on the cluster, in the seed's order; host steps interleave as noted."""
     steps = [("approve_csrs", "approve the pending CSRs of the expected nodes (ocp.day2.ocp4_csr_approve)")]
     if ovn:
-        steps += [
-            ("ovn_delete_nodes", "delete the Node objects of the other control-plane hosts"),
-            ("ovn_wait_daemonset", "wait until ovnkube-master no longer names their IP addresses"),
-            (
-                "ovn_restart_master_pods",
-                "delete the ovnkube-master pods (after the databases are removed on every "
-                "host), wait until they run again",
-            ),  # fmt: skip
-            ("ovn_restart_node_pods", "delete the ovnkube-node pods, wait until they run again"),
-        ]
+        what = (
+            "OVN-Kubernetes clean-up: delete the Node objects of the other control-plane hosts, wait until "
+            "ovnkube-master no longer names their IP addresses, remove the OVN databases on every host, restart the "
+            "ovnkube-master then the ovnkube-node pods"
+        )
+        steps.append(("ovn", what))
     steps += [
         ("recreate_machine:%s" % node, "delete the Machine of %s, wait for its replacement" % node) for node in recreate
     ]
@@ -48,6 +44,11 @@ def cluster_steps(ovn, recreate):
         steps.append(("redeploy:%s" % kind, "force a redeployment of %s, wait for AllNodesAtLatestRevision" % kind))
     steps.append(("verify", "check every operator is at its latest revision and the guard is on"))
     return steps
+
+
+def _is_control_plane(machine):
+    labels = (machine.get("metadata") or {}).get("labels") or {}
+    return labels.get("machine.openshift.io/cluster-api-machine-role") == "master"
 
 
 def _node_ips(name, nodes, machines):
@@ -123,6 +124,7 @@ def build(hosts, recovery, recreate, network_type, proxy, done, nodes, machines,
         "other_node_ips": sorted({ip for n in others for ip in _node_ips(n, nodes, machines)}),
         "expected_nodes": sorted(node_of.values()),
         "machines": [{"node": n, "machine": machine_of[n]} for n in recreate],
+        "control_plane_machines": len([m for m in machines if _is_control_plane(m)]),
         "ovn": ovn,
         "network_type": network_type,
         "proxy_env": env,

@@ -2,7 +2,12 @@
 
 import pytest
 
-from ansible_collections.ocp.day2.plugins.modules import ocp4_backup_check, ocp4_csr_approve
+from ansible_collections.ocp.day2.plugins.modules import (
+    ocp4_backup_check,
+    ocp4_csr_approve,
+    ocp4_force_redeploy,
+    ocp4_restore_plan,
+)
 
 CHECK = {"path": "{dir}"}
 
@@ -42,3 +47,36 @@ BAD_CSR_INPUTS = [
 @pytest.mark.parametrize("case, args, words", BAD_CSR_INPUTS, ids=[c[0] for c in BAD_CSR_INPUTS])
 def test_ocp4_csr_approve_bad_input_is_refused(refuse, case, args, words):
     refuse(ocp4_csr_approve.main, args, words)
+
+
+PLAN = {"hosts": [{"name": "m0", "node": "master-0"}], "recovery_host": "m0", "progress_file": "{ws}/progress"}
+BAD_PLAN_INPUTS = [
+    ("plan hosts missing", {k: v for k, v in PLAN.items() if k != "hosts"}, "hosts"),
+    ("plan hosts empty", dict(PLAN, hosts=[]), "hosts is empty"),
+    ("plan host extra key", dict(PLAN, hosts=[{"name": "m0", "ip": "x"}]), "give name and node"),
+    ("plan host node upper case", dict(PLAN, hosts=[{"name": "m0", "node": "Master-0"}]), "hosts[0].node"),
+    ("plan recovery host empty", dict(PLAN, recovery_host=""), "recovery_host is empty"),
+    ("plan recreate bad name", dict(PLAN, recreate_machines=["Master_2"]), "recreate_machines="),
+    ("plan progress file a directory", dict(PLAN, progress_file="{dir}"), "progress_file"),
+    ("plan progress file missing", {k: v for k, v in PLAN.items() if k != "progress_file"}, "progress_file"),
+]
+
+
+@pytest.mark.parametrize("case, args, words", BAD_PLAN_INPUTS, ids=[c[0] for c in BAD_PLAN_INPUTS])
+def test_ocp4_restore_plan_bad_input_is_refused(refuse, case, args, words):
+    refuse(ocp4_restore_plan.main, args, words)
+
+
+BAD_REDEPLOY_INPUTS = [
+    ("redeploy kind missing", {}, "kind"),
+    ("redeploy kind misspelt", {"kind": "etcd"}, ["kind", "Etcd, KubeAPIServer"]),
+    ("redeploy reason blank", {"kind": "Etcd", "reason": "  "}, "reason is empty"),
+    ("redeploy timeout zero", {"kind": "Etcd", "timeout": 0}, "timeout"),
+    ("redeploy interval zero", {"kind": "Etcd", "interval": 0}, "interval"),
+    ("redeploy wait not a bool", {"kind": "Etcd", "wait": "soon"}, "wait"),
+]
+
+
+@pytest.mark.parametrize("case, args, words", BAD_REDEPLOY_INPUTS, ids=[c[0] for c in BAD_REDEPLOY_INPUTS])
+def test_ocp4_force_redeploy_bad_input_is_refused(refuse, case, args, words):
+    refuse(ocp4_force_redeploy.main, args, words)
