@@ -1,6 +1,8 @@
-"""A snapshot damaged where it was written (a bit flipped in a value, the sha256 trailer cut off) passes
-`snapshot status` but not the test-restore: ocp3_etcd_backup fails naming the member and the cause, records no
-backup, and keeps the damaged snapshot on the host for inspection. One playbook run, two hosts, one per damage.
+"""A snapshot damaged where it was written (its sha256 trailer cut off: truncated) passes `snapshot status` but not
+the test-restore: ocp3_etcd_backup fails naming the member and the cause, records no backup, and keeps the damaged
+snapshot on the host for inspection. In the same playbook run an undamaged host's snapshot is test-restored and
+recorded, and ocp3_etcd_backup_retention removes its older backup. (A bit flip is the hosted-cluster test's case;
+both damages are also tested with the real etcdctl in tests/unit/plugins/module_utils/etcd/test_restorecheck.py.)
 
 The damage is done by a stand-in etcdctl at the process boundary (ocp3_etcd_backup_etcdctl_path): it runs the
 real etcdctl, and after `snapshot save` damages the file it wrote, as etcd-io/etcd#18340 shipped snapshots
@@ -50,13 +52,23 @@ def test_damaged_snapshot_fails_the_backup_names_member_and_is_kept(tmp_path, et
     (tmp_path / "root" / "etc" / "etcd").mkdir(parents=True)
     (tmp_path / "root" / "etc" / "etcd" / "etcd.conf").write_text("ETCD_NAME=x\n")
     hosts = {}
-    for damage in ("flip", "cut"):
+    for damage in ("cut",):
         hosts["master-" + damage] = {
             "ansible_host": "127.0.0.1",
             "ocp3_etcd_backup_member": "etcd-" + damage,
             "ocp3_etcd_backup_etcdctl_path": wrapper(tmp_path, damage),
             "ocp3_etcd_backup_remote_dir": str(tmp_path / ("remote-" + damage)),
         }
+    # a third host, undamaged: its snapshot is test-restored and recorded, then retention keeps the last backup
+    hosts["master-good"] = {
+        "ansible_host": "127.0.0.1",
+        "ocp3_etcd_backup_member": "etcd-good",
+        "ocp3_etcd_backup_remote_dir": str(tmp_path / "remote-good"),
+        "ocp3_etcd_backup_retention": {"keep_last": 1},
+    }
+    older = tmp_path / "controller" / "master-good" / "b0"
+    older.mkdir(parents=True)
+    (older / "manifest.json").write_text(json.dumps({"snapshot": {"taken_at": "2024-01-01T00:00:00Z"}, "config": {}}))
     inventory = tmp_path / "inventory.json"
     inventory.write_text(json.dumps({"all": {"hosts": hosts}}))
     common = {
@@ -74,7 +86,7 @@ def test_damaged_snapshot_fails_the_backup_names_member_and_is_kept(tmp_path, et
     assert result.rc != 0, result
     out = result.stdout + result.stderr
     assert "PLAY RECAP" in out, out
-    for damage, cause in (("flip", "expected sha256"), ("cut", "snapshot missing hash")):
+    for damage, cause in (("cut", "snapshot missing hash"),):
         kept = tmp_path / ("remote-" + damage) / "snapshot-b1.db"
         assert "Test-restore of etcd member etcd-%s FAILED" % damage in out, out
         assert cause in out
@@ -82,4 +94,8 @@ def test_damaged_snapshot_fails_the_backup_names_member_and_is_kept(tmp_path, et
         assert not (tmp_path / "controller" / ("master-" + damage) / "b1" / "manifest.json").exists()
         assert kept.exists() and str(kept) in out
         assert list((tmp_path / ("remote-" + damage)).glob("ocp-day2-restore-test-*")) == []  # scratch removed
-    assert "KEPT on master-flip for inspection" in out and "no backup was recorded" in out
+    assert "KEPT on master-cut for inspection" in out and "no backup was recorded" in out
+    manifest = json.loads((tmp_path / "controller" / "master-good" / "b1" / "manifest.json").read_text())
+    assert manifest["snapshot"]["restore_tested"] and manifest["snapshot"]["restore_test"]["data_keys"] >= 20
+    assert manifest["snapshot"]["restore_test"]["revision"] == manifest["snapshot"]["revision"]
+    assert sorted(p.name for p in (tmp_path / "controller" / "master-good").iterdir()) == ["b1"]  # b0 removed

@@ -3,8 +3,8 @@
 - "damaged": etcd-1's snapshot is damaged where it is written (a bit flipped after `snapshot save`, so `snapshot
   status`, the sha256 and the upload all pass): the backup fails naming etcd-1 and the cause, the cluster is put
   back, no manifest is written (the backup is not reported good) and this run's files and objects are kept;
-- "good": every member test-restored on the controller and recorded in the manifest, each in well under a second,
-  then hostedcluster_etcd_backup_retention {keep_last: 2} removes the older backups, not the locked one.
+- "good" (SingleReplica): its member test-restored on the controller and recorded in the manifest, in well under
+  a second, then hostedcluster_etcd_backup_retention {keep_last: 2} removes the older backups, not the locked one.
 
 The damage comes from an etcdctl stand-in placed on the etcd pods' volume (hostedcluster_etcd_backup_etcdctl_path):
 it runs the real etcdctl, then flips a bit of the file `snapshot save` wrote, on etcd-1 only.
@@ -54,7 +54,7 @@ def old_backups(root, ids, locked=()):
 
 def test_damaged_member_fails_backup_good_one_recorded_and_retained(mgmt_cluster, moto, tmp_path):
     damaged = mgmt_cluster.create_hosted_cluster(name="damaged", availability="HighlyAvailable", nodepools=1)
-    good = mgmt_cluster.create_hosted_cluster(name="good", availability="HighlyAvailable", nodepools=1)
+    good = mgmt_cluster.create_hosted_cluster(name="good", availability="SingleReplica", nodepools=1)
     damaged.etcd.put_many({"/kubernetes.io/retention/k%04d" % i: b"v" * 100 for i in range(50)})
     bucket = "hc-retention"
     moto.client("s3").create_bucket(Bucket=bucket)
