@@ -52,7 +52,7 @@ def upgrade(mgmt, base, check=False, **extra):
         "hostedcluster_upgrade_node_drain_timeout": "60s",
         "hostedcluster_upgrade_backup_dir": str(base / "backups"),
         "hostedcluster_upgrade_backup_wait_timeout": 60,
-        "hostedcluster_upgrade_progress_interval": 1,
+        "hostedcluster_upgrade_progress_interval": 30,  # a wait returns as soon as its step is done
         "hostedcluster_upgrade_control_plane_timeout": 60,
         "hostedcluster_upgrade_nodepool_timeout": 60,
     }
