@@ -329,9 +329,11 @@ restore_test_failed:
   type: list
   elements: str
 would_test_restore:
-  description: In check mode, where the test-restore would run (C(node), C(pod)), or null when it is off.
+  description:
+    - In check mode, where the test-restore would run (C(node), C(pod)), or null when it is off.
+    - With I(members), a list with one such value per member.
   returned: check mode
-  type: str
+  type: raw
 would_snapshot:
   description: In check mode, where the snapshot would be taken (a list with I(members)).
   returned: check mode

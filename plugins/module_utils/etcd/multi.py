@@ -93,6 +93,7 @@ def execute_members(module):
             "changed": True,
             "would_snapshot": [s.describe() for s in sources],
             "would_deliver": [snap.plan(q) for q in params],
+            "would_test_restore": [(snap.restore_plan(q, s) or [None])[0] for q, s in zip(params, sources)],
         }
 
     before = [snap.dest_state(q.get("dest")) for q in params]

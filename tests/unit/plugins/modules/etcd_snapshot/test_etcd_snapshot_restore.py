@@ -97,4 +97,6 @@ def test_check_mode_says_where(capsys, pods, tmp_path):
     args = {"namespace": "ns", "dest": str(tmp_path / "a.db"), "_ansible_check_mode": True}
     assert run(capsys, args)["would_test_restore"] == "node"
     assert run(capsys, dict(args, test_restore=False))["would_test_restore"] is None
+    many = {"namespace": "ns", "members": members(tmp_path, ("etcd-0", "etcd-1")), "_ansible_check_mode": True}
+    assert run(capsys, dict(many, test_restore_location="pod"))["would_test_restore"] == ["pod", "pod"]
     assert not (tmp_path / "a.db").exists()
