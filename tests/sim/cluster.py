@@ -29,7 +29,16 @@ class ManagementCluster:
     tests.harness.moto.MotoServer (S3 and Route53) or None (no DNS records, no restore from URLs).
     """
 
-    def __init__(self, base_dir, moto=None, name="mgmt", external_dns_delay=2.0, upgrade_seconds=1.0, operator=True):
+    def __init__(
+        self,
+        base_dir,
+        moto=None,
+        name="mgmt",
+        external_dns_delay=2.0,
+        upgrade_seconds=1.0,
+        operator=True,
+        pod_ready_seconds=0.0,
+    ):
         self.base_dir = os.path.abspath(str(base_dir))
         self.with_operator = operator
         self.terminated_instances = []  # EC2 instance ids CAPA terminated on this management cluster
@@ -38,6 +47,8 @@ class ManagementCluster:
         self.name = name
         self.external_dns_delay = external_dns_delay
         self.upgrade_seconds = upgrade_seconds
+        # a Deployment's new pod turns Ready this long after it was created (0: at once); see docs/simulator.md
+        self.pod_ready_seconds = pod_ready_seconds
         self.store = Store()
         self.faults = Faults()
         self.hosted = {}  # (namespace, name) -> HostedClusterHandle

@@ -9,6 +9,7 @@ import random
 import shutil
 import string
 import threading
+import time
 
 from . import capi, resources
 from .errors import ApiError
@@ -46,6 +47,7 @@ class Controllers:
         self._stop = threading.Event()
         self._thread = None
         self._etcd_pods = {}  # (ns, index) -> pod uid the member runs for
+        self._pod_seen = {}  # pod uid -> monotonic time a Deployment's pod was first seen (pod_ready_seconds)
 
     def start(self):
         self._thread = threading.Thread(target=self._loop, name="sim-controllers-" + self.mgmt.name, daemon=True)
@@ -224,6 +226,18 @@ class Controllers:
             pod["status"] = status
             self._update(R["Pod"], pod, "status")
 
+    def _started_long_enough(self, pod):
+        """A Deployment's pod runs once pod_ready_seconds have passed since it was created (a real kube-apiserver
+        is Ready no sooner than its first readiness probe, every 10 s upstream). Until then it stays Pending."""
+        delay = getattr(self.mgmt, "pod_ready_seconds", 0) or 0
+        if delay <= 0:
+            return True
+        first = self._pod_seen.setdefault(pod["metadata"]["uid"], time.monotonic())
+        if time.monotonic() - first >= delay:
+            self._pod_seen.pop(pod["metadata"]["uid"], None)
+            return True
+        return False  # the controllers pass again within 0.25 s
+
     def _run_pod(self, pod):
         claims = [
             v["persistentVolumeClaim"]["claimName"]
@@ -265,7 +279,7 @@ class Controllers:
             self._delete(R["Pod"], p)
         pods = pods[:want]
         for p in pods:
-            if (p.get("status") or {}).get("phase") != "Running":
+            if (p.get("status") or {}).get("phase") != "Running" and self._started_long_enough(p):
                 self._run_pod(copy.deepcopy(p))
         ready = sum(
             1
