@@ -159,6 +159,12 @@ def secret_values(secrets):
     return sorted((v for v in found if len(v.strip()) >= MIN_SECRET_LEN), key=len, reverse=True)
 
 
+def redact_text(text, values):
+    for value in values:
+        text = text.replace(value, REDACTED)
+    return text
+
+
 def redact_tree(root, values):
     """Replace every secret value in every file under root; returns the files changed."""
     if not values:
@@ -325,10 +331,18 @@ def execute(module):
         gather = Gather(module, os.path.join(work, base))
         gather.objects(hc)
         oc = run_oc(module, os.path.join(work, base), notes)
-        redacted = redact_tree(os.path.join(work, base), secret_values(gather.secrets))
-        gather.write("ocp-day2-summary.yaml", yaml.safe_dump({"hostedcluster": "%s/%s" % (gather.ns, gather.name),
-                     "collected_at": stamp, "skipped": gather.skipped, "errors": gather.errors, "notes": notes,
-                     "redacted_files": redacted}, sort_keys=False))  # fmt: skip
+        values = secret_values(gather.secrets)
+        redacted = redact_tree(os.path.join(work, base), values)
+        notes = [redact_text(n, values) for n in notes]  # oc's own messages too
+        summary = {
+            "hostedcluster": "%s/%s" % (gather.ns, gather.name),
+            "collected_at": stamp,
+            "skipped": gather.skipped,
+            "errors": gather.errors,
+            "notes": notes,
+            "redacted_files": redacted,
+        }
+        gather.write("ocp-day2-summary.yaml", yaml.safe_dump(summary, sort_keys=False))
         tar_path = os.path.join(work, "archive.tar.gz")
         with tarfile.open(tar_path, mode="w:gz") as tar:
             tar.add(os.path.join(work, base), arcname=base)

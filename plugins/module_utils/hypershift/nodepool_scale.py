@@ -106,7 +106,7 @@ def plan_zero(pool, drain_timeout):
         annotations[RECORD] = json.dumps(size_of(spec), sort_keys=True)
     patch = {}
     drain = spec.get("nodeDrainTimeout")
-    if not (go_duration(drain) or 0) > 0:
+    if (go_duration(drain) or 0) <= 0:
         patch["nodeDrainTimeout"] = drain_timeout
     if spec.get("replicas") != 0:
         patch["replicas"] = 0

@@ -333,15 +333,7 @@ def test_delete(tmp_path, lifecycle):
         - name: Keep the failure
           ansible.builtin.set_fact:
             unconfirmed: "{{{{ ansible_failed_result }}}}"
-    - name: With no place for the backup
-      block:
-        - name: Delete
-{_role("hostedcluster_delete", mgmt, indent=10, extra={}, confirm=True, **base)}
-      rescue:
-        - name: Keep the failure
-          ansible.builtin.set_fact:
-            no_backup: "{{{{ ansible_failed_result }}}}"
-    - name: Still there after both refusals
+    - name: Still there after the refusal
       kubernetes.core.k8s_info:
         kubeconfig: {mgmt.kubeconfig}
         api_version: {API}
@@ -375,13 +367,12 @@ def test_delete(tmp_path, lifecycle):
         name: life
       register: again
 """
-    res, _proc = play(tmp_path, mgmt, tasks, ["unconfirmed", "no_backup", "still", "plan", "held", "backup_location",
+    res, _proc = play(tmp_path, mgmt, tasks, ["unconfirmed", "still", "plan", "held", "backup_location",
                                                "stripped", "again"], "delete")  # fmt: skip
     assert (
         "cannot be undone" in res["unconfirmed"]["msg"]
         and "hostedcluster_delete_confirm=true" in res["unconfirmed"]["msg"]
     )
-    assert "Backup: none taken by this run" in res["no_backup"]["msg"], res["no_backup"]["msg"]
     assert len(res["still"]["resources"]) == 1 and "deletionTimestamp" not in res["still"]["resources"][0]["metadata"]
     plan = res["plan"]
     assert plan["changed"] and plan["hostedcluster_found"] and "Namespace %s" % hc.hcp_namespace in plan["removed"]
