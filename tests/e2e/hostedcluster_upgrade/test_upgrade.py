@@ -84,31 +84,11 @@ BAD_INPUTS = [  # role entry point: refused by argument_specs or the first check
     ("max-age-not-a-duration", {"hostedcluster_upgrade_backup_max_age": "yesterday"}, "2h or 1d"),
     ("name-missing", {"hostedcluster_upgrade_name": None}, "hostedcluster_upgrade_name"),
     ("version-not-x.y.z", {"hostedcluster_upgrade_target_version": "4.14"}, "not a version x.y.z"),
-]
-
-
-def bad_inputs(mgmt, base, cases):
-    """Every case is a host of one playbook run; each must fail with its words."""
-    hosts = {}
-    for case, override, _words in cases:
-        hv = {
-            "ansible_connection": "local",
-            "ansible_python_interpreter": sys.executable,
-            "hostedcluster_upgrade_name": NAME,
-            "hostedcluster_upgrade_kubeconfig": mgmt.kubeconfig,
-            "hostedcluster_upgrade_target_version": NEW,
-            "hostedcluster_upgrade_backup_dir": str(base / "backups"),
-        }
-        hv.update(override)
-        hosts[case] = {k: v for k, v in hv.items() if v is not None}
-    inv = base / "bad-inputs.json"
-    inv.write_text(json.dumps({"hostedclusters": {"hosts": hosts}}))
-    res = run_playbook("ocp.day2.hostedcluster_upgrade", inventory=str(inv), forks=len(hosts))
-    assert "Traceback" not in res.stdout + res.stderr
-    for case, _override, words in cases:
-        [line] = [ln for ln in res.stdout.splitlines() if ln.startswith("fatal: [%s]" % case)][-1:] or [""]
-        assert words in line, "%s: %s" % (case, line or res.stdout[-3000:])
-        assert "%s " % case in res.stdout and "failed=1" in res.stdout
+    ("target-not-offered", {"hostedcluster_upgrade_target_version": "4.14.99"}, "is not offered to this cluster"),
+    ("named-backup-not-good",
+     {"hostedcluster_upgrade_backup": "named", "hostedcluster_upgrade_backup_manifest": "{named}"},
+     "is not good: etcd-0.snapshot.db"),
+]  # fmt: skip
 
 
 def manifests(base):
@@ -118,13 +98,20 @@ def manifests(base):
     return found
 
 
-def test_check_mode_and_refusals_change_nothing(cluster):
+def test_check_mode_prints_the_plan_and_changes_nothing(cluster):
     mgmt, base = cluster
     before = state(mgmt)
     res = upgrade(mgmt, base, check=True)
     assert res.rc == 0
     assert "control plane %s -> %s" % (OLD, NEW) in res.stdout and "node pools batch 2:" in res.stdout
     assert "upgradeType Replace" in res.stdout and "immutable" in res.stdout
+    assert state(mgmt) == before and manifests(base) == []
+
+
+@pytest.fixture(scope="module")
+def refused(cluster):
+    """ONE playbook run with a host per bad input: (fatal line per case, state before, state after, backups)."""
+    mgmt, base = cluster
     named = base / "named" / "manifest.json"  # a named backup whose snapshot is not what its manifest says
     named.parent.mkdir()
     snap = named.parent / "etcd-0.snapshot.db"
@@ -133,14 +120,35 @@ def test_check_mode_and_refusals_change_nothing(cluster):
     named.write_text(json.dumps({"format": "ocp.day2/hostedcluster-etcd-backup/v1", "cluster": NAME, "namespace": NS,
                                  "release": {"image": IMAGE % OLD}, "finished_at": _iso(time.time()),
                                  "members": [member]}))  # fmt: skip
-    refusals = [
-        ("target-not-offered", {"hostedcluster_upgrade_target_version": "4.14.99"}, "is not offered to this cluster"),
-        ("named-backup-not-good", {"hostedcluster_upgrade_backup": "named",
-                                   "hostedcluster_upgrade_backup_manifest": str(named)},
-         "is not good: etcd-0.snapshot.db"),
-    ]  # fmt: skip
-    bad_inputs(mgmt, base, BAD_INPUTS + refusals)
-    assert state(mgmt) == before and manifests(base) == []
+    hosts = {}
+    for case, override, _words in BAD_INPUTS:
+        hv = {
+            "ansible_connection": "local",
+            "ansible_python_interpreter": sys.executable,
+            "hostedcluster_upgrade_name": NAME,
+            "hostedcluster_upgrade_kubeconfig": mgmt.kubeconfig,
+            "hostedcluster_upgrade_target_version": NEW,
+            "hostedcluster_upgrade_backup_dir": str(base / "backups"),
+        }
+        hv.update({k: v.format(named=named) if isinstance(v, str) else v for k, v in override.items()})
+        hosts[case] = {k: v for k, v in hv.items() if v is not None}
+    inv = base / "bad-inputs.json"
+    inv.write_text(json.dumps({"hostedclusters": {"hosts": hosts}}))
+    before = state(mgmt)
+    res = run_playbook("ocp.day2.hostedcluster_upgrade", inventory=str(inv), forks=len(hosts))
+    assert "Traceback" not in res.stdout + res.stderr
+    fatal = {}
+    for line in res.stdout.splitlines():
+        if line.startswith("fatal: ["):
+            fatal[line[len("fatal: [") :].split("]", 1)[0]] = line
+    return fatal, before, state(mgmt), manifests(base)
+
+
+@pytest.mark.parametrize("case, override, words", BAD_INPUTS, ids=[c[0] for c in BAD_INPUTS])
+def test_bad_inputs_for_role_hostedcluster_upgrade(refused, case, override, words):
+    fatal, before, after, backups = refused
+    assert words in fatal.get(case, ""), "%s (%s): %s" % (case, override, fatal.get(case, "did not fail"))
+    assert after == before and backups == []
 
 
 def test_upgrade_with_faults_then_reruns(cluster):
