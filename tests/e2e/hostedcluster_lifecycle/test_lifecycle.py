@@ -9,6 +9,8 @@ import tarfile
 
 import yaml
 
+from tests.e2e.hostedcluster.helpers import write_inventory
+from tests.harness.ansible import run_playbook
 from tests.harness.net import wait_for
 
 from .plays import API, condition, play, pools
@@ -319,6 +321,14 @@ def test_delete(tmp_path, lifecycle):
     held = pools(mgmt, "life")[names[0]]  # a finalizer no controller of the simulator removes
     held["metadata"]["finalizers"] = held["metadata"].get("finalizers", []) + ["example.com/hold"]
     mgmt.put(held)
+    # the playbook as documented, in check mode: the plan, no backup, nothing deleted
+    inventory = write_inventory(tmp_path, {"life": {
+        "ocp_day2_kubeconfig": mgmt.kubeconfig, "hostedcluster_delete_name": "life",
+        "hostedcluster_etcd_backup_dir": str(tmp_path / "backups")}})  # fmt: skip
+    checked = run_playbook("ocp.day2.hostedcluster_delete", inventory=inventory, check=True, timeout=300)
+    assert checked.rc == 0, checked
+    assert "HostedControlPlane %s/life" % hc.hcp_namespace in checked.stdout
+    assert mgmt.get(API, "HostedCluster", "life", "clusters") is not None and not (tmp_path / "backups").exists()
     base = {"name": "life", "wait_timeout": 3}
 
     def backup(where):
