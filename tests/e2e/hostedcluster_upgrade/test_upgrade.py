@@ -16,6 +16,7 @@ import time
 import pytest
 
 from tests.harness.ansible import run_playbook
+from tests.harness.moto import FAKE_AWS_ENV
 from tests.sim.cluster import ManagementCluster
 
 HYPERSHIFT = "hypershift.openshift.io/v1beta1"
@@ -88,6 +89,12 @@ BAD_INPUTS = [  # role entry point: refused by argument_specs or the first check
     ("named-backup-not-good",
      {"hostedcluster_upgrade_backup": "named", "hostedcluster_upgrade_backup_manifest": "{named}"},
      "is not good: etcd-0.snapshot.db"),
+    ("named-backup-in-s3-not-good",
+     {"hostedcluster_upgrade_backup": "named", "hostedcluster_upgrade_backup_manifest": "s3://upgrade-named/b/manifest.json",
+      "hostedcluster_upgrade_s3_endpoint_url": "{s3}", "hostedcluster_upgrade_s3_region": "us-east-1",
+      "hostedcluster_upgrade_aws_access_key": FAKE_AWS_ENV["AWS_ACCESS_KEY_ID"],
+      "hostedcluster_upgrade_aws_secret_key": FAKE_AWS_ENV["AWS_SECRET_ACCESS_KEY"]},
+     "is not good: etcd-0.snapshot.db"),
 ]  # fmt: skip
 
 
@@ -109,7 +116,7 @@ def test_check_mode_prints_the_plan_and_changes_nothing(cluster):
 
 
 @pytest.fixture(scope="module")
-def refused(cluster):
+def refused(cluster, moto_server):
     """ONE playbook run with a host per bad input: (fatal line per case, state before, state after, backups)."""
     mgmt, base = cluster
     named = base / "named" / "manifest.json"  # a named backup whose snapshot is not what its manifest says
@@ -120,6 +127,10 @@ def refused(cluster):
     named.write_text(json.dumps({"format": "ocp.day2/hostedcluster-etcd-backup/v1", "cluster": NAME, "namespace": NS,
                                  "release": {"image": IMAGE % OLD}, "finished_at": _iso(time.time()),
                                  "members": [member]}))  # fmt: skip
+    s3 = moto_server.client("s3")  # the same named backup in S3, its snapshot one byte short of the manifest
+    s3.create_bucket(Bucket="upgrade-named")
+    s3.put_object(Bucket="upgrade-named", Key="b/etcd-0.snapshot.db", Body=b"x" * 38)
+    s3.put_object(Bucket="upgrade-named", Key="b/manifest.json", Body=named.read_bytes())
     hosts = {}
     for case, override, _words in BAD_INPUTS:
         hv = {
@@ -130,7 +141,8 @@ def refused(cluster):
             "hostedcluster_upgrade_target_version": NEW,
             "hostedcluster_upgrade_backup_dir": str(base / "backups"),
         }
-        hv.update({k: v.format(named=named) if isinstance(v, str) else v for k, v in override.items()})
+        hv.update({k: v.format(named=named, s3=moto_server.endpoint_url) if isinstance(v, str) else v
+                   for k, v in override.items()})  # fmt: skip
         hosts[case] = {k: v for k, v in hv.items() if v is not None}
     inv = base / "bad-inputs.json"
     inv.write_text(json.dumps({"hostedclusters": {"hosts": hosts}}))
