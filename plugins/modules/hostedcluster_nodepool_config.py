@@ -27,6 +27,8 @@ description:
     generation, after first waiting up to O(settle_timeout) for the controller to start the rollout
     (C(UpdatingConfig=True) or a new C(hypershift.openshift.io/nodePoolCurrentConfig) hash). A NodePool that
     reports C(ValidMachineConfig=False) or C(ValidTuningConfig=False) fails the task at once with its message.
+  - A NodePool to be changed that is paused (C(spec.pausedUntil)) is refused before anything is written (with
+    O(wait=true)), since HyperShift would not roll the change out.
   - Returns RV(previous), what the ConfigMaps and references were before, so that O(state=restored) with it puts
     them back (a role's C(rescue)).
   - Why not M(kubernetes.core.k8s)? It cannot check the objects, add one reference to a list without dropping the

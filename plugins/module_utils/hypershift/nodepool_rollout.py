@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 
 from ansible_collections.ocp.day2.plugins.module_utils import inputs
+from ansible_collections.ocp.day2.plugins.module_utils.durations import pauses
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
 from ansible_collections.ocp.day2.plugins.module_utils.hypershift import nodepool_config as npc
 from ansible_collections.ocp.day2.plugins.module_utils.hypershift.nodepool_wait import (
@@ -233,6 +234,14 @@ def execute(module):
                     ro.want_cm(cm, None)
     all_pools = list_nodepools(module, ro.ns, ro.name)
     affected = ro.affected(all_pools)
+    paused = [p["metadata"]["name"] for p in all_pools
+              if p["metadata"]["name"] in affected and pauses((p.get("spec") or {}).get("pausedUntil"))]  # fmt: skip
+    if paused and params["wait"] and not module.check_mode:
+        raise Day2Error(
+            "NodePool(s) %s are paused (spec.pausedUntil): HyperShift would not roll the change out and the wait would "
+            "time out. Resume them first (ocp.day2.hostedcluster_pause state=resumed); nothing was changed."
+            % ", ".join(paused)
+        )
     before = {p["metadata"]["name"]: (p["metadata"].get("annotations") or {}).get(CURRENT_CONFIG) for p in all_pools}
     noticed = []
     if not module.check_mode and ro.plan:
