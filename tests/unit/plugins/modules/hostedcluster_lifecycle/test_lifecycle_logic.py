@@ -2,12 +2,19 @@
 
 import base64
 import json
+from types import SimpleNamespace
 
 import pytest
 import yaml
 
+from ansible_collections.ocp.day2.plugins.module_utils import k8s
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
-from ansible_collections.ocp.day2.plugins.module_utils.hypershift import delete, must_gather, nodepool_scale
+from ansible_collections.ocp.day2.plugins.module_utils.hypershift import (
+    delete,
+    must_gather,
+    nodepool_rollout,
+    nodepool_scale,
+)
 from ansible_collections.ocp.day2.plugins.module_utils.hypershift import nodepool_config as npc
 
 
@@ -126,3 +133,47 @@ def test_the_hostedcluster_finalizer_goes_last():
     assert dl.force([_obj("HostedCluster", "hc"), _obj("Namespace", "ns-hc", finalizers=())]) == []
     assert [s["name"] for s in dl.force([_obj("HostedCluster", "hc")])] == ["hc"]
     assert dl.calls == ["np", "hc"]
+
+
+# -- a paused NodePool is refused before any write -------------------------------------------------------------
+class _Res:
+    def __init__(self, kind, objs, writes):
+        self.kind, self.objs, self.writes = kind, objs, writes
+
+    def get(self, name=None, namespace=None, **_kw):
+        if name is None:
+            return {"items": [o for o in self.objs if o["metadata"]["namespace"] == namespace]}
+        for o in self.objs:
+            if o["metadata"]["name"] == name:
+                return o
+        raise k8s.NotFoundError(SimpleNamespace(status=404, reason="Not Found", body=None, headers=None))
+
+    def __getattr__(self, verb):  # create, patch, delete: recorded, so the test sees any write
+        return lambda *a, **kw: self.writes.append((verb, self.kind, kw))
+
+
+class _Module:
+    check_mode, _diff = False, False
+
+    def __init__(self, params, objs):
+        self.params, self.writes = params, []
+        self.objs = objs
+
+    def resource(self, _api, kind):
+        return _Res(kind, [o for o in self.objs if o["kind"] == kind], self.writes)
+
+
+def test_paused_nodepool_refused_before_any_write():
+    mc = {"apiVersion": "machineconfiguration.openshift.io/v1", "kind": "MachineConfig", "metadata": {"name": "m"},
+          "spec": {"config": {"ignition": {"version": "3.2.0"}}}}  # fmt: skip
+    params = {"name": "ex", "namespace": "clusters", "nodepools": ["all"], "machine_configs": [mc], "tuned": [],
+              "state": "present", "previous": None, "wait": True, "wait_timeout": 1, "settle_timeout": 1,
+              "poll_interval": 0.1}  # fmt: skip
+    meta = {"namespace": "clusters"}
+    paused = {"clusterName": "ex", "pausedUntil": "true"}
+    objs = [{"kind": "HostedCluster", "metadata": dict(meta, name="ex"), "spec": {}},
+            {"kind": "NodePool", "metadata": dict(meta, name="ex-a"), "spec": paused}]  # fmt: skip
+    module = _Module(params, objs)
+    with pytest.raises(Day2Error, match="ex-a are paused"):
+        nodepool_rollout.execute(module)
+    assert module.writes == []
