@@ -116,6 +116,13 @@ nodepools:
   returned: always
   type: list
   elements: str
+recorded:
+  description:
+    - With O(state=zero), the NodePools whose record this call wrote (also returned when the call fails), so that a
+      rescue scales back only what this run scaled down.
+  returned: always
+  type: list
+  elements: str
 not_recorded:
   description: With O(state=restored), the chosen NodePools that had no record and were left alone.
   returned: always

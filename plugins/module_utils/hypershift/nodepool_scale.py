@@ -187,12 +187,20 @@ def execute(module):
         else:
             note = "; remove the record"
         plan.append("NodePool %s/%s: set %s%s" % (ns, pname, words, note))
+    recorded = []  # NodePools whose record this call wrote: what a rescue may scale back
     if not module.check_mode:
-        for pool, patch, annotations in changes:
-            patch_pool(module, pool, spec=patch or None, annotations=annotations or None)
-        if params["wait"]:
-            wait_for_size(module, params, [p for p in pools if p["metadata"]["name"] not in skipped], after)
-    result = {"changed": bool(changes), "plan": plan, "nodepools": sorted(before), "not_recorded": skipped}
+        try:
+            for pool, patch, annotations in changes:
+                patch_pool(module, pool, spec=patch or None, annotations=annotations or None)
+                if annotations.get(RECORD):
+                    recorded.append(pool["metadata"]["name"])
+            if params["wait"]:
+                wait_for_size(module, params, [p for p in pools if p["metadata"]["name"] not in skipped], after)
+        except Day2Error as exc:
+            exc.result.setdefault("recorded", recorded)
+            raise
+    result = {"changed": bool(changes), "plan": plan, "nodepools": sorted(before), "not_recorded": skipped,
+              "recorded": recorded}  # fmt: skip
     if state == "restored" and skipped:
         result["msg"] = "No scale record on NodePool(s) %s: left as they are." % ", ".join(skipped)
     if module._diff:
