@@ -8,6 +8,7 @@ scenario and run in file order."""
 import hashlib
 import json
 import os
+import shutil
 import stat
 
 from tests.sim.ocp4_csr import serving_csr
@@ -129,22 +130,28 @@ def _progress(scenario):
 
 def test_restore_plan_in_check_mode_then_refusal_of_another_release(scenario, backup):
     scenario.backup_dir = backup[0]
-    plan = _restore(scenario, "check", check=True, ocp4_cluster_restore_confirm=False)
-    assert plan.rc == 0, plan.stdout[-4000:]
-    assert "master-0 (recovery host): copy the backup to the recovery host; run cluster-restore.sh" in plan.stdout
-    assert "master-1 (other control-plane host): move etcd-pod.yaml out of the manifest directory" in plan.stdout
-    assert "cluster: delete the Machine of master-2, wait for its replacement" in plan.stdout
-    assert "changed=0" in plan.stdout and "changed=1" not in plan.stdout
-    scenario.cluster.put(scenario.cluster.cluster_version_object("4.14.9"))
-    try:
-        refused = _restore(scenario, "zstream")
-    finally:
-        scenario.cluster.put(scenario.cluster.cluster_version_object(VERSION))
-    assert refused.rc != 0
-    assert "taken on 4.14.8 but the cluster runs 4.14.9" in refused.stdout, refused.stdout[-3000:]
+    other = os.path.join(scenario.base, "backup-4.14.7")
+    shutil.copytree(backup[0], other)
+    with open(os.path.join(other, "manifest.json")) as f:
+        manifest = json.load(f)
+    with open(os.path.join(other, "manifest.json"), "w") as f:
+        json.dump(dict(manifest, cluster_version="4.14.7"), f)
+    result = _restore(scenario, "check", check=True, ocp4_cluster_restore_confirm=False)
+    assert result.rc == 0, result.stdout[-4000:]
+    plan = result.stdout
+    assert "master-0 (recovery host): copy the backup to the recovery host; run cluster-restore.sh" in plan
+    assert "master-1 (other control-plane host): move etcd-pod.yaml out of the manifest directory" in plan
+    assert "cluster: delete the Machine of master-2, wait for its replacement" in plan
+    assert "changed=0" in plan and "changed=1" not in plan and "TASK [ocp.day2.ocp4_cluster_restore : Move" not in plan
+    result = _restore(scenario, "refused", ocp4_cluster_restore_backup=other)
+    assert result.rc != 0
+    refused = result.stdout
+    assert "taken on 4.14.7 but the cluster runs 4.14.8" in refused, refused[-3000:]
+    assert "same z-stream" in refused
     for host in scenario.hosts.names:  # nothing was touched
         assert os.path.exists(os.path.join(scenario.hosts.root(host), "etc/kubernetes/manifests/etcd-pod.yaml"))
     assert scenario.hosts.healthy() and not _progress(scenario)
+    assert "changed=0" in refused.split("PLAY RECAP")[1] and "changed=1" not in refused.split("PLAY RECAP")[1]
 
 
 def test_restore_fails_at_etcd_redeploy_then_rerun_completes(scenario, backup):
@@ -155,7 +162,7 @@ def test_restore_fails_at_etcd_redeploy_then_rerun_completes(scenario, backup):
     cluster.redeploy_seconds = 60  # the etcd operator is slow: the first run times out waiting for it
     first = _restore(scenario, "first", ocp4_cluster_restore_redeploy_timeout=2)
     assert first.rc != 0
-    assert "FAILED on master-0 at step 'Force a redeployment of Etcd and wait for every node'" in first.stdout, (
+    assert "FAILED on master-0 at step 'Force a redeployment and wait for every node, Etcd'" in first.stdout, (
         first.stdout[-5000:]
     )
     assert "The etcd quorum guard was switched back on" in first.stdout
