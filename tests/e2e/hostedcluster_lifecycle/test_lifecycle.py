@@ -325,6 +325,64 @@ def test_must_gather(tmp_path, lifecycle):
     ]
 
 
+IDP = {
+    "name": "IAM",
+    "type": "OpenID",
+    "mappingMethod": "lookup",
+    "openID": {"clientID": "ocp", "clientSecret": {"name": "life-oidc"}, "issuer": "https://idp.example.com/identity",
+               "claims": {"preferredUsername": ["preferred_username"], "email": ["email"]}},
+}  # fmt: skip
+
+
+def test_configuration(tmp_path, lifecycle):
+    """Identity providers and the feature set (seed 001 §3.1, §5.1); before the delete, which ends the module."""
+    mgmt, _hc = lifecycle
+    role = {"name": "life", "identity_providers": [IDP], "feature_set": "TechPreviewNoUpgrade", "wait_timeout": 60}
+    tasks = f"""
+    - name: Plan
+      ocp.day2.hostedcluster_configuration:
+        name: life
+        identity_providers: [{_j(IDP)}]
+      check_mode: true
+      diff: true
+      register: plan
+    - name: TechPreviewNoUpgrade without the confirmation
+      block:
+        - name: Configure
+{_role("hostedcluster_configuration", mgmt, indent=10, **role)}
+      rescue:
+        - name: Keep the failure
+          ansible.builtin.set_fact:
+            unconfirmed: "{{{{ ansible_failed_result }}}}"
+    - name: Configure with the confirmation
+{_role("hostedcluster_configuration", mgmt, confirm_irreversible=True, **role)}
+    - name: Keep the role's result
+      ansible.builtin.set_fact:
+        configured: "{{{{ hostedcluster_configuration_result }}}}"
+    - name: Again
+      ocp.day2.hostedcluster_configuration:
+        name: life
+        identity_providers: [{_j(IDP)}]
+        feature_set: TechPreviewNoUpgrade
+      register: again
+    - name: Back to the default feature set
+      ocp.day2.hostedcluster_configuration:
+        name: life
+        feature_set: ""
+      register: back
+      ignore_errors: true
+"""
+    res, _proc = play(tmp_path, mgmt, tasks, ["plan", "unconfirmed", "configured", "again", "back"], "configure")
+    assert res["plan"]["changed"] and res["plan"]["diff"]["before"]["identityProviders"] == []
+    assert any("kubeadmin" in w for w in res["plan"]["warnings_given"])
+    assert "cannot be undone" in res["unconfirmed"]["msg"] and "confirm_irreversible=true" in res["unconfirmed"]["msg"]
+    assert len(res["configured"]["plan"]) == 2 and res["again"]["changed"] is False
+    assert "TechPreviewNoUpgrade, which cannot be changed" in res["back"]["msg"]
+    config = mgmt.get(API, "HostedCluster", "life", "clusters")["spec"]["configuration"]
+    assert config["oauth"]["identityProviders"] == [IDP]
+    assert config["featureGate"] == {"featureSet": "TechPreviewNoUpgrade"}
+
+
 def test_delete(tmp_path, lifecycle):
     """Last in this module: the shared hosted cluster goes."""
     mgmt, hc = lifecycle

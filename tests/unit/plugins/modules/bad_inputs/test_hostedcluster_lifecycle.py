@@ -4,6 +4,7 @@ every option given the wrong way is refused before the API, a command or the dis
 import pytest
 
 from ansible_collections.ocp.day2.plugins.modules import (
+    hostedcluster_configuration,
     hostedcluster_delete,
     hostedcluster_must_gather,
     hostedcluster_nodepool_config,
@@ -15,6 +16,7 @@ MAIN = {
     "scale": hostedcluster_nodepool_scale.main,
     "gather": hostedcluster_must_gather.main,
     "delete": hostedcluster_delete.main,
+    "configuration": hostedcluster_configuration.main,
 }
 MC = {
     "apiVersion": "machineconfiguration.openshift.io/v1",
@@ -32,6 +34,16 @@ CONFIG = {"name": "example", "machine_configs": [MC]}
 SCALE = {"name": "example"}
 GATHER = {"name": "example", "dest": "{dir}"}
 DELETE = {"name": "example"}
+OIDC = {"name": "IAM", "type": "OpenID", "openID": {"clientID": "c", "clientSecret": {"name": "s"},
+                                                    "issuer": "https://idp.example.com"}}  # fmt: skip
+
+
+def _idp(**changes):
+    return {"name": "example", "identity_providers": [dict(OIDC, **changes)]}
+
+
+def _oidc(**changes):
+    return _idp(openID=dict(OIDC["openID"], **changes))
 
 
 def _mc(**changes):
@@ -98,6 +110,34 @@ BAD_INPUTS = [
     ("delete: namespace too long", dict(DELETE, namespace="n" * 60), "longer than 63"),
     ("delete: wait_timeout negative", dict(DELETE, wait_timeout=-1), "wait_timeout"),
     ("delete: strip not a bool", dict(DELETE, strip_finalizers="maybe"), "strip_finalizers"),
+    ("configuration: nothing to do", {"name": "example"}, "identity_providers and/or feature_set"),
+    ("configuration: issuer http", _oidc(issuer="http://idp.example.com"), ["issuer", "https"]),
+    ("configuration: issuer with query", _oidc(issuer="https://idp.example.com/?a=b"), "without query or fragment"),
+    ("configuration: issuer with fragment", _oidc(issuer="https://idp.example.com/#x"), "without query or fragment"),
+    ("configuration: no client secret", _oidc(clientSecret={}), "clientSecret.name"),
+    ("configuration: unknown type", _idp(type="SAML"), "type 'SAML' is not one of"),
+    ("configuration: settings under another key", _idp(type="HTPasswd"), "settings under htpasswd"),
+    ("configuration: two kinds of settings", _idp(htpasswd={"fileData": {"name": "h"}}), "only openID may be set"),
+    ("configuration: name with a colon", _idp(name="a:b"), "without '/', ':'"),
+    ("configuration: mapping method", _idp(mappingMethod="merge"), "mappingMethod"),
+    ("configuration: same name twice", {"name": "example", "identity_providers": [OIDC, OIDC]}, "used twice"),
+    ("configuration: ldap url", _idp(type="LDAP", ldap={"url": "http://ldap"}, openID=None), "ldap:// or ldaps://"),
+    ("configuration: feature set misspelt", {"name": "example", "feature_set": "TechPreview"}, "feature_set"),
+    (
+        "configuration: custom gates without CustomNoUpgrade",
+        {"name": "example", "feature_set": "", "custom_feature_gates": {"enabled": ["X"]}},
+        "only with it",
+    ),  # fmt: skip
+    (
+        "configuration: CustomNoUpgrade without gates",
+        {"name": "example", "feature_set": "CustomNoUpgrade"},
+        "only with it",
+    ),
+    (
+        "configuration: API unreachable",
+        dict(_idp(), host="{closed}", api_key="unit-token"),
+        "Cannot reach the Kubernetes",
+    ),
     ("delete: API unreachable", dict(DELETE, host="{closed}", api_key="unit-token"), "Cannot reach the Kubernetes API"),
 ]
 
