@@ -1,9 +1,9 @@
 # ruff: noqa: E501 - expected values stay on one line
 """OpenShift 4 disaster recovery end to end, in the order an admin meets it, on one simulated cluster and three
-control-plane hosts with real etcd (conftest.py, hosts.py): the backup (ocp4_etcd_backup), CSR approval
-(ocp4_csr_approve), then the restore (ocp4_cluster_restore): its plan in check mode, a refusal for another z-stream
-release, a run that fails at the etcd redeployment and the re-run that completes. The tests share the module's
-scenario and run in file order."""
+control-plane hosts with real etcd (conftest.py, hosts.py): the backup (ocp4_etcd_backup), then the restore
+(ocp4_cluster_restore): its plan in check mode, a refusal for another z-stream release, a run that fails at the etcd
+redeployment and the re-run that completes. The restore's CSR step (ocp4_csr_approve) meets an expected kubelet, a
+node nobody expects and a foreign address. The tests share the module's scenario and run in file order."""
 
 import hashlib
 import json
@@ -43,68 +43,10 @@ def test_backup_fetched_verified_and_recorded(scenario, backup):
     assert sorted(os.listdir(os.path.join(remote, run_dir))) == names[1:]
 
 
-CSR_PLAY = """
-- name: Check mode first
-  hosts: localhost
-  connection: local
-  gather_facts: false
-  tasks:
-    - ocp.day2.ocp4_csr_approve:
-        nodes: [master-0, master-1]
-        settle: 0
-        kubeconfig: "{{ ocp_day2_kubeconfig }}"
-      check_mode: true
-      register: dry
-    - ansible.builtin.copy:
-        content: "{{ dry | to_json }}"
-        dest: "{{ out }}-check"
-        mode: "0600"
-- name: The playbook
-  ansible.builtin.import_playbook: ocp.day2.ocp4_csr_approve
-- name: Keep the result
-  hosts: localhost
-  connection: local
-  gather_facts: false
-  tasks:
-    - ansible.builtin.copy:
-        content: "{{ ocp4_csr_approve_result | to_json }}"
-        dest: "{{ out }}"
-        mode: "0600"
-"""
-
-
 def _csr_conditions(cluster, name):
     return (cluster.get("certificates.k8s.io/v1", "CertificateSigningRequest", name).get("status") or {}).get(
         "conditions"
     )
-
-
-def test_csr_approve_only_expected(scenario):
-    cluster = scenario.cluster
-    client = cluster.kubelet_bootstrap("master-1", address="10.0.0.11", name="csr-m1")
-    intruder = cluster.kubelet_bootstrap("intruder", name="csr-intruder")
-    cluster.put(serving_csr("csr-m0-foreign", "master-0", ["10.0.0.10", "10.6.6.6"]))
-    out = os.path.join(scenario.base, "csr.json")
-    extra = {"out": out, "ocp_day2_kubeconfig": cluster.kubeconfig, "ocp4_csr_approve_nodes": ["master-0", "master-1"],
-             "ocp4_csr_approve_settle": 2, "ocp4_csr_approve_interval": 0.2, "ocp4_csr_approve_timeout": 60}  # fmt: skip
-    result = scenario.play(CSR_PLAY, "csr.yml", "localhost,", extra_vars=extra)
-    assert result.rc == 0, result.stdout[-4000:]
-    with open(out + "-check") as f:
-        dry = json.load(f)
-    assert [c["name"] for c in dry["approved"]] == ["csr-m1"] and dry["changed"] is True
-    with open(out) as f:
-        real = json.load(f)
-    assert [(c["name"], c["node"]) for c in real["approved"]] == [
-        ("csr-m1", "master-1"),
-        ("csr-master-1-serving", "master-1"),
-    ]
-    left = {c["name"]: c["reason"] for c in real["left_alone"]}
-    assert "not among the expected nodes" in left[intruder]
-    assert "10.6.6.6 do not belong to node master-0" in left["csr-m0-foreign"]
-    approved = _csr_conditions(cluster, client)
-    assert [(c["type"], c["status"], c["reason"]) for c in approved] == [("Approved", "True", "OcpDay2Approve")]
-    assert _csr_conditions(cluster, "csr-master-1-serving")[0]["type"] == "Approved"
-    assert not _csr_conditions(cluster, intruder) and not _csr_conditions(cluster, "csr-m0-foreign")
 
 
 RESTORE_PLAY = """
@@ -157,8 +99,11 @@ def test_restore_plan_in_check_mode_then_refusal_of_another_release(scenario, ba
 def test_restore_fails_at_etcd_redeploy_then_rerun_completes(scenario, backup):
     cluster, hosts = scenario.cluster, scenario.hosts
     scenario.backup_dir = backup[0]
+    # kubelets after the restore: master-1's bootstrap CSR (its serving CSR follows the approval), a CSR for a node
+    # nobody expects, a serving CSR of master-0 with an address that is not master-0's
     cluster.kubelet_bootstrap("master-1", address="10.0.0.11", name="csr-after-restore")
     cluster.kubelet_bootstrap("rogue-node", name="csr-rogue")
+    cluster.put(serving_csr("csr-m0-foreign", "master-0", ["10.0.0.10", "10.6.6.6"]))
     cluster.redeploy_seconds = 60  # the etcd operator is slow: the first run times out waiting for it
     first = _restore(scenario, "first", ocp4_cluster_restore_redeploy_timeout=2)
     assert first.rc != 0
@@ -171,11 +116,14 @@ def test_restore_fails_at_etcd_redeploy_then_rerun_completes(scenario, backup):
     assert done == ["restart_kubelets", "approve_csrs", "ovn", "recreate_machine:master-2"]
     etcd_op = cluster.get("operator.openshift.io/v1", "Etcd", "cluster")
     assert "unsupportedConfigOverrides" not in etcd_op["spec"]
-    # the restore itself happened once; the CSRs of the expected node were approved, the rogue one left pending
-    assert _csr_conditions(cluster, "csr-after-restore")[0]["type"] == "Approved"
-    assert _csr_conditions(cluster, "csr-master-1-serving")  # from the earlier test's approval
-    assert not _csr_conditions(cluster, "csr-rogue")
-    assert "not among the expected nodes" in first.stdout
+    # CSRs: master-1's client CSR, then the serving CSR its kubelet sent, approved through the approval subresource;
+    # the unexpected node and the foreign address left pending and reported with the reason
+    approved = _csr_conditions(cluster, "csr-after-restore")
+    assert [(c["type"], c["status"], c["reason"]) for c in approved] == [("Approved", "True", "OcpDay2Approve")]
+    assert _csr_conditions(cluster, "csr-master-1-serving")[0]["type"] == "Approved"
+    assert not _csr_conditions(cluster, "csr-rogue") and not _csr_conditions(cluster, "csr-m0-foreign")
+    assert "it is for node rogue-node, which is not among the expected nodes" in first.stdout
+    assert "10.6.6.6 do not belong to node master-0" in first.stdout
 
     cluster.redeploy_seconds = 0.3
     second = _restore(scenario, "second")
