@@ -64,6 +64,7 @@ attributes:
     description: One look at the CSRs; returns what would be approved in RV(approved), approves nothing.
   diff_mode:
     support: none
+    description: The approvals are listed in RV(approved); there is no object diff.
 """
 
 EXAMPLES = r"""

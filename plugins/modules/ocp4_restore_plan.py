@@ -15,10 +15,10 @@ description:
   - Builds the steps of seed 003 §5.4.2.2 in the seed's order for the control-plane hosts of a run, the named
     recovery host and the lost control-plane machines to recreate; the ocp.day2.ocp4_cluster_restore role runs them
     and prints this plan in check mode.
-  - Reads the cluster network type (C(Network cluster): the OVN-Kubernetes clean-up only with C(OVNKubernetes)),
-    the cluster-wide proxy (C(Proxy cluster): its variables are exported for C(cluster-restore.sh)), the Node objects
-    and the Machines in C(openshift-machine-api) (the other control-plane hosts' IP addresses and the Machines to
-    recreate).
+  - Reads the cluster network type from C(Network cluster) (the OVN-Kubernetes clean-up runs only with
+    C(OVNKubernetes)), the cluster-wide proxy from C(Proxy cluster) (its variables are exported for
+    C(cluster-restore.sh)), the Node objects and the Machines in C(openshift-machine-api) (the other control-plane
+    hosts' IP addresses and the Machines to recreate).
   - Refuses a recovery host that is not among O(hosts), a recovery host whose machine would be recreated (the seed
     forbids it), two hosts with the same node, and a node to recreate without exactly one Machine.
   - Steps listed in O(progress_file) (one per line, written by the role as each cluster step completes) are marked
