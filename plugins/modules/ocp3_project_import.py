@@ -16,9 +16,9 @@ description:
     workloads and routes).
   - The project is created first when missing (a C(ProjectRequest) on OpenShift, a C(Namespace) elsewhere).
   - The project keeps its name, as the guide restores it (§6.2). Importing under another name needs
-    O(rename=true): images built in the project are pulled as C(<registry>/<project>/<image>) and image stream
-    tags name the project, so the copy keeps pointing at the old project's images. Those references are listed
-    in RV(image_references) and in a warning.
+    O(rename=true), because images built in the project are pulled as C(<registry>/<project>/<image>) and image
+    stream tags name the project, so the copy keeps pointing at the old project's images. Those references are
+    listed in RV(image_references) and in a warning.
   - Role binding subjects that named the exported project are pointed at O(namespace).
   - Objects that already exist are left as they are (C(oc create) semantics), so a second run changes nothing.
   - When an object cannot be created the module goes on with the others and fails at the end, listing
