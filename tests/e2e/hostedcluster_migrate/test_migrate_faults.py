@@ -104,12 +104,15 @@ class WhenQuiesced(threading.Thread):
         self.join(5)
 
 
-@pytest.mark.timeout(1200)  # three failed runs, each with a backup and a put-back: 564 s measured on two busy cores
+@pytest.mark.timeout(
+    1200
+)  # two failed runs, each with a backup and a put-back: 564 s measured for three on two busy cores
 def test_faults_before_the_destination_is_touched_put_the_source_back(tmp_path, faults_pair):
     src, dst, https, _data, plain = faults_pair
     want = src.get("apps/v1", "Deployment", "kube-apiserver", HCP)["spec"]["replicas"]
+    # phase backup fails below with S3 down during the snapshots; an exec refused during the snapshot is the backup
+    # role's own put-back case (tests/e2e/hostedcluster/test_backup_faults.py), so it is not run again here
     faults = [
-        ("backup", "etcd snapshot (exec in etcd-0 refused)", None, r"/namespaces/%s/pods/etcd-0/exec" % HCP),
         ("dns", "Routes deletion refused", "DELETE", r"/namespaces/%s/routes" % HCP),
     ]
     for phase, what, method, path in faults:
