@@ -13,6 +13,7 @@ later (a real kubelet takes a while too), so a caller has to wait for them to go
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import threading
@@ -105,6 +106,8 @@ class Kubelet:
         pod = entry["pod"]["metadata"]["name"]
         log = open(os.path.join(self.state_dir, "%s_%s.log" % (pod, cname)), "ab")  # noqa: SIM115 - the child owns it
         argv = list(container.get("command") or []) + list(container.get("args") or [])
+        if shutil.which("setpriv"):  # the containers die with the test process even if it is killed
+            argv = ["setpriv", "--pdeathsig", "KILL", *argv]
         env = dict(os.environ, **{e["name"]: str(e.get("value", "")) for e in container.get("env") or []})
         with log:
             entry["procs"][cname] = subprocess.Popen(
