@@ -2,6 +2,10 @@
 
 Transient API errors are retried by the modules (4 attempts), so a fault that outlasts them is injected
 `times=4`: the step fails, and the rescue's own requests then succeed and put the cluster back.
+
+The API, exec and S3 faults run one after the other on ONE HA cluster (module fixture `faulted`): each leaves it
+as found, which the next one checks again before it starts. The two tests that kill an etcd member have a cluster
+of their own.
 """
 
 import threading
@@ -9,7 +13,10 @@ import time
 
 import pytest
 
-from .helpers import backup_host, cluster_state, find_manifests, run, write_inventory
+from tests.harness.etcd import seed_keys
+from tests.harness.net import wait_for
+
+from .helpers import KEY_PREFIX, backup_host, cluster_state, find_manifests, run, write_inventory
 
 # (id, fault to inject on the simulator, step named in the failure message, whether the cluster was changed)
 API_FAULTS = [
@@ -51,11 +58,36 @@ def _assert_left_as_found(mgmt, hc, before, res, tmp_path, step, changed=True):
     assert find_manifests(tmp_path / "backups") == []
 
 
+FAULTS_BUCKET = "hc-backup-faults"
+
+
+@pytest.fixture(scope="module")
+def faulted(shared_mgmt, moto_server):
+    """(mgmt, hc, moto server, bucket): the module's HA cluster (3000 keys, AES-CBC) and an empty bucket."""
+    hc = shared_mgmt.create_hosted_cluster(
+        name="example", namespace="clusters", availability="HighlyAvailable", nodepools=1, encryption=True
+    )
+    hc.etcd.put_many(seed_keys(3000, prefix=KEY_PREFIX))
+    moto_server.client("s3").create_bucket(Bucket=FAULTS_BUCKET)
+    return shared_mgmt, hc, moto_server, FAULTS_BUCKET
+
+
+@pytest.fixture
+def clean(faulted):
+    """The module's cluster as an earlier test must have left it: no fault, no record, not paused, etcd healthy."""
+    mgmt, hc, _moto, _bucket = faulted
+    mgmt.faults.clear()
+    left = cluster_state(mgmt, hc)
+    assert not left["ocp_annotations"] and left["hc_paused"] is None, "an earlier test left it dirty: %s" % left
+    wait_for(hc.etcd.healthy, timeout=60, what="the shared cluster's etcd to be healthy")
+    return faulted
+
+
 @pytest.mark.parametrize(
     "fault,step,changed", [(f, s, c) for _i, f, s, c in API_FAULTS], ids=[i for i, _f, _s, _c in API_FAULTS]
 )
-def test_api_and_exec_faults_roll_back(mgmt_cluster, moto, bucket, ha_cluster, tmp_path, fault, step, changed):
-    hc, _data = ha_cluster
+def test_api_and_exec_faults_roll_back(clean, tmp_path, fault, step, changed):
+    mgmt_cluster, hc, moto, bucket = clean
     before = cluster_state(mgmt_cluster, hc)
     inv = _inventory(tmp_path, mgmt_cluster, hc, moto, bucket)
     mgmt_cluster.faults.add(**fault)
@@ -67,9 +99,9 @@ def test_api_and_exec_faults_roll_back(mgmt_cluster, moto, bucket, ha_cluster, t
     assert moto.client("s3").list_objects_v2(Bucket=bucket).get("KeyCount", 0) == 0
 
 
-def test_s3_down_is_refused_before_any_change(mgmt_cluster, moto, bucket, ha_cluster, tmp_path):
+def test_s3_down_is_refused_before_any_change(clean, tmp_path):
     """The key secrets go to S3 before the API servers go down, so an unreachable S3 stops the run early."""
-    hc, _data = ha_cluster
+    mgmt_cluster, hc, moto, bucket = clean
     before = cluster_state(mgmt_cluster, hc)
     inv = _inventory(tmp_path, mgmt_cluster, hc, moto, bucket)
     mgmt_cluster.s3_down(True)
