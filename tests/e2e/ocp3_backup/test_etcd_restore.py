@@ -2,7 +2,7 @@
 the others, every key compared on every member; a failure half-way puts the original members back.
 
 etcd runs as static pods, as on 3.11 masters (002 §5.4.2.2): a kubelet stand-in runs each member while its
-manifest is in its pods directory and stops it a second after the manifest left. The failing run uses the
+manifest is in its pods directory and stops it 4 s after the manifest left. The failing run uses the
 role's stop_method command (systemd-style stop and start commands)."""
 
 import base64
@@ -91,6 +91,7 @@ def etcd3(tmp_path):
             }
             for m in cluster.members
         },
+        stop_delay=4.0,  # a kubelet notices a removed manifest on its next sync, seconds later
     )
     cluster.kubelet = kubelet
     try:
