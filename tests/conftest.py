@@ -47,14 +47,21 @@ def etcd_tls(tmp_path):
 pytest_plugins = ["tests.sim.fixtures"]
 
 
-# Files whose tests take minutes (HA migrations and restores with real etcd). They are collected first, so with
-# `--dist loadfile` the two workers start on them and the short files fill in beside them, instead of the long
-# ones running last with one worker idle.
+# Files whose tests take minutes (HA migrations and restores with real etcd), longest first. They are collected
+# first and scripts/pytest.sh keeps that order (`--dist loadfile --no-loadscope-reorder`), so every worker starts
+# on one and the short files fill in beside them, instead of the long ones running last with workers idle.
 LONG_FIRST = (
-    "tests/e2e/hostedcluster_migrate/test_migrate.py",
     "tests/e2e/hostedcluster_migrate/test_migrate_faults.py",
+    "tests/e2e/hostedcluster_migrate/test_migrate.py",
     "tests/e2e/hostedcluster/test_restore_in_place.py",
     "tests/e2e/hostedcluster/test_restore_at_creation.py",
+    "tests/e2e/hostedcluster/test_backup_faults.py",
+    "tests/e2e/hostedcluster/test_backup.py",
+    "tests/e2e/hostedcluster_lifecycle/test_lifecycle.py",
+    "tests/e2e/hostedcluster/test_backup_putback.py",
+    "tests/e2e/ocp4/test_ocp4_disaster_recovery.py",
+    "tests/e2e/hostedcluster/test_member_recover.py",
+    "tests/e2e/hostedcluster_upgrade/test_upgrade.py",
 )
 
 
