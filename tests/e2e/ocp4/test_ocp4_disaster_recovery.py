@@ -1,4 +1,3 @@
-# ruff: noqa: E501 - expected values stay on one line
 """OpenShift 4 disaster recovery end to end, in the order an admin meets it, on one simulated cluster and three
 control-plane hosts with real etcd (conftest.py, hosts.py): the backup (ocp4_etcd_backup), then the restore
 (ocp4_cluster_restore): its plan in check mode, a refusal for another z-stream release, a run that fails at the etcd
