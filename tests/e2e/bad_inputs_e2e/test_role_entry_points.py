@@ -83,6 +83,30 @@ BAD_OCP3 = [
     ("ocp3_pvc_backup", {"ocp3_pvc_backup_namespace": "myapp", "ocp3_pvc_backup_force": "sure"}, "pvc_backup_force"),
 ]
 
+# the roles of the upgrade, lifecycle and OpenShift 4 issues (hostedcluster_upgrade has its own table in its e2e test)
+BAD_LATER = [
+    ("hostedcluster_delete", {}, "hostedcluster_delete_name"),
+    ("hostedcluster_delete", {"hostedcluster_delete_name": "example", "hostedcluster_delete_wait_timeout": "1h"},
+     "wait_timeout"),
+    ("hostedcluster_nodepool_scale", {}, "hostedcluster_nodepool_scale_name"),
+    ("hostedcluster_nodepool_scale", {"hostedcluster_nodepool_scale_name": "example",
+                                      "hostedcluster_nodepool_scale_state": "down"}, "zero, restored"),
+    ("hostedcluster_nodepool_config", {}, "hostedcluster_nodepool_config_name"),
+    ("hostedcluster_nodepool_config", {"hostedcluster_nodepool_config_name": "example",
+                                       "hostedcluster_nodepool_config_state": "gone"}, "present, absent"),
+    ("hostedcluster_must_gather", {}, "hostedcluster_must_gather_name"),
+    ("hostedcluster_must_gather", {"hostedcluster_must_gather_name": "example", "hostedcluster_must_gather_oc": "yes"},
+     "auto, always, never"),
+    ("hostedcluster_configuration", {}, "hostedcluster_configuration_name"),
+    ("hostedcluster_configuration", {"hostedcluster_configuration_name": "example",
+                                     "hostedcluster_configuration_feature_set": "TechPreview"}, "feature_set"),
+    ("ocp4_etcd_backup", {}, "ocp4_etcd_backup_dest"),
+    ("ocp4_cluster_restore", {"ocp4_cluster_restore_recovery_host": "master-0"}, "ocp4_cluster_restore_backup"),
+    ("ocp4_cluster_restore", {"ocp4_cluster_restore_backup": "/b"}, "ocp4_cluster_restore_recovery_host"),
+    ("ocp4_cluster_restore", {"ocp4_cluster_restore_backup": "/b", "ocp4_cluster_restore_recovery_host": "master-0",
+                              "ocp4_cluster_restore_redeploy_timeout": "soon"}, "redeploy_timeout"),
+]  # fmt: skip
+
 
 def _play(cases):
     blocks = []
@@ -122,7 +146,7 @@ def outcomes(tmp_path_factory):
     return {i: seen.get(str(i)) for i in range(len(cases))}
 
 
-BAD_ROLE_INPUTS = BAD_HOSTEDCLUSTER + BAD_MIGRATE + BAD_OCP3
+BAD_ROLE_INPUTS = BAD_HOSTEDCLUSTER + BAD_MIGRATE + BAD_OCP3 + BAD_LATER
 # argument_specs cannot say "required when mode is at_creation"; the role's tasks must check it (issue 14).
 KNOWN_GAP = ("hostedcluster_etcd_restore", {"hostedcluster_etcd_restore_mode": "at_creation"}, "manifest")
 
