@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # Test stand-in for OpenShift 4's /usr/local/bin/cluster-backup.sh (not the real script): what it does with
 # etcdctl on a control-plane host, under OCP4_HOST_ROOT. Writes snapshot_<ts>.db and static_kuberesources_<ts>.tar.gz
 # (the newest revision of each static pod's resources) into the directory given.

@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # Test stand-in for OpenShift 4's /usr/local/bin/cluster-restore.sh (not the real script): what it does on the
 # recovery host, under OCP4_HOST_ROOT. Stops the control-plane static pods, waits for their containers to go, moves
 # /var/lib/etcd/member to /var/lib/etcd-backup, restores the snapshot into /var/lib/etcd with etcdctl, and starts

@@ -75,7 +75,7 @@ def _payloads(store, namespace, refs, key, kinds):
         except yaml.YAMLError as exc:
             return None, 'configmap "%s" contains invalid yaml: %s' % (name, exc)
         for doc in docs:
-            group = str(doc.get("apiVersion", "")).split("/")[0] if isinstance(doc, dict) else ""
+            group = str(doc.get("apiVersion", "")).split("/", maxsplit=1)[0] if isinstance(doc, dict) else ""
             if not isinstance(doc, dict) or doc.get("kind") not in kinds.get(group, ()):
                 kind = doc.get("kind") if isinstance(doc, dict) else type(doc).__name__
                 problem = "unsupported config type: %s" % kind

@@ -133,8 +133,11 @@ def node():
     )  # fmt: skip
     cond = obj({"type": string(), "status": enum(*_TRISTATE), "reason": string(), "message": string(),
                 "lastHeartbeatTime": string(), "lastTransitionTime": string()}, required=["type", "status"])  # fmt: skip
-    status = obj({"addresses": array(address), "conditions": array(cond)}, opaque=("allocatable", "capacity", "daemonEndpoints", "images", "nodeInfo", "phase", "volumesAttached", "volumesInUse", "config"))  # fmt: skip
-    spec = obj({"unschedulable": boolean(), "taints": array(anything())}, opaque=("podCIDR", "podCIDRs", "providerID", "configSource", "externalID"))  # fmt: skip
+    status = obj({"addresses": array(address), "conditions": array(cond)},
+                 opaque=("allocatable", "capacity", "daemonEndpoints", "images", "nodeInfo", "phase",
+                         "volumesAttached", "volumesInUse", "config"))  # fmt: skip
+    spec = obj({"unschedulable": boolean(), "taints": array(anything())},
+               opaque=("podCIDR", "podCIDRs", "providerID", "configSource", "externalID"))  # fmt: skip
     return _root(spec, status)
 
 
@@ -143,7 +146,8 @@ def certificate_signing_request():
         {"type": string(min_length=1), "status": enum(*_TRISTATE), "reason": string(), "message": string(),
          "lastUpdateTime": string(fmt="date-time"), "lastTransitionTime": string(fmt="date-time")},
         required=["type", "status"],
-        rules=[rule("!(self.type in ['Approved', 'Denied', 'Failed']) || self.status == 'True'", "status must be True for the Approved, Denied and Failed conditions")],
+        rules=[rule("!(self.type in ['Approved', 'Denied', 'Failed']) || self.status == 'True'",
+                    "status must be True for the Approved, Denied and Failed conditions")],
     )  # fmt: skip
     spec = obj(
         {"request": string(min_length=1, fmt="byte"), "signerName": string(min_length=1, pattern=r"^[a-z0-9.-]+/[a-zA-Z0-9.-]+$"),
@@ -154,7 +158,8 @@ def certificate_signing_request():
     status = obj(
         {"conditions": array(cond, list_type="map", map_keys=["type"], rules=[
             rule("!(self.exists(c, c.type == 'Approved') && self.exists(c, c.type == 'Denied'))", "Approved and Denied conditions are mutually exclusive"),
-            rule("oldSelf.all(o, !(o.type in ['Approved', 'Denied']) || self.exists(c, c.type == o.type))", "the Approved and Denied conditions cannot be removed once set"),
+            rule("oldSelf.all(o, !(o.type in ['Approved', 'Denied']) || self.exists(c, c.type == o.type))",
+                 "the Approved and Denied conditions cannot be removed once set"),
         ]), "certificate": string(fmt="byte")}
     )  # fmt: skip
     return _root(spec, status, spec_required=True)

@@ -23,8 +23,13 @@ def test_upgrade_as_hypershift_reports_it(mgmt_cluster):
     mgmt.upgrade_seconds = 0.9
     mgmt.update_graph = {"available": ["4.14.9", "4.16.1"], "conditional": [{"version": "4.15.2"}]}
     hc = mgmt.create_hosted_cluster(name="up", availability="SingleReplica", nodepools=2, channel="stable-4.15")
-    get = lambda: mgmt.get(*HC, "up", "clusters")  # noqa: E731
-    pools = lambda: {p["metadata"]["name"]: p for p in mgmt.list(*NP, "clusters")}  # noqa: E731
+
+    def get():
+        return mgmt.get(*HC, "up", "clusters")
+
+    def pools():
+        return {p["metadata"]["name"]: p for p in mgmt.list(*NP, "clusters")}
+
     wait_for(lambda: get()["status"]["version"].get("conditionalUpdates"), timeout=10, what="the offered updates")
     ver = get()["status"]["version"]
     assert [(u["version"], "stable-4.15" in u["channels"]) for u in ver["availableUpdates"]] == [

@@ -127,9 +127,18 @@ def test_nodepool_config(tmp_path, lifecycle):
         {FAST}
       register: removed
 """
-    res, _proc = play(tmp_path, mgmt, tasks, ["role_failure", "plan", "refused_role",
-                                               "refused_ignition", "applied", "again", "removed_one",
-                                               "removed_plan", "removed"], "config")  # fmt: skip
+    names = [
+        "role_failure",
+        "plan",
+        "refused_role",
+        "refused_ignition",
+        "applied",
+        "again",
+        "removed_one",
+        "removed_plan",
+        "removed",
+    ]
+    res, _proc = play(tmp_path, mgmt, tasks, names, "config")
     # the failed role run: rolled back and failed naming the cause; the ConfigMap it wrote is gone, and no pool
     # kept its reference (the reference lists at the end hold only what later steps added)
     msg = res["role_failure"]["msg"]
@@ -446,8 +455,8 @@ def test_delete(tmp_path, lifecycle):
         name: life
       register: again
 """
-    res, _proc = play(tmp_path, mgmt, tasks, ["unconfirmed", "still", "plan", "held", "backup_location",
-                                               "stripped", "again"], "delete")  # fmt: skip
+    names = ["unconfirmed", "still", "plan", "held", "backup_location", "stripped", "again"]
+    res, _proc = play(tmp_path, mgmt, tasks, names, "delete")
     assert (
         "cannot be undone" in res["unconfirmed"]["msg"]
         and "hostedcluster_delete_confirm=true" in res["unconfirmed"]["msg"]

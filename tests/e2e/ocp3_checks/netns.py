@@ -101,7 +101,9 @@ class NetnsLab:
         self.listeners.append(proc)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            probe = subprocess.run(["ip", "netns", "exec", self.ns(host), "ss", "-lnu"], capture_output=True, text=True)
+            probe = subprocess.run(
+                ["ip", "netns", "exec", self.ns(host), "ss", "-lnu"], capture_output=True, text=True, check=False
+            )
             if ":%d " % port in probe.stdout:
                 return proc
             time.sleep(0.05)

@@ -65,8 +65,9 @@ class ControlPlaneHosts:
         root, member = self.root(name), self.member(name)
         k = os.path.join(root, "etc", "kubernetes")
         res = os.path.join(k, "static-pod-resources")
-        etcd_pod = _pod("etcd-" + name, [("etcd", self._etcd_command(member, root, self.etcd.initial_cluster)),
-                                          ("etcdctl", PLACEHOLDER), ("etcd-metrics", PLACEHOLDER)])  # fmt: skip
+        containers = [("etcd", self._etcd_command(member, root, self.etcd.initial_cluster)),
+                      ("etcdctl", PLACEHOLDER), ("etcd-metrics", PLACEHOLDER)]  # fmt: skip
+        etcd_pod = _pod("etcd-" + name, containers)
         restore_pod = _pod(
             "etcd-" + name, [("etcd", self._etcd_command(member, root, "%s=%s" % (name, member.peer_url)))]
         )

@@ -127,7 +127,7 @@ def test_restore_fails_at_etcd_redeploy_then_rerun_completes(scenario, backup):
     cluster.redeploy_seconds = 0.3
     second = _restore(scenario, "second")
     assert second.rc == 0, second.stdout[-5000:]
-    assert [k for k, _ in cluster.redeployments] == [
+    assert [kind for kind, _reason in cluster.redeployments] == [
         "Etcd",
         "Etcd",
         "KubeAPIServer",

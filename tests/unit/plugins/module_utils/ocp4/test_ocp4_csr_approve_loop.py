@@ -29,9 +29,12 @@ class FakeApi:
         self.conflicts = conflicts
         self.bodies = []
         approval = SimpleNamespace(replace=self._approve)
-        listing = lambda: Listed(list(self.csrs.values()))  # noqa: E731 - a fake resource's get
-        self.csr_res = SimpleNamespace(get=listing, subresources={"approval": approval})
+        self.csr_res = SimpleNamespace(get=self._listing, subresources={"approval": approval})
         self.node_res = SimpleNamespace(get=lambda: Listed([NODE]))
+
+    def _listing(self):
+        """A fake resource's get: every CSR."""
+        return Listed(list(self.csrs.values()))
 
     def _approve(self, body, name):
         if self.conflicts:

@@ -83,7 +83,9 @@ LEAVE = [
     ("serving from the bootstrapper", serving_csr("a", "master-0", ["10.0.0.10"], username=BOOTSTRAPPER), "not by system:node"),
     ("serving without SANs", serving_csr("a", "master-0", []), "without any DNS name or IP address"),
     ("serving not in system:nodes", _serving_groups(), "system:nodes group"),
-    ("another signer", csr_object("a", "kubernetes.io/kube-apiserver-client", "system:admin", request_pem("system:node:master-0")), "signer kubernetes.io/kube-apiserver-client is not one"),
+    ("another signer",
+     csr_object("a", "kubernetes.io/kube-apiserver-client", "system:admin", request_pem("system:node:master-0")),
+     "signer kubernetes.io/kube-apiserver-client is not one"),
     ("request not a CSR", _garbage(), "not a PEM certificate signing request"),
 ]  # fmt: skip
 

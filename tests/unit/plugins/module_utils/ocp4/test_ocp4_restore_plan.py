@@ -18,7 +18,8 @@ MACHINES = [
 PROXY = {"httpProxy": "http://proxy:3128", "noProxy": ".cluster.local"}
 
 
-def _plan(done=(), recreate=("master-2",), network="OVNKubernetes", vips=(), hosts=HOSTS, recovery="m0"):
+def _plan(done=(), recreate=("master-2",), network="OVNKubernetes", vips=(), hosts=None, recovery="m0"):
+    hosts = HOSTS if hosts is None else hosts
     return restore_plan.build(hosts, recovery, list(recreate), network, PROXY, set(done), NODES, MACHINES, list(vips))
 
 
@@ -26,8 +27,15 @@ def test_host_steps_in_the_seed_order():
     plan = _plan()
     steps = {h: [s["step"] for s in v] for h, v in plan["host_steps"].items()}
     assert steps["m0"] == ["copy_backup", "cluster_restore", "restart_kubelet", "check_etcd", "remove_ovn_dbs"]
-    assert steps["m1"] == steps["m2"] == ["stop_etcd_pod", "stop_kube_apiserver_pod", "move_etcd_data", "stop_keepalived",
-                                         "restart_kubelet", "remove_ovn_dbs"]  # fmt: skip
+    others = [
+        "stop_etcd_pod",
+        "stop_kube_apiserver_pod",
+        "move_etcd_data",
+        "stop_keepalived",
+        "restart_kubelet",
+        "remove_ovn_dbs",
+    ]
+    assert steps["m1"] == steps["m2"] == others
     assert [s["step"] for s in _plan(vips=["192.0.2.5"])["host_steps"]["m0"]][0] == "check_vip"
 
 

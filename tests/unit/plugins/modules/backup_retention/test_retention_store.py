@@ -82,7 +82,10 @@ def test_s3_store_lists_groups_locks_and_removes():
     s3 = boto3.client("s3", region_name="us-east-1")
     s3.create_bucket(Bucket="bk-retention")
     base = "hc/clusters/example/"
-    put = lambda k, body: s3.put_object(Bucket="bk-retention", Key=base + k, Body=body)  # noqa: E731
+
+    def put(k, body):
+        s3.put_object(Bucket="bk-retention", Key=base + k, Body=body)
+
     put("20260101T000000Z/manifest.json", json.dumps(manifest()))
     put("20260101T000000Z/etcd-0.snapshot.db", b"x")
     put("20260102T000000Z/manifest.json", json.dumps(manifest()))

@@ -30,7 +30,7 @@ def make_snapshot(directory, keys=20):
     )  # fmt: skip
     try:
         lines = "".join("put /registry/k%03d value-%03d\n" % (i, i) for i in range(keys))
-        for _ in range(100):
+        for _attempt in range(100):
             done = subprocess.run(
                 ["etcdctl", "--endpoints", url, "txn"], input="\n" + lines + "\n\n",
                 env=ENV, capture_output=True, text=True, check=False,
