@@ -83,6 +83,37 @@ BAD_OCP3 = [
     ("ocp3_pvc_backup", {"ocp3_pvc_backup_namespace": "myapp", "ocp3_pvc_backup_force": "sure"}, "pvc_backup_force"),
 ]
 
+MEMBER = {"ocp3_etcd_member_action": "add", "ocp3_etcd_member_host": "etcd-3"}
+# the roles and options of the 3.11 day-2 issue (B4, B13-B17 and the fidelity fixes)
+BAD_OCP3_DAY2 = [
+    ("ocp3_etcd_member", {"ocp3_etcd_member_host": "etcd-3"}, "ocp3_etcd_member_action"),
+    ("ocp3_etcd_member", dict(MEMBER, ocp3_etcd_member_action="grow"), "add, remove"),
+    ("ocp3_etcd_member", dict(MEMBER, ocp3_etcd_member_wait_timeout="2m"), "ocp3_etcd_member_wait_timeout"),
+    ("ocp3_etcd_member", dict(MEMBER, ocp3_etcd_member_stop_method="kill"), "command, static_pod"),
+    ("ocp3_etcd_member", MEMBER, "ocp3_etcd_member_host"),  # etcd-3 is not a host of the play
+    ("ocp3_e2e_check", {"ocp3_e2e_check_timeout": "5m"}, "ocp3_e2e_check_timeout"),
+    ("ocp3_e2e_check", {"ocp3_e2e_check_registry_insecure": "perhaps"}, "registry_insecure"),
+    ("ocp3_pvc_restore", {}, "ocp3_pvc_restore_src"),
+    ("ocp3_pvc_restore", {"ocp3_pvc_restore_src": "/x", "ocp3_pvc_restore_delete_extra": "maybe"}, "delete_extra"),
+    ("ocp3_pvc_restore", {"ocp3_pvc_restore_src": "/x", "ocp3_pvc_restore_workload": "demo"}, "restore_workload"),
+    ("ocp3_registry_config", {"ocp3_registry_config_format": "ini"}, "toml, yaml"),
+    ("ocp3_registry_config", {"ocp3_registry_config_ca_certs": [{"registry": "r.example.com"}]}, "src"),
+    ("ocp3_registry_config", {"ocp3_registry_config_registries": ["all"]}, "block list"),
+    ("ocp3_host_retire", {}, "ocp3_host_retire_node"),
+    ("ocp3_host_retire", {"ocp3_host_retire_node": "n1", "ocp3_host_retire_type": "infra"}, "node, master"),
+    ("ocp3_host_retire", {"ocp3_host_retire_node": "n1", "ocp3_host_retire_min_remaining": "two"}, "min_remaining"),
+    ("ocp3_host_restore", dict(HOST_RESTORE, ocp3_host_restore_node_action="halt"), "restart, reboot, none"),
+    ("ocp3_host_restore", dict(HOST_RESTORE, ocp3_host_restore_type="infra"), "auto, master, node"),
+    (
+        "ocp3_etcd_restore",
+        {"ocp3_etcd_restore_manifest": "/m.json", "ocp3_etcd_restore_stop_method": "kill"},
+        "static_pod, command",
+    ),  # fmt: skip
+    ("ocp3_health_check", {"ocp3_health_check_api_port": "https"}, "ocp3_health_check_api_port"),
+    ("ocp3_health_check", {"ocp3_health_check_checks": ["mtu_registri"]}, "mtu_registri"),
+    ("ocp3_project_restore", {"ocp3_project_restore_src": "/x", "ocp3_project_restore_rename": "perhaps"}, "rename"),
+]
+
 # the roles of the upgrade, lifecycle and OpenShift 4 issues (hostedcluster_upgrade has its own table in its e2e test)
 BAD_LATER = [
     ("hostedcluster_delete", {}, "hostedcluster_delete_name"),
@@ -146,7 +177,7 @@ def outcomes(tmp_path_factory):
     return {i: seen.get(str(i)) for i in range(len(cases))}
 
 
-BAD_ROLE_INPUTS = BAD_HOSTEDCLUSTER + BAD_MIGRATE + BAD_OCP3 + BAD_LATER
+BAD_ROLE_INPUTS = BAD_HOSTEDCLUSTER + BAD_MIGRATE + BAD_OCP3 + BAD_OCP3_DAY2 + BAD_LATER
 # argument_specs cannot say "required when mode is at_creation"; the role's tasks must check it (issue 14).
 KNOWN_GAP = ("hostedcluster_etcd_restore", {"hostedcluster_etcd_restore_mode": "at_creation"}, "manifest")
 
