@@ -248,7 +248,11 @@ def seed_way(src, dst, moto, s3, work):
         apply(dst, hc_dir, "hc-%s-new.json" % NAME)
         apply(dst, hc_dir, "np-*")
         replicas = sum(p["spec"].get("replicas", 0) for p in get_json(dst, "nodepools", "-n", NS)["items"])
-        wait_until(lambda: ready_nodes(dst) == replicas, 900, 1.0)
+        if not wait_until(lambda: ready_nodes(dst) == replicas, NODES_TIMEOUT, 1.0):
+            raise SystemExit(
+                "the destination's nodes were not Ready within %d s (ready: %d of %d)"
+                % (NODES_TIMEOUT, ready_nodes(dst), replicas)
+            )
         seed_teardown(src)
         guest = dst.guest(dst.hosted_handle(NAME, NS)).kubeconfig
         kubectl(dst, "delete", "pod", "-n", "openshift-ovn-kubernetes", "--all", kubeconfig=guest)
@@ -342,6 +346,9 @@ def identical_on_every_member(dst, expected):
         return False
 
 
+NODES_TIMEOUT = 600
+
+
 def one_way(label, work, moto, https, keys, run):
     src = ManagementCluster(os.path.join(work, label, "src"), moto=moto, name="%s-src" % label).start()
     dst = ManagementCluster(os.path.join(work, label, "dst"), moto=moto, name="%s-dst" % label).start()
@@ -358,8 +365,14 @@ def one_way(label, work, moto, https, keys, run):
         if not wait_until(lambda: GuestProbe(src, dst)._ok(src) and all(r for _n, r in guest.nodes() or [(0, 0)]), 300):
             raise SystemExit("the source's hosted cluster API never answered with Ready nodes")
         os.makedirs(os.path.join(work, label, "files"), mode=0o700)
-        downtime, wall = run(src, dst, https, os.path.join(work, label, "files"))
-        return downtime, wall, identical_on_every_member(dst, expected), left_on_source(src)
+        try:
+            downtime, wall = run(src, dst, https, os.path.join(work, label, "files"))
+        except SystemExit as exc:  # one way failing must not hide the other's figures
+            print("%s: FAILED: %s" % (label, exc), flush=True)
+            return float("nan"), float("nan"), identical_on_every_member(dst, expected), left_on_source(src)
+        result = (downtime, wall, identical_on_every_member(dst, expected), left_on_source(src))
+        print("%s: API down %.1f s, wall %.1f s, keys on all 3 %s, left on source %s" % ((label,) + result), flush=True)
+        return result
     finally:
         dst.stop()
         src.stop()

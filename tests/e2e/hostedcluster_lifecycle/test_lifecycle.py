@@ -127,7 +127,7 @@ def test_nodepool_config(tmp_path, lifecycle):
         {FAST}
       register: removed
 """
-    names = [
+    steps = [
         "role_failure",
         "plan",
         "refused_role",
@@ -138,7 +138,7 @@ def test_nodepool_config(tmp_path, lifecycle):
         "removed_plan",
         "removed",
     ]
-    res, _proc = play(tmp_path, mgmt, tasks, names, "config")
+    res, _proc = play(tmp_path, mgmt, tasks, steps, "config")
     # the failed role run: rolled back and failed naming the cause; the ConfigMap it wrote is gone, and no pool
     # kept its reference (the reference lists at the end hold only what later steps added)
     msg = res["role_failure"]["msg"]
@@ -455,8 +455,8 @@ def test_delete(tmp_path, lifecycle):
         name: life
       register: again
 """
-    names = ["unconfirmed", "still", "plan", "held", "backup_location", "stripped", "again"]
-    res, _proc = play(tmp_path, mgmt, tasks, names, "delete")
+    steps = ["unconfirmed", "still", "plan", "held", "backup_location", "stripped", "again"]
+    res, _proc = play(tmp_path, mgmt, tasks, steps, "delete")
     assert (
         "cannot be undone" in res["unconfirmed"]["msg"]
         and "hostedcluster_delete_confirm=true" in res["unconfirmed"]["msg"]
