@@ -8,6 +8,46 @@ _COMMON_OPAQUE = ("additionalTrustBundle", "auditWebhook", "autoNode", "autoscal
                   "imageContentSources", "kubeAPIServerDNSName", "monitoring", "operatorConfiguration",
                   "serviceAccountSigningKey", "tolerations")  # fmt: skip
 _URL_RULE = "isURL(self)"
+# HostedCluster.spec.configuration: only featureGate.featureSet is modelled (its enum and the CEL rules that make
+# the NoUpgrade sets irreversible, as the HostedCluster CRD embeds them from openshift/api config/v1); the other
+# sections are kept as sent.
+_FEATURE_SET_RULES = [
+    rule("oldSelf == 'CustomNoUpgrade' ? self == 'CustomNoUpgrade' : true", "CustomNoUpgrade may not be changed"),
+    rule(
+        "oldSelf == 'TechPreviewNoUpgrade' ? self == 'TechPreviewNoUpgrade' : true",
+        "TechPreviewNoUpgrade may not be changed",
+    ),
+    rule(
+        "oldSelf == 'DevPreviewNoUpgrade' ? self == 'DevPreviewNoUpgrade' : true",
+        "DevPreviewNoUpgrade may not be changed",
+    ),
+    rule("oldSelf == 'OKD' ? self != '' : true", "OKD cannot transition to Default"),
+]
+
+
+def _configuration():
+    feature_gate = obj(
+        {
+            "featureSet": enum(
+                "CustomNoUpgrade", "DevPreviewNoUpgrade", "TechPreviewNoUpgrade", "OKD", "", rules=_FEATURE_SET_RULES
+            )
+        },
+        opaque=("customNoUpgrade",),
+    )
+    return obj(
+        {"featureGate": feature_gate},
+        opaque=(
+            "apiServer",
+            "authentication",
+            "image",
+            "ingress",
+            "network",
+            "oauth",
+            "operatorhub",
+            "proxy",
+            "scheduler",
+        ),
+    )
 
 
 def _platform():
@@ -64,6 +104,7 @@ def hosted_cluster():
                 rule('oldSelf == "" || self == oldSelf', "infraID is immutable"),
             ]),
             "channel": string(1, 100),
+            "configuration": _configuration(),
             "controllerAvailabilityPolicy": enum(*h.AVAILABILITY, default="HighlyAvailable", rules=[immutable("ControllerAvailabilityPolicy is immutable")]),
             "infrastructureAvailabilityPolicy": enum(*h.AVAILABILITY, default="SingleReplica"),
             "capabilities": _capabilities(),
@@ -86,7 +127,7 @@ def hosted_cluster():
             "updateService": string(rules=[rule(_URL_RULE, "updateService must be a valid absolute URL")]),
         },
         required=["etcd", "networking", "platform", "pullSecret", "release", "services"],
-        opaque=_COMMON_OPAQUE,
+        opaque=tuple(name for name in _COMMON_OPAQUE if name != "configuration"),
         rules=_services_rules() + [
             rule('self.platform.type != "IBMCloud" ? self.services == oldSelf.services : true',
                  "Services is immutable. Changes might result in unpredictable and disruptive behavior."),
