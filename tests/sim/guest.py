@@ -29,13 +29,14 @@ import yaml
 
 from tests.harness.pki import CA
 
-from . import resources
+from . import olm, resources
 from .apiserver import ApiServer
 from .faults import Faults
 from .status import release_version
-from .store import Store, now
+from .store import now
 
 KINDS = ("Namespace", "Node", "Pod", "Secret", "ConfigMap", "Service", "ServiceAccount", "Event", "ClusterVersion")
+KINDS += olm.KINDS  # the OLM stand-in (tests/sim/olm.py)
 R = {k: resources.lookup(None, k) for k in KINDS}
 _MGMT = {k: resources.lookup(None, k) for k in ("HostedCluster", "Deployment", "Machine", "AWSMachine", "Secret")}
 OVN_NS = "openshift-ovn-kubernetes"
@@ -99,7 +100,8 @@ class GuestState:
     def __init__(self, cluster_id, directory):
         self.cluster_id = cluster_id
         self.lock = threading.RLock()
-        self.store = Store()
+        self.store = olm.OlmStore()
+        self.olm = olm.Olm(self.store)
         self.ca = CA(os.path.join(directory, "pki"), cn="root-ca")  # as the migrated root-ca Secret: one CA
         self.admin = self.ca.issue("admin", cn="system:admin", organization="system:masters")
         self.directory = directory
@@ -148,6 +150,7 @@ class GuestState:
             self._nodes(live, ready)
             self._ovn_pods(set(live), ready, serving)
             self._cluster_version(hc)
+            self.olm.sync()
 
     def _nodes(self, live, ready):
         for node in self.store.list(R["Node"])[0]:

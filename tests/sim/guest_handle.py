@@ -34,6 +34,22 @@ class GuestHandle:
             raise RuntimeError("hosted cluster %s/%s has no guest state on %s" % (*self.key, self.mgmt.name))
         return state
 
+    @property
+    def olm(self):
+        """The OLM stand-in of this hosted cluster (tests/sim/olm.py): its `catalog`, `add_package()`."""
+        return self._state().olm
+
+    def get(self, kind, name, namespace=None):
+        """An object of the hosted cluster's own API (a kind the guest serves), or None."""
+        from .olm import R as OLM_R
+
+        return self._state().store.get(OLM_R.get(kind) or R[kind], namespace, name)
+
+    def list(self, kind, namespace=None):
+        from .olm import R as OLM_R
+
+        return self._state().store.list(OLM_R.get(kind) or R[kind], namespace)[0]
+
     def nodes(self):
         """[(name, ready)] of the hosted cluster's Nodes."""
         out = []

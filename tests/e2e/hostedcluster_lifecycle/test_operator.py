@@ -1,0 +1,139 @@
+"""ocp.day2.hostedcluster_operator end to end: the SR-IOV operator of seed 001 §4.3 on a hosted cluster's own API,
+served by the simulator with its OLM stand-in (tests/sim/olm.py). One playbook run: check mode, a Manual plan for
+another CSV refused, a CSV that fails while installing, a package the catalog lacks, then the seed's install and
+an idempotent re-run. Each failing role run must leave nothing of its own behind."""
+
+import json
+
+import pytest
+
+from tests.harness.net import wait_for
+from tests.sim.cluster import ManagementCluster
+
+from .plays import play
+
+NS = "openshift-sriov-network-operator"
+CSV = "sriov-network-operator.v4.14.0-202211021237"
+OLD_CSV = "sriov-network-operator.v4.13.0"
+
+
+@pytest.fixture(scope="module")
+def olm_cluster(tmp_path_factory):
+    mgmt = ManagementCluster(str(tmp_path_factory.mktemp("mgmt-olm")), name="mgmt-olm")
+    try:
+        mgmt.start()
+        hc = mgmt.create_hosted_cluster(name="olm", availability="SingleReplica", nodepools=1, replicas=1)
+        guest = mgmt.guest(hc)
+        wait_for(lambda: guest.served, timeout=30, interval=0.1, what="the guest API")
+        yield mgmt, guest
+    finally:
+        mgmt.stop()
+
+
+def _role(guest=None, indent=6, check=False, **variables):
+    variables = {"hostedcluster_operator_%s" % k: v for k, v in variables.items()}
+    variables.setdefault("hostedcluster_operator_name", "olm")
+    variables["hostedcluster_operator_poll_interval"] = 0.2
+    variables["hostedcluster_operator_wait_timeout"] = 30
+    if guest is not None:
+        variables["hostedcluster_operator_guest_kubeconfig"] = guest.kubeconfig
+    pad = " " * indent
+    apply = "%s  apply: {check_mode: true}\n" % pad if check else ""
+    return "%sansible.builtin.include_role:\n%s  name: ocp.day2.hostedcluster_operator\n%s%svars: %s\n" % (
+        pad, pad, apply, pad, json.dumps(variables))  # fmt: skip
+
+
+def _failing(name, **variables):
+    return f"""
+    - name: {name}
+      block:
+        - name: Install
+{_role(indent=10, **variables)}
+      rescue:
+        - name: Keep the failure
+          ansible.builtin.set_fact:
+            {name}: "{{{{ ansible_failed_result }}}}"
+"""
+
+
+def test_operator(tmp_path, olm_cluster):
+    mgmt, guest = olm_cluster
+    guest.olm.add_package("broken-operator", fail='install strategy failed: Deployment "broken-operator" not available')
+    seed = {"operator_namespace": NS, "package": "sriov-network-operator", "channel": "stable",
+            "operator_group_name": "sriov-network-operators", "subscription_name": "sriov-network-operator-subsription",
+            "config": {"nodeSelector": {"node-role.kubernetes.io/worker": ""}}}  # fmt: skip
+    kc = {"kubeconfig": mgmt.kubeconfig}
+    tasks = f"""
+    - name: Check mode
+{_role(check=True, **seed, **kc)}
+    - name: Keep the plan
+      ansible.builtin.set_fact:
+        planned: "{{{{ hostedcluster_operator_result }}}}"
+    - name: Namespaces after check mode
+      kubernetes.core.k8s_info:
+        kubeconfig: {guest.kubeconfig}
+        kind: Namespace
+        name: {NS}
+      register: after_check
+{_failing("wrong_csv", guest=guest, install_plan_approval="Manual", expected_csv=OLD_CSV, **seed)}
+{_failing("broken", guest=guest, operator_namespace="broken-operator", package="broken-operator")}
+    - name: A package the catalog lacks, without the catalog check (the Subscription's own condition fails it)
+      ocp.day2.hostedcluster_operator:
+        kubeconfig: {guest.kubeconfig}
+        namespace: default
+        package: no-such-operator
+        check_catalog: false
+        poll_interval: 0.2
+        wait_timeout: 30
+      register: missing
+      ignore_errors: true
+    - name: The seed's install, approved by hand for exactly the head CSV
+{_role(install_plan_approval="Manual", **seed, **kc)}
+    - name: Keep the result
+      ansible.builtin.set_fact:
+        installed: "{{{{ hostedcluster_operator_result }}}}"
+    - name: Again
+{_role(guest=guest, install_plan_approval="Manual", **seed)}
+    - name: Keep the second result
+      ansible.builtin.set_fact:
+        again: "{{{{ hostedcluster_operator_result }}}}"
+"""
+    names = ["planned", "after_check", "wrong_csv", "broken", "missing", "installed", "again"]
+    res, _proc = play(tmp_path, mgmt, tasks, names, "operator")
+    # check mode: the plan names the seed's objects; nothing was created
+    assert res["planned"]["namespace_created"] and res["planned"]["expected_csv"] == CSV
+    assert any("OperatorGroup %s/sriov-network-operators" % NS in p for p in res["planned"]["plan"])
+    assert res["after_check"]["resources"] == []
+    # a Manual plan for another CSV: refused, not approved, and everything of that run removed
+    msg = res["wrong_csv"]["msg"]
+    assert "would install ['%s'], not the expected %s" % (CSV, OLD_CSV) in msg, msg
+    assert "Subscription" in msg and "Namespace" in msg and "could not remove" not in msg, msg
+    # a CSV that fails while installing: its phase, reason and message; the run's objects removed, CSV included
+    msg = res["broken"]["msg"]
+    assert "is Failed (InstallComponentFailed): install strategy failed" in msg, msg
+    assert "ClusterServiceVersion" in msg and "OperatorGroup" in msg, msg
+    assert guest_objects(guest, "broken-operator") == {"Namespace": False, "Subscription": [], "CSV": [], "OG": []}
+    # the catalog lacks the package: OLM's ResolutionFailed condition, at once
+    assert "ResolutionFailed=True (ConstraintsNotSatisfiable)" in res["missing"]["msg"], res["missing"]
+    assert "no operators found in package no-such-operator" in res["missing"]["msg"]
+    # the seed's install: approved by this run, Succeeded, the operator pod running
+    inst = res["installed"]
+    assert inst["install_plan"]["approved_by_this_run"] and inst["install_plan"]["csvs"] == [CSV]
+    assert inst["csv"]["phase"] == "Succeeded" and inst["csv"]["reason"] == "InstallSucceeded"
+    assert [p["phase"] for p in inst["pods"]] == ["Running"]
+    assert [c["kind"] for c in inst["created"]] == ["OperatorGroup", "Subscription"]
+    objs = guest_objects(guest, NS)
+    assert objs["Namespace"] and objs["CSV"] == [CSV] and objs["OG"] == ["sriov-network-operators"]
+    sub = guest.get("Subscription", "sriov-network-operator-subsription", NS)
+    assert sub["spec"]["config"] == {"nodeSelector": {"node-role.kubernetes.io/worker": ""}}
+    assert sub["status"]["state"] == "AtLatestKnown" and sub["status"]["installedCSV"] == CSV
+    again = res["again"]
+    assert again["changed"] is False and again["created"] == [] and again["csv"]["phase"] == "Succeeded"
+
+
+def guest_objects(guest, ns):
+    def names(kind):
+        return sorted(o["metadata"]["name"] for o in guest.list(kind, ns))
+
+    return {"Namespace": guest.get("Namespace", ns) is not None, "Subscription": names("Subscription"),
+            "CSV": names("ClusterServiceVersion"), "OG": names("OperatorGroup")}  # fmt: skip
