@@ -8,6 +8,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from tests.harness.ansible import collections_path
+from tests.harness.diskclean import purge_idle_etcd_data
 from tests.harness.etcd import EtcdCluster
 from tests.harness.moto import MotoServer
 
@@ -71,3 +72,11 @@ def pytest_collection_modifyitems(items):
         return LONG_FIRST.index(path) if path in LONG_FIRST else len(LONG_FIRST)
 
     items.sort(key=rank)  # stable: the order within each file and among the other files is kept
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After the last test of a file (its fixtures are gone by then), free the disk its etcd members held."""
+    yield
+    if nextitem is None or nextitem.path != item.path:
+        purge_idle_etcd_data(str(item.config._tmp_path_factory.getbasetemp()))
