@@ -29,7 +29,7 @@ import yaml
 
 from tests.harness.pki import CA
 
-from . import olm, resources
+from . import monitoring, olm, resources
 from .apiserver import ApiServer
 from .faults import Faults
 from .status import release_version
@@ -298,6 +298,7 @@ class GuestServers:
             state.sync(hc)
         for key in set(self.servers) - seen:
             self._stop(key)
+        monitoring.reconcile(self.mgmt)  # the operator's dashboards and the MCE add-on (tests/sim/monitoring.py)
 
     def _register_instances(self, state, hcp_ns):
         nodes = {}

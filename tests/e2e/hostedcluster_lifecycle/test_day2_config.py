@@ -1,16 +1,24 @@
-"""ocp.day2.hostedcluster_operator end to end: the SR-IOV operator of seed 001 §4.3 on a hosted cluster's own API,
+"""Day-2 configuration of a hosted cluster end to end, on one simulated management cluster.
+
+ocp.day2.hostedcluster_operator: the SR-IOV operator of seed 001 §4.3 on a hosted cluster's own API,
 served by the simulator with its OLM stand-in (tests/sim/olm.py). One playbook run: check mode, a Manual plan for
 another CSV refused, a CSV that fails while installing, a package the catalog lacks, then the seed's install and
-an idempotent re-run. Each failing role run must leave nothing of its own behind."""
+an idempotent re-run. Each failing role run must leave nothing of its own behind.
+
+ocp.day2.hostedcluster_monitoring (seed 001 §7): SRE without its configuration refused; the SRE set, dashboards,
+template and a cluster's metrics forwarding in one run; a disabling that times out is put back; then nothing left
+to do."""
 
 import json
+import time
 
 import pytest
+import yaml
 
 from tests.harness.net import wait_for
 from tests.sim.cluster import ManagementCluster
 
-from .plays import play
+from .plays import API, play
 
 NS = "openshift-sriov-network-operator"
 CSV = "sriov-network-operator.v4.14.0-202211021237"
@@ -137,3 +145,94 @@ def guest_objects(guest, ns):
 
     return {"Namespace": guest.get("Namespace", ns) is not None, "Subscription": names("Subscription"),
             "CSV": names("ClusterServiceVersion"), "OG": names("OperatorGroup")}  # fmt: skip
+
+
+SRE = {
+    "kubeAPIServer": [
+        {"action": "drop", "regex": "etcd_(debugging|disk|server).*", "sourceLabels": ["__name__"]},
+        {"action": "drop", "regex": "apiserver_request_duration_seconds_bucket;(0.15|0.25)",
+         "sourceLabels": ["__name__", "le"]},
+    ],
+    "cvo": [{"action": "drop", "regex": "etcd_(debugging|disk|server).*", "sourceLabels": ["__name__"]}],
+}  # fmt: skip
+TEMPLATE = '{"title": "__NAMESPACE__/__NAME__ (__CONTROL_PLANE_NAMESPACE__)", "uid": "__CLUSTER_ID__"}'
+
+
+def _monitoring(indent=6, **variables):
+    variables = {"hostedcluster_monitoring_%s" % k: v for k, v in variables.items()}
+    variables.setdefault("hostedcluster_monitoring_poll_interval", 0.2)
+    pad = " " * indent
+    return "%sansible.builtin.include_role:\n%s  name: ocp.day2.hostedcluster_monitoring\n%svars: %s\n" % (
+        pad, pad, pad, json.dumps(variables))  # fmt: skip
+
+
+def test_monitoring(tmp_path, olm_cluster):
+    mgmt, _guest = olm_cluster
+    mgmt.monitoring_seconds = 1.5  # the MCE add-on re-installs the operator this long after the flags change
+    mgmt.put({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "local-cluster"}})
+    flags = {"installFlagsToAdd": "--enable-uwm-telemetry-remote-write", "installFlagsToRemove": ""}
+    meta = {"name": "hypershift-operator-install-flags", "namespace": "local-cluster"}
+    mgmt.put({"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta, "data": flags})
+    kc = mgmt.kubeconfig
+    per_cluster = [{"name": "olm", "metrics_set": "All", "metrics_forwarding": "Forward"}]
+    full = {"kubeconfig": kc, "metrics_set": "SRE", "sre_config": SRE, "dashboards": True,
+            "dashboard_template": TEMPLATE, "hosted_clusters": per_cluster, "wait_timeout": 30}  # fmt: skip
+    tasks = f"""
+    - name: SRE without its relabel configuration
+      block:
+        - name: Monitoring
+{_monitoring(indent=10, kubeconfig=kc, metrics_set="SRE")}
+      rescue:
+        - name: Keep the failure
+          ansible.builtin.set_fact:
+            no_sre_config: "{{{{ ansible_failed_result }}}}"
+    - name: Everything of seed 001 §7
+{_monitoring(**full)}
+    - name: Keep the result
+      ansible.builtin.set_fact:
+        applied: "{{{{ hostedcluster_monitoring_result }}}}"
+    - name: Disable the dashboards, but the add-on is slower than the wait
+      block:
+        - name: Monitoring
+{_monitoring(indent=10, kubeconfig=kc, dashboards=False, wait_timeout=0)}
+      rescue:
+        - name: Keep the failure
+          ansible.builtin.set_fact:
+            slow: "{{{{ ansible_failed_result }}}}"
+    - name: Nothing left to do
+      ocp.day2.hostedcluster_monitoring:
+        kubeconfig: {kc}
+        metrics_set: SRE
+        sre_config: {json.dumps(SRE)}
+        dashboards: true
+        dashboard_template: {json.dumps(TEMPLATE)}
+        hosted_clusters: [{{name: olm, metrics_set: All, metrics_forwarding: Forward}}]
+        poll_interval: 0.2
+        wait_timeout: 30
+      check_mode: true
+      register: again
+"""
+    res, _proc = play(tmp_path, mgmt, tasks, ["no_sre_config", "applied", "slow", "again"], "monitoring")
+    assert "needs the relabel configuration" in res["no_sre_config"]["msg"]
+    assert "nothing was changed" in res["no_sre_config"]["msg"], res["no_sre_config"]["msg"]
+    applied = res["applied"]
+    assert applied["dashboards"] == ["hc-clusters-olm"] and len(applied["plan"]) == 5, applied["plan"]
+    assert applied["previous"]["metrics_set_env"] is None
+    dep = mgmt.get("apps/v1", "Deployment", "operator", "hypershift")
+    env = {e["name"]: e["value"] for e in dep["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert env == {"METRICS_SET": "SRE", "MONITORING_DASHBOARDS": "1"}
+    assert yaml.safe_load(mgmt.get("v1", "ConfigMap", "sre-metric-set", "hypershift")["data"]["config"]) == SRE
+    flags = mgmt.get("v1", "ConfigMap", "hypershift-operator-install-flags", "local-cluster")["data"]
+    assert flags["installFlagsToAdd"] == "--enable-uwm-telemetry-remote-write --monitoring-dashboards"
+    hc = mgmt.get(API, "HostedCluster", "olm", "clusters")
+    dashboard = mgmt.get("v1", "ConfigMap", "hc-clusters-olm", "openshift-config-managed")
+    assert json.loads(dashboard["data"]["hostedcluster-dashboard.json"]) == {
+        "title": "clusters/olm (clusters-olm)", "uid": hc["spec"]["clusterID"]}  # fmt: skip
+    assert hc["spec"]["monitoring"] == {"metricsSet": "All", "metricsForwarding": {"mode": "Forward"}}
+    # the disabling that timed out: the flags were put back, so the dashboards stay
+    assert "were not disabled within 0s" in res["slow"]["msg"] and "put back" in res["slow"]["msg"], res["slow"]
+    flags = mgmt.get("v1", "ConfigMap", "hypershift-operator-install-flags", "local-cluster")["data"]
+    assert "--monitoring-dashboards" in flags["installFlagsToAdd"].split()
+    time.sleep(2 * mgmt.monitoring_seconds)  # the add-on had no time to act on the short-lived change
+    assert mgmt.get("v1", "ConfigMap", "hc-clusters-olm", "openshift-config-managed") is not None
+    assert res["again"]["changed"] is False and res["again"]["plan"] == []
