@@ -228,6 +228,7 @@ class GuestState:
         entry = {"state": "Completed", "version": version, "image": image, "verified": False,
                  "startedTime": now(), "completionTime": now()}  # fmt: skip
         history = [entry] + list((old.get("status") or {}).get("history") or [])
+        kept = [c for c in (old.get("status") or {}).get("conditions") or [] if c["type"] == "Upgradeable"]
         old["status"] = {
             "desired": {"version": version, "image": image},
             "history": history,
@@ -236,7 +237,8 @@ class GuestState:
                 {"type": "Available", "status": "True", "lastTransitionTime": now()},
                 {"type": "Progressing", "status": "False", "lastTransitionTime": now()},
                 {"type": "Failing", "status": "False", "lastTransitionTime": now()},
-            ],
+            ]
+            + kept,  # a precondition's Upgradeable stays across releases
         }
         self.store.update(R["ClusterVersion"], old, None, "version", "status", check_rv=False)
 

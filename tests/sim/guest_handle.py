@@ -50,6 +50,20 @@ class GuestHandle:
 
         return self._state().store.list(OLM_R.get(kind) or R[kind], namespace)[0]
 
+    def set_upgradeable(self, status, reason="", message=""):
+        """The Upgradeable condition of the hosted cluster's ClusterVersion, as a CVO precondition sets it
+        (None removes it); HyperShift bubbles it up as ClusterVersionUpgradeable (tests/sim/upgrade.py)."""
+        from .guest import R as GUEST
+
+        store = self._state().store
+        cv = store.get(GUEST["ClusterVersion"], None, "version")
+        conds = [c for c in cv["status"].get("conditions") or [] if c["type"] != "Upgradeable"]
+        if status is not None:
+            conds.append({"type": "Upgradeable", "status": status, "reason": reason, "message": message,
+                          "lastTransitionTime": cv["status"]["history"][0]["startedTime"]})  # fmt: skip
+        cv["status"]["conditions"] = conds
+        store.update(GUEST["ClusterVersion"], cv, None, "version", "status", check_rv=False)
+
     def nodes(self):
         """[(name, ready)] of the hosted cluster's Nodes."""
         out = []

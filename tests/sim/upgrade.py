@@ -11,6 +11,12 @@
 - NodePools: SupportedVersionSkew False (UnsupportedSkew) when the pool's release is above the control plane's
   last Completed version or more than 3 minors below it; the pool keeps rolling out anyway, as upstream says.
   UpdatingVersion says the target while it updates.
+- ClusterVersionUpgradeable on the HostedCluster is the Upgradeable condition of the hosted cluster's own
+  ClusterVersion (the guest API, tests/sim/guest.py; `GuestHandle.set_upgradeable`), bubbled up as HyperShift does;
+  without one it is Unknown (StatusUnknown, "Condition not found in the CVO."). While it is False, a release of
+  another minor is not rolled out unless hypershift.openshift.io/force-upgrade-to names exactly that release
+  image: Progressing=False (Blocked, "ClusterVersionUpgradeable condition is false: cluster version is not
+  upgradeable"); ValidReleaseImage stays True. A z-stream goes ahead, as upstream's isUpgrading allows.
 """
 
 import copy
@@ -18,6 +24,7 @@ import json
 import re
 import time
 
+from . import guest
 from . import status as st
 
 RISK_SRIOV = {
@@ -95,11 +102,40 @@ def release_problem(mgmt, wanted, running):
     return None
 
 
+NOT_UPGRADEABLE = "ClusterVersionUpgradeable condition is false: cluster version is not upgradeable"
+FORCE = "hypershift.openshift.io/force-upgrade-to"
+
+
 def blocked(mgmt, hc):
     """Why the operator does not roll the HostedCluster's spec.release.image out (None: it does)."""
     running = (((hc.get("status") or {}).get("version") or {}).get("desired") or {}).get("version")
     wanted = st.release_version(hc["spec"]["release"]["image"])
-    return release_problem(mgmt, wanted, running) if running and running != wanted else None
+    if not running or running == wanted:
+        return None
+    problem = release_problem(mgmt, wanted, running)
+    if problem:
+        return problem
+    up = next(
+        (c for c in (hc.get("status") or {}).get("conditions") or [] if c["type"] == "ClusterVersionUpgradeable"), {}
+    )
+    forced = (hc["metadata"].get("annotations") or {}).get(FORCE) == hc["spec"]["release"]["image"]
+    w, r = _ver(wanted), _ver(running)
+    if up.get("status") == "False" and not forced and w and r and w[:2] != r[:2]:
+        return NOT_UPGRADEABLE
+    return None
+
+
+def cv_upgradeable(hc):
+    """(status, reason, message) of the hosted cluster's ClusterVersion Upgradeable condition, as HyperShift
+    copies it to the HostedCluster (Unknown when the CVO reports none)."""
+    state = guest.lookup(hc["spec"].get("clusterID") or hc["metadata"].get("uid"))
+    cv = state.store.get(guest.R["ClusterVersion"], None, "version") if state is not None else None
+    cond = next(
+        (c for c in ((cv or {}).get("status") or {}).get("conditions") or [] if c["type"] == "Upgradeable"), None
+    )
+    if cond is None:
+        return "Unknown", "StatusUnknown", "Condition not found in the CVO."
+    return cond["status"], cond.get("reason") or "FromClusterVersion", cond.get("message") or ""
 
 
 def _set(status, old, generation, ctype, value, reason, message):
@@ -125,9 +161,19 @@ def hc_status(mgmt, hc, status, progress):
     old = hc.get("status") or {}
     gen = meta.get("generation")
     old_ver = old.get("version") or {}
+    _set(status, old, gen, "ClusterVersionUpgradeable", *cv_upgradeable(hc))
     problem = blocked(mgmt, hc)
     key = ("HostedCluster", meta["namespace"], meta["name"])
-    if problem:
+    if problem == NOT_UPGRADEABLE:  # reconciliation blocked; the release itself is valid
+        status["version"] = copy.deepcopy(old_ver)
+        progress.pop(key, None)
+        _set(status, old, gen, "Progressing", "False", "Blocked", problem)
+        _set(status, old, gen, "ClusterVersionProgressing", "False", "AsExpected", "")
+        for c in old.get("conditions") or []:
+            if c["type"] == "ClusterVersionReleaseAccepted":
+                _set(status, old, gen, c["type"], c["status"], c["reason"], c.get("message", ""))
+        problem = "held"
+    elif problem:
         status["version"] = copy.deepcopy(old_ver)
         progress.pop(key, None)
         _set(status, old, gen, "ValidReleaseImage", "False", "InvalidImage", problem)

@@ -87,3 +87,50 @@ def test_upgrade_as_hypershift_reports_it(mgmt_cluster):
     assert conds(pools()[a])["UpdatingVersion"]["status"] == "False"
     assert conds(pools()[a])["SupportedVersionSkew"]["status"] == "True"
     assert hc.name == "up"
+
+
+def test_cluster_version_upgradeable_holds_a_minor_but_not_a_z_stream(mgmt_cluster):
+    """ClusterVersionUpgradeable bubbles up from the hosted cluster's ClusterVersion; False holds a minor upgrade
+    (ValidReleaseImage stays True) unless force-upgrade-to names the image; a z-stream goes ahead."""
+    mgmt = mgmt_cluster
+    mgmt.upgrade_seconds = 0.6
+    hc = mgmt.create_hosted_cluster(name="ack", availability="SingleReplica", nodepools=0, channel="stable-4.15")
+    guest = mgmt.guest(hc)
+
+    def get():
+        return mgmt.get(*HC, "ack", "clusters")
+
+    wait_for(lambda: conds(get()).get("ClusterVersionUpgradeable"), timeout=10, what="the condition")
+    assert conds(get())["ClusterVersionUpgradeable"]["status"] == "Unknown"
+    assert conds(get())["ClusterVersionUpgradeable"]["message"] == "Condition not found in the CVO."
+    guest.set_upgradeable("False", "AdminAckRequired", "Kubernetes 1.28 removes APIs; acknowledge first")
+    wait_for(lambda: conds(get())["ClusterVersionUpgradeable"]["status"] == "False", timeout=10, what="False")
+    assert conds(get())["ClusterVersionUpgradeable"]["reason"] == "AdminAckRequired"
+
+    obj = get()
+    obj["spec"]["release"]["image"] = img("4.15.2")
+    mgmt.put(obj)
+    wait_for(lambda: conds(get())["Progressing"]["reason"] == "Blocked", timeout=10, what="the hold")
+    held = get()
+    assert "cluster version is not upgradeable" in conds(held)["Progressing"]["message"]
+    assert conds(held)["ValidReleaseImage"]["status"] == "True"
+    assert held["status"]["version"]["history"][0]["version"] == "4.14.8"
+    time.sleep(0.5)
+    hcp = mgmt.get("hypershift.openshift.io/v1beta1", "HostedControlPlane", "ack", hc.hcp_namespace)
+    assert hcp["spec"]["releaseImage"] == img("4.14.8")
+
+    # a z-stream is allowed while Upgradeable is False
+    obj = get()
+    obj["spec"]["release"]["image"] = img("4.14.9")
+    mgmt.put(obj)
+    wait_for(lambda: get()["status"]["version"]["history"][0] == {**get()["status"]["version"]["history"][0],
+                                                                  "version": "4.14.9", "state": "Completed"},
+             timeout=10, what="the z-stream")  # fmt: skip
+    assert conds(get())["ClusterVersionUpgradeable"]["status"] == "False"  # kept across the release change
+
+    # forced: the annotation names exactly the new image
+    obj = get()
+    obj["spec"]["release"]["image"] = img("4.15.2")
+    obj["metadata"].setdefault("annotations", {})["hypershift.openshift.io/force-upgrade-to"] = img("4.15.2")
+    mgmt.put(obj)
+    wait_for(lambda: get()["status"]["version"]["history"][0]["version"] == "4.15.2", timeout=10, what="forced")
