@@ -1,7 +1,8 @@
 """Start or stop one test etcd member the way a systemd unit would, for the ocp3_etcd_restore role.
 
 Usage: etcd_member.py start|stop CONFIG.json NAME. `start` daemonises etcd (own session, pid file) with
-the TLS flags from CONFIG and takes ETCD_NAME, ETCD_DATA_DIR and ETCD_INITIAL_* from the environment,
+the TLS flags from CONFIG (peer_cert/peer_key when the peer certificate is a separate one)
+and takes ETCD_NAME, ETCD_DATA_DIR and ETCD_INITIAL_* from the environment,
 as the role passes them. `stop` is idempotent: no pid file or no process is success.
 """
 
@@ -29,7 +30,8 @@ def start(member):
         "--listen-peer-urls", member["peer_url"],
         "--cert-file", member["cert"], "--key-file", member["key"],
         "--trusted-ca-file", member["ca"], "--client-cert-auth",
-        "--peer-cert-file", member["cert"], "--peer-key-file", member["key"],
+        "--peer-cert-file", member.get("peer_cert", member["cert"]),
+        "--peer-key-file", member.get("peer_key", member["key"]),
         "--peer-trusted-ca-file", member["ca"], "--peer-client-cert-auth",
         "--log-level", "error",
     ]  # fmt: skip
