@@ -75,6 +75,10 @@ def state(mgmt):
     }
 
 
+_S3 = {"hostedcluster_upgrade_backup": "named", "hostedcluster_upgrade_s3_endpoint_url": "{s3}",
+       "hostedcluster_upgrade_s3_region": "us-east-1",
+       "hostedcluster_upgrade_aws_access_key": FAKE_AWS_ENV["AWS_ACCESS_KEY_ID"],
+       "hostedcluster_upgrade_aws_secret_key": FAKE_AWS_ENV["AWS_SECRET_ACCESS_KEY"]}  # fmt: skip
 BAD_INPUTS = [  # role entry point: refused by argument_specs or the first checks, all hosts in one playbook run
     ("named-without-manifest", {"hostedcluster_upgrade_backup": "named"}, "no backup, no upgrade"),
     ("take-without-destination", {"hostedcluster_upgrade_backup_dir": ""}, "no backup, no upgrade"),
@@ -95,6 +99,12 @@ BAD_INPUTS = [  # role entry point: refused by argument_specs or the first check
       "hostedcluster_upgrade_aws_access_key": FAKE_AWS_ENV["AWS_ACCESS_KEY_ID"],
       "hostedcluster_upgrade_aws_secret_key": FAKE_AWS_ENV["AWS_SECRET_ACCESS_KEY"]},
      "is not good: etcd-0.snapshot.db"),
+    ("named-backup-in-s3-not-restore-tested", dict(_S3, hostedcluster_upgrade_backup_manifest="s3://upgrade-named/u/manifest.json"),
+     "is not good: not test-restored: etcd-0.snapshot.db."),
+    ("named-backup-in-s3-other-bytes", dict(_S3, hostedcluster_upgrade_backup_manifest="s3://upgrade-named/c/manifest.json"),
+     "is not good: etcd-0.snapshot.db do(es) not match the manifest"),
+    ("named-backup-in-s3-without-manifest", dict(_S3, hostedcluster_upgrade_backup_manifest="s3://upgrade-named/none/manifest.json"),
+     "manifest s3://upgrade-named/none/manifest.json cannot be read"),
 ]  # fmt: skip
 
 
@@ -131,6 +141,17 @@ def refused(cluster, moto_server):
     s3.create_bucket(Bucket="upgrade-named")
     s3.put_object(Bucket="upgrade-named", Key="b/etcd-0.snapshot.db", Body=b"x" * 38)
     s3.put_object(Bucket="upgrade-named", Key="b/manifest.json", Body=named.read_bytes())
+    # and one whose snapshot matches its manifest in S3 (size, SHA256 checksum, ETag) but was never test-restored
+    body = b"a snapshot"
+    put = s3.put_object(Bucket="upgrade-named", Key="u/etcd-0.snapshot.db", Body=body, ChecksumAlgorithm="SHA256")
+    untested = dict(member, bytes=len(body), sha256=hashlib.sha256(body).hexdigest(), restore_tested=False,
+                    s3={"checksum_sha256": put["ChecksumSHA256"], "etag": put["ETag"].strip('"')})  # fmt: skip
+    doc = json.loads(named.read_text())
+    s3.put_object(Bucket="upgrade-named", Key="u/manifest.json", Body=json.dumps(dict(doc, members=[untested])))
+    # and one whose snapshot has the size its manifest says but other bytes (S3's SHA256 checksum differs)
+    s3.put_object(Bucket="upgrade-named", Key="c/etcd-0.snapshot.db", Body=b"b snapshot", ChecksumAlgorithm="SHA256")
+    other = dict(untested, restore_tested=True)
+    s3.put_object(Bucket="upgrade-named", Key="c/manifest.json", Body=json.dumps(dict(doc, members=[other])))
     hosts = {}
     for case, override, _words in BAD_INPUTS:
         hv = {
