@@ -39,7 +39,8 @@ options:
     default: pod
   namespace:
     description:
-      - Hosted control plane namespace (C(<clusters namespace>-<hosted cluster name>)). Required when O(mode=pod).
+      - Hosted control plane namespace (C(<clusters namespace>-<hosted cluster name>)). Required when O(mode=pod),
+        unless O(hostedcluster) is given (then it defaults to O(hostedcluster_namespace)-O(hostedcluster)).
     type: str
   statefulset:
     description: The etcd StatefulSet whose pods are tried as witnesses, in ordinal order (O(mode=pod)).
@@ -96,6 +97,22 @@ options:
   expect_members:
     description: How many members etcd must list. With it, RV(healthy) also needs the count to match.
     type: int
+  hostedcluster:
+    description:
+      - Name of a HostedCluster to read first (O(mode=pod)). The module returns it as RV(hostedcluster) and
+        reports in RV(encryption_keys) whether the key secrets named by its C(spec.secretEncryption.aescbc) exist,
+        without returning their content. When the HostedCluster does not exist, etcd is not asked and
+        RV(hostedcluster) is null (no failure: the caller decides).
+      - Saves a separate read of the HostedCluster and its secrets (M(kubernetes.core.k8s_info) would need one
+        module run, and one import of the Kubernetes client, per kind) for callers that need all three before
+        acting, such as the hostedcluster_etcd_backup role.
+    type: str
+    version_added: 0.4.0
+  hostedcluster_namespace:
+    description: Namespace of O(hostedcluster) and of its key secrets.
+    type: str
+    default: clusters
+    version_added: 0.4.0
 notes:
   - In O(mode=host) the witness endpoint must accept a TCP connection within 3 seconds before etcdctl runs, so a
     dead witness is skipped in seconds.
@@ -131,6 +148,12 @@ EXAMPLES = r"""
     cert: /etc/etcd/peer.crt
     key: /etc/etcd/peer.key
   register: etcd311
+
+- name: A HostedCluster, whether its encryption key secrets exist, and the health of its etcd, in one run
+  ocp.day2.etcd_member_info:
+    hostedcluster: example
+    hostedcluster_namespace: clusters
+  register: hc_etcd
 
 - name: Stop when quorum is lost
   ansible.builtin.assert:
@@ -193,6 +216,24 @@ output:
   description: C(json), or C(text) when at least one answer had to be read in the text format (etcd 3.2/3.3).
   returned: success
   type: str
+hostedcluster:
+  description: The HostedCluster O(hostedcluster) as read, or null when it does not exist.
+  returned: when O(hostedcluster) is given
+  type: dict
+encryption_keys:
+  description: The key secrets named by the HostedCluster's C(spec.secretEncryption.aescbc), active key first.
+  returned: when O(hostedcluster) is given
+  type: list
+  elements: dict
+  contains:
+    role: {description: "C(active) or C(backup).", type: str}
+    secret: {description: Name of the Secret in O(hostedcluster_namespace)., type: str}
+    found: {description: Whether the Secret exists., type: bool}
+  sample: [{role: active, secret: example-etcd-encryption-key, found: true}]
+namespace:
+  description: The hosted control plane namespace asked (derived from O(hostedcluster) when not given).
+  returned: when O(hostedcluster) is given
+  type: str
 """
 
 from ansible_collections.ocp.day2.plugins.module_utils.etcd.member_info import argument_spec, execute
@@ -204,7 +245,7 @@ def main():
         check_k8s=False,  # pod mode checks for kubernetes itself; host mode runs without it
         check_pyyaml=False,
         argument_spec=argument_spec(),
-        required_if=[("mode", "pod", ["namespace"]), ("mode", "host", ["endpoints"])],
+        required_if=[("mode", "pod", ["namespace", "hostedcluster"], True), ("mode", "host", ["endpoints"])],
         supports_check_mode=True,
     )
     module.run(execute)

@@ -168,6 +168,23 @@ options:
       member:
         description: Name of the member for the artifact record. Default is the pod name.
         type: str
+  secrets:
+    description:
+      - With I(members), Secrets saved beside the snapshots before any is taken (a hosted cluster's etcd encryption
+        keys, without which a snapshot cannot be read after a restore). Each is read through the Kubernetes API and
+        written as JSON (apiVersion, kind, name, namespace, type, data; sorted keys, 2-space indent) to its I(dest)
+        (0600, missing directories 0700) and/or I(s3_key), each verified by sha256; all or nothing.
+      - The key material never leaves the module; RV(secrets) has where each went and its checksums only.
+      - One task instead of M(kubernetes.core.k8s_info) plus M(ansible.builtin.copy) and M(amazon.aws.s3_object)
+        per Secret, and the Secret data never passes through Ansible variables.
+    type: list
+    elements: dict
+    version_added: 0.4.0
+    suboptions:
+      name: {description: Name of the Secret., type: str, required: true}
+      namespace: {description: Its namespace., type: str, required: true}
+      dest: {description: Path of the JSON file on the controller., type: path}
+      s3_key: {description: Object key in I(s3_bucket)., type: str}
   concurrency:
     description: How many members of I(members) are snapshotted at the same time.
     type: int
@@ -308,6 +325,24 @@ artifacts:
     - With I(members), one record per member that succeeded, in the order of I(members); the keys of RV(artifact).
     - On failure, the members that were delivered (the failed ones are in RV(failed_members)).
   returned: success with members, and on failure with members
+  type: list
+  elements: dict
+secrets:
+  description: With I(secrets), one record per Secret saved (also on a failure of a member, for what was saved).
+  returned: when I(secrets) is given
+  type: list
+  elements: dict
+  contains:
+    name: {description: Name of the Secret., type: str}
+    namespace: {description: Its namespace., type: str}
+    dest: {description: The file written, or null., type: str}
+    s3: {description: "bucket, key, etag, checksum_sha256 of the object, or null.", type: dict}
+    sha256: {description: sha256 of the JSON text., type: str}
+    md5: {description: MD5 of the JSON text (what S3 answers as ETag for a small unencrypted-by-KMS object)., type: str}
+    bytes: {description: Size of the JSON text., type: int}
+would_save_secrets:
+  description: In check mode, where each of I(secrets) would go.
+  returned: check mode with I(secrets)
   type: list
   elements: dict
 failed_members:

@@ -54,6 +54,8 @@ def argument_spec():
         wait_healthy={"type": "bool", "default": False},
         timeout={"type": "int", "default": 300},
         expect_members={"type": "int"},
+        hostedcluster={"type": "str"},
+        hostedcluster_namespace={"type": "str", "default": "clusters"},
     )
     return spec
 
@@ -121,10 +123,9 @@ def _ordinal(pod):
 def pod_witnesses(module):
     """PodWitness for `pod`, or for every Running pod of the StatefulSet in ordinal order."""
     module.requires("kubernetes")
-    from kubernetes.client.api import apps_v1_api, core_v1_api
     from kubernetes.client.rest import ApiException
 
-    from ansible_collections.ocp.day2.plugins.module_utils.etcd.pod import PodExec
+    from ansible_collections.ocp.day2.plugins.module_utils.etcd.pod import PodExec, core_api
 
     p = module.params
     api_client = module.client.client.client  # K8SClient -> DynamicClient -> kubernetes ApiClient
@@ -133,7 +134,7 @@ def pod_witnesses(module):
         return [PodWitness(PodExec(api_client, ns, p["pod"], p["container"]), p)], []
     try:
         sts = _read_json(
-            lambda: apps_v1_api.AppsV1Api(api_client).read_namespaced_stateful_set(
+            lambda: core_api(api_client, "apps_v1_api").read_namespaced_stateful_set(
                 p["statefulset"], ns, _preload_content=False
             ),
             "StatefulSet %s/%s" % (ns, p["statefulset"]),
@@ -141,9 +142,7 @@ def pod_witnesses(module):
         labels = ((sts.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
         selector = ",".join("%s=%s" % kv for kv in sorted(labels.items()))
         pods = _read_json(
-            lambda: core_v1_api.CoreV1Api(api_client).list_namespaced_pod(
-                ns, label_selector=selector, _preload_content=False
-            ),
+            lambda: core_api(api_client).list_namespaced_pod(ns, label_selector=selector, _preload_content=False),
             "the pods of %s/%s" % (ns, p["statefulset"]),
         ).get("items", [])
     except ApiException as exc:
@@ -183,9 +182,52 @@ def host_witnesses(p):
     return [HostWitness(etcdctl, ep) for ep in p["endpoints"]], []
 
 
+# -- the HostedCluster (option hostedcluster) ------------------------------------------------------
+KEY_ROLES = (("active", "activeKey"), ("backup", "backupKey"))
+
+
+def _get_raw(module, path, what):
+    """The object at `path` as a dict, or None when it does not exist (no typed API, no discovery)."""
+    from ansible_collections.ocp.day2.plugins.module_utils.k8s import NotFoundError, with_retries
+
+    try:
+        return with_retries(module.client.client.request, "GET", path).to_dict()
+    except NotFoundError:
+        return None
+    except Exception as exc:
+        if getattr(exc, "status", None) is None:
+            raise
+        raise Day2Error("Reading %s failed: %s" % (what, api_error_text(exc)))
+
+
+def hosted_cluster(module):
+    """(HostedCluster or None, [{role, secret, found}] for its AES-CBC key secrets; their data is never kept)."""
+    p = module.params
+    name, ns = p["hostedcluster"], p["hostedcluster_namespace"]
+    hc = _get_raw(
+        module,
+        "/apis/hypershift.openshift.io/v1beta1/namespaces/%s/hostedclusters/%s" % (ns, name),
+        "HostedCluster %s/%s" % (ns, name),
+    )
+    keys = []
+    aescbc = (((hc or {}).get("spec") or {}).get("secretEncryption") or {}).get("aescbc") or {}
+    for role, field in KEY_ROLES:
+        secret = (aescbc.get(field) or {}).get("name")
+        if secret:
+            found = _get_raw(module, "/api/v1/namespaces/%s/secrets/%s" % (ns, secret), "Secret %s/%s" % (ns, secret))
+            keys.append({"role": role, "secret": secret, "found": found is not None})
+    return hc, keys
+
+
 # -- the module ------------------------------------------------------------------------------------
 def check_params(p):
     """Everything wrong with the options, refused before any command or request."""
+    if p.get("hostedcluster") is not None:
+        inputs.k8s_name(p["hostedcluster"], "hostedcluster", example="example")
+        inputs.k8s_name(p["hostedcluster_namespace"], "hostedcluster_namespace", label=True, example="clusters")
+        if p["mode"] != "pod":
+            raise Day2Error("hostedcluster works in pod mode only (the etcd of a hosted control plane).")
+        p["namespace"] = p.get("namespace") or "%s-%s" % (p["hostedcluster_namespace"], p["hostedcluster"])
     for option in ("namespace", "statefulset", "pod", "container", "endpoint", "cacert", "cert", "key", "etcdctl"):
         if p.get(option) is not None and option != "statefulset":
             inputs.text(p[option], option)
@@ -249,6 +291,15 @@ def observe(witnesses, skipped, tls, command_timeout):
 def execute(module):
     p = module.params
     check_params(p)
+    hosted = {}
+    if p.get("hostedcluster"):
+        module.requires("kubernetes")
+        hc, keys = hosted_cluster(module)
+        hosted = {"hostedcluster": hc, "encryption_keys": keys, "namespace": p["namespace"]}
+        if hc is None:  # nothing to probe: the caller reports the missing HostedCluster
+            return dict(hosted, changed=False, members=[], healthy=False, quorum=False, leader=None, unhealthy=[],
+                        summary="HostedCluster %s/%s not found" % (p["hostedcluster_namespace"], p["hostedcluster"]),
+                        witness=None, output=None)  # fmt: skip
     tls = tls_of(p)
     witnesses, skipped = pod_witnesses(module) if p["mode"] == "pod" else host_witnesses(p)
     expect = p.get("expect_members")
@@ -279,6 +330,7 @@ def execute(module):
         if p["mode"] == "pod" and not p.get("pod"):
             witnesses, skipped = pod_witnesses(module)  # pods come and go while we wait
     result = {"changed": False, "members": merged, "witness": witness, "output": fmt}
+    result.update(hosted)
     result.update(summary)
     result["summary"] = em.describe(merged, expect)
     return result

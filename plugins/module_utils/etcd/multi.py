@@ -15,6 +15,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
+from ansible_collections.ocp.day2.plugins.module_utils.etcd import secret_files
 from ansible_collections.ocp.day2.plugins.module_utils.etcd import snapshot as snap
 from ansible_collections.ocp.day2.plugins.module_utils.etcd.commands import Deadline
 
@@ -68,6 +69,7 @@ def _run_member(module, source, q, client, bucket_region, deadline):
 def execute_members(module):
     p = module.params
     check_members(p)
+    secret_files.check_secrets(p)
     deadline = Deadline(p["timeout"])
     params = [member_params(p, m) for m in p["members"]]
     sources = [snap.make_source(module, q) for q in params]
@@ -94,10 +96,14 @@ def execute_members(module):
             "would_snapshot": [s.describe() for s in sources],
             "would_deliver": [snap.plan(q) for q in params],
             "would_test_restore": [(snap.restore_plan(q, s) or [None])[0] for q, s in zip(params, sources)],
+            "would_save_secrets": secret_files.plan(p),
         }
 
     before = [snap.dest_state(q.get("dest")) for q in params]
     started = time.monotonic()
+    # the secrets first: a snapshot without its encryption key is of no use, so a Secret that cannot be saved
+    # stops the run before any snapshot is taken
+    secrets = secret_files.save_secrets(module, client, deadline, snap.s3_transfer, snap.undo)
     workers = min(p["concurrency"], len(params))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="etcd-snapshot") as pool:
         futures = [
@@ -124,9 +130,12 @@ def execute_members(module):
             restore_test_failed=[f["pod"] for f in failed if "restore_test" in f],
             # not `failed`: Ansible's fail_json sets failed=True over any key of that name
             failed_members=failed,
-            changed=bool(artifacts),
+            secrets=secrets,
+            changed=bool(artifacts) or bool(secrets),
         )
     result = {"changed": True, "artifacts": artifacts, "duration": round(time.monotonic() - started, 3)}
+    if p.get("secrets"):
+        result["secrets"] = secrets
     if module._diff:
         result["diff"] = {
             "before": [{"dest": b, "s3": None} for b in before],

@@ -15,7 +15,7 @@ from ansible_collections.ocp.day2.plugins.module_utils import inputs
 from ansible_collections.ocp.day2.plugins.module_utils.aws import s3_transfer
 from ansible_collections.ocp.day2.plugins.module_utils.aws.runner import apply_env_fallbacks, aws_spec_overrides
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
-from ansible_collections.ocp.day2.plugins.module_utils.etcd import restorecheck
+from ansible_collections.ocp.day2.plugins.module_utils.etcd import restorecheck, secret_files
 from ansible_collections.ocp.day2.plugins.module_utils.etcd.commands import Deadline
 from ansible_collections.ocp.day2.plugins.module_utils.etcd.delivery import Delivery, FileSink
 from ansible_collections.ocp.day2.plugins.module_utils.etcd.host import HostSource
@@ -73,6 +73,7 @@ def argument_spec():
                 "member": {"type": "str"},
             },
         },
+        secrets={"type": "list", "elements": "dict", "options": secret_files.OPTIONS},
         concurrency={"type": "int", "default": 3},
         test_restore={"type": "bool", "default": True},
         test_restore_location={"type": "str", "choices": ["auto", "node", "pod"], "default": "auto"},
@@ -254,6 +255,8 @@ def execute(module):
     p = module.params
     apply_env_fallbacks(p)
     check_params(p)
+    if p.get("secrets") and not p.get("members"):
+        raise Day2Error("`secrets` needs `members`: Secrets are saved beside the snapshots of a members run.")
     if p.get("members"):
         from ansible_collections.ocp.day2.plugins.module_utils.etcd.multi import execute_members
 

@@ -29,8 +29,9 @@ API_FAULTS = [
      "Record the prior state", True),
     ("snapshot-exec-500", {"method": "GET", "path": r"/pods/etcd-1/exec$", "status": 500, "times": None},
      "Snapshot every etcd member", True),
-    ("key-secret-read-500", {"method": "GET", "path": r"/secrets/[^/]*etcd-encryption-key$", "status": 500, "times": 1},
-     "Read the encryption key secrets", False),
+    # outlasts the module's retries at the first read (whether the key secret exists), before any change
+    ("key-secret-read-500", {"method": "GET", "path": r"/secrets/[^/]*etcd-encryption-key$", "status": 500, "times": 4},
+     "whether its encryption key secrets exist", False),
 ]  # fmt: skip
 
 # cheap failures: one snapshot attempt, short waits
@@ -100,7 +101,7 @@ def test_api_and_exec_faults_roll_back(clean, tmp_path, fault, step, changed):
 
 
 def test_s3_down_is_refused_before_any_change(clean, tmp_path):
-    """The key secrets go to S3 before the API servers go down, so an unreachable S3 stops the run early."""
+    """The bucket is checked before the API servers go down, so an unreachable S3 stops the run early."""
     mgmt_cluster, hc, moto, bucket = clean
     before = cluster_state(mgmt_cluster, hc)
     inv = _inventory(tmp_path, mgmt_cluster, hc, moto, bucket)
@@ -109,7 +110,9 @@ def test_s3_down_is_refused_before_any_change(clean, tmp_path):
         res = run("hostedcluster_etcd_backup", inv, env=dict(moto.env, AWS_MAX_ATTEMPTS="2"))
     finally:
         mgmt_cluster.s3_down(False)
-    _assert_left_as_found(mgmt_cluster, hc, before, res, tmp_path, "Upload the key secrets", changed=False)
+    _assert_left_as_found(
+        mgmt_cluster, hc, before, res, tmp_path, "Check the bucket and the etcd pods before any downtime", changed=False
+    )
     assert moto.client("s3").list_objects_v2(Bucket=bucket).get("KeyCount", 0) == 0
 
 

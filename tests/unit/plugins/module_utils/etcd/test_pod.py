@@ -224,3 +224,73 @@ def test_unreachable_etcd_fails_fast_before_the_snapshot():
     assert "etcd at https://localhost:2379 did not answer within 5s" in err.value.msg
     assert "etcd did not answer" in err.value.msg  # the hint
     assert len(pod.commands) == 1 and pod.files == {}  # no snapshot save was started
+
+
+class FakeApiClient:
+    """An ApiClient that serializes like kubernetes' and answers from a table of paths."""
+
+    def __init__(self, answers):
+        self.answers = answers
+        self.configuration = SimpleNamespace(host="https://api.example:6443")
+        self.calls = []
+
+    def param_serialize(self, method, path, path_params=None, header_params=None, auth_settings=None, **_kw):
+        for key, value in (path_params or {}).items():
+            path = path.replace("{%s}" % key, value)
+        assert auth_settings == ["BearerToken"]
+        return method, self.configuration.host + path, dict(header_params or {}), None, []
+
+    def call_api(self, method, url, headers):
+        self.calls.append((method, url, headers))
+        status, body = self.answers[url.split("6443", 1)[1]]
+        resp = SimpleNamespace(status=status, reason="R%d" % status, headers={}, data=None)
+        resp.read = lambda: setattr(resp, "data", body.encode()) or resp.data
+        return resp
+
+
+def test_raw_api_reads_without_the_typed_classes():
+    from ansible_collections.ocp.day2.plugins.module_utils.etcd.pod import RawApi, core_api
+
+    pod = {"spec": {"containers": [{"name": "etcd"}]}, "status": {"phase": "Running"}}
+    client = FakeApiClient(
+        {
+            "/api/v1/namespaces/ns/pods/etcd-0": (200, json.dumps(pod)),
+            "/api/v1/namespaces/ns/pods?labelSelector=app%3Detcd": (200, '{"items": []}'),
+            "/apis/apps/v1/namespaces/ns/statefulsets/etcd": (404, '{"kind": "Status", "message": "not found"}'),
+        }
+    )
+    api = core_api(client)
+    assert isinstance(api, RawApi)
+    pexec = PodExec(client, "ns", "etcd-0", "etcd")
+    pexec.check_pod()
+    assert json.loads(api.list_namespaced_pod("ns", label_selector="app=etcd").data) == {"items": []}
+    with pytest.raises(ApiException) as err:
+        api.read_namespaced_stateful_set("etcd", "ns")
+    assert err.value.status == 404 and "not found" in err.value.body
+    assert all(headers == {"Accept": "application/json"} for _m, _u, headers in client.calls)
+
+
+def test_exec_opens_the_websocket_with_the_command(monkeypatch):
+    from ansible_collections.ocp.day2.plugins.module_utils.etcd import pod as etcd_pod
+
+    opened = []
+    monkeypatch.setattr(
+        etcd_pod.ws_client, "websocket_call", lambda conf, method, url, **kw: opened.append((method, url, kw)) or "ws"
+    )
+    pexec = PodExec(FakeApiClient({}), "ns", "etcd-1", "etcd")
+    assert pexec._open(["etcdctl", "endpoint", "status"]) == "ws"
+    [(method, url, kw)] = opened
+    assert method == "GET" and url == "https://api.example:6443/api/v1/namespaces/ns/pods/etcd-1/exec"
+    assert kw["query_params"][:2] == [("command", ["etcdctl", "endpoint", "status"]), ("container", "etcd")]
+    assert ("tty", "false") in kw["query_params"] and kw["binary"] and not kw["_preload_content"]
+    assert kw["headers"] == {"Accept": "*/*"}
+
+
+def test_old_clients_get_the_typed_api():
+    from ansible_collections.ocp.day2.plugins.module_utils.etcd.pod import core_api
+
+    class OldClient:  # no param_serialize: kubernetes before the pydantic generator
+        configuration = None
+
+    assert type(core_api(OldClient())).__name__ == "CoreV1Api"
+    assert type(core_api(OldClient(), "apps_v1_api")).__name__ == "AppsV1Api"

@@ -32,6 +32,14 @@ BAD_INPUTS = [
     ("pod malformed", dict(POD, pod="Etcd-0"), ["pod=", "not a valid Kubernetes"]),
     ("statefulset malformed", dict(POD, statefulset="etcd set"), "statefulset"),
     ("container empty", dict(POD, container=""), "container is empty"),
+    ("hostedcluster malformed", dict(POD, hostedcluster="Example"), ["hostedcluster=", "not a valid Kubernetes"]),
+    ("hostedcluster empty", dict(POD, hostedcluster=""), "hostedcluster is empty"),
+    (
+        "hostedcluster_namespace malformed",
+        dict(POD, hostedcluster="example", hostedcluster_namespace="a/b"),
+        "hostedcluster_namespace",
+    ),
+    ("hostedcluster in host mode", dict(HOST, hostedcluster="example"), "pod mode only"),
     # unreachable endpoints: the witness refuses connections, or the API server does (pod mode)
     ("witness unreachable", dict(HOST, endpoints=["https://127.0.0.1:{closed_port}"]), "Connection refused"),
     ("API unreachable", dict(POD, host="{closed}", api_key="unit-token"), "Cannot reach the Kubernetes API server"),

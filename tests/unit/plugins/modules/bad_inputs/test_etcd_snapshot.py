@@ -54,6 +54,36 @@ BAD_INPUTS = [
     ("container empty", dict(POD, container=""), "container is empty"),
     ("nowhere to deliver", dict(HOST, dest=None), "Nowhere to deliver"),
     ("members without destinations", dict(POD, dest=None, members=[{"pod": "etcd-0"}]), "nowhere to go"),
+    (
+        "secrets without members",
+        dict(POD, secrets=[{"name": "k", "namespace": "clusters", "dest": "{ws}/k.json"}]),
+        "`secrets` needs `members`",
+    ),
+    (
+        "secret without destination",
+        dict(POD, dest=None, members=MEMBERS, secrets=[{"name": "k", "namespace": "c"}]),
+        "nowhere to go",
+    ),
+    (
+        "secret name malformed",
+        dict(POD, dest=None, members=MEMBERS, secrets=[{"name": "K/1", "namespace": "c", "dest": "{ws}/k.json"}]),
+        "secrets[].name",
+    ),
+    (
+        "secret s3_key without bucket",
+        dict(POD, dest=None, members=MEMBERS, secrets=[{"name": "k", "namespace": "c", "s3_key": "x/k.json"}]),
+        "no s3_bucket",
+    ),
+    (
+        "secret where a snapshot goes",
+        dict(POD, dest=None, members=MEMBERS, secrets=[{"name": "k", "namespace": "c", "dest": "{ws}/m0.db"}]),
+        "each needs its own",
+    ),
+    (
+        "secret without namespace",
+        dict(POD, dest=None, members=MEMBERS, secrets=[{"name": "k", "dest": "{ws}/k"}]),
+        "namespace",
+    ),
     # malformed names and URLs
     ("endpoint not a url", dict(HOST, endpoints=["not a url"]), "is not an etcd client URL"),
     ("endpoint without scheme", dict(HOST, endpoints=["10.0.0.1:2379"]), "https://HOST:PORT"),

@@ -161,3 +161,67 @@ def test_pod_mode_given_pod(run, monkeypatch):
     assert first[:3] == ["env", "-u", "ETCDCTL_CACERT"] and "ETCDCTL_API=3" in first
     assert "--cacert=/etc/etcd/tls/etcd-ca/ca.crt" in first and "--cert=/etc/etcd/tls/client/etcd-client.crt" in first
     assert "--endpoints=https://localhost:2379" in first
+
+
+class FakeDynamic:
+    """DynamicClient.request stand-in: objects by path; a missing one raises NotFoundError as the client does."""
+
+    client = None  # the kubernetes ApiClient underneath (PodExec is faked)
+
+    def __init__(self, objects, status=None):
+        self.objects = objects
+        self.status = status
+        self.paths = []
+
+    def request(self, method, path):
+        from kubernetes.dynamic.exceptions import DynamicApiError, NotFoundError
+
+        self.paths.append(path)
+        if self.status:
+            raise DynamicApiError(SimpleNamespace(status=self.status, reason="Forbidden", body="{}", headers={}))
+        if path not in self.objects:
+            raise NotFoundError(SimpleNamespace(status=404, reason="Not Found", body="{}", headers={}))
+        return SimpleNamespace(to_dict=lambda: self.objects[path])
+
+
+HC_PATH = "/apis/hypershift.openshift.io/v1beta1/namespaces/clusters/hostedclusters/hc"
+KEY_PATH = "/api/v1/namespaces/clusters/secrets/%s"
+
+
+def hosted(dynamic, monkeypatch):
+    pod = EtcdPod()
+    monkeypatch.setattr(etcd_pod, "PodExec", lambda api, ns, name, container: FakePodExec(pod, ns, name, container))
+    monkeypatch.setattr(Day2K8sModule, "client", SimpleNamespace(client=dynamic))
+    return pod
+
+
+def test_hostedcluster_read_with_its_key_secrets_and_etcd(run, monkeypatch):
+    hc = {
+        "metadata": {"name": "hc", "annotations": {"a": "b"}},
+        "spec": {"secretEncryption": {"aescbc": {"activeKey": {"name": "k1"}, "backupKey": {"name": "k0"}}}},
+    }
+    dynamic = FakeDynamic({HC_PATH: hc, KEY_PATH % "k1": {"data": {"key": "c2VjcmV0LWtleS1tYXRlcmlhbA=="}}})
+    hosted(dynamic, monkeypatch)
+    result = run({"hostedcluster": "hc", "hostedcluster_namespace": "clusters", "pod": "etcd-0"})
+    assert not result.get("failed"), result
+    assert result["hostedcluster"] == hc and result["namespace"] == "clusters-hc" and result["healthy"]
+    assert result["encryption_keys"] == [
+        {"role": "active", "secret": "k1", "found": True},
+        {"role": "backup", "secret": "k0", "found": False},
+    ]
+    assert "c2VjcmV0" not in json.dumps(result)  # existence only, never the key material
+    assert dynamic.paths == [HC_PATH, KEY_PATH % "k1", KEY_PATH % "k0"]
+
+
+def test_missing_hostedcluster_is_reported_without_asking_etcd(run, monkeypatch):
+    pod = hosted(FakeDynamic({}), monkeypatch)
+    result = run({"hostedcluster": "hc"})
+    assert not result.get("failed"), result
+    assert result["hostedcluster"] is None and result["members"] == [] and result["healthy"] is False
+    assert "not found" in result["summary"] and pod.commands == []
+
+
+def test_hostedcluster_api_refusal_fails_clearly(run, monkeypatch):
+    hosted(FakeDynamic({}, status=403), monkeypatch)
+    result = run({"hostedcluster": "hc"})
+    assert result["failed"] and "Reading HostedCluster clusters/hc failed" in result["msg"] and "403" in result["msg"]
