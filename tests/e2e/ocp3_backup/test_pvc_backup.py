@@ -1,12 +1,14 @@
 """ocp3_pvc_backup then ocp3_pvc_restore against the simulated cluster: claim data copied out of a running pod,
-every file verified; then put back into the damaged claim (002 §6.4.1) and into a new claim the deployment is
-switched to (§6.4.2), checked file by file."""
+every file verified, once file by file (k8s_cp) and once with `oc rsync` as the guide does (a stand-in oc
+that runs the real rsync, see oc_rsync_standin.py); then put back into the damaged claim (002 §6.4.1) and into
+a new claim the deployment is switched to (§6.4.2), checked file by file."""
 
 import hashlib
 import json
 import os
 import re
 import stat
+import sys
 
 import pytest
 
@@ -76,6 +78,9 @@ def _app(mgmt, ns="shop"):
     return ns, files
 
 
+STANDIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "oc_rsync_standin.py")
+
+
 @pytest.mark.slow
 def test_pvc_backup_copies_and_verifies(tmp_path, mgmt_cluster, installed_collection):
     mgmt = mgmt_cluster
@@ -105,6 +110,27 @@ def test_pvc_backup_copies_and_verifies(tmp_path, mgmt_cluster, installed_collec
 
     check = run_playbook(play, extra_vars=extra, check=True)
     assert check.rc == 0 and _changed(check) == 0, check
+
+    # the guide's way: oc rsync POD:PATH/ DIR/ (a stand-in oc, the real rsync), then the same check file by file
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    (bindir / "oc").write_text('#!/bin/sh\nexec %s %s "$@"\n' % (sys.executable, STANDIN))
+    (bindir / "oc").chmod(0o755)
+    log = tmp_path / "oc.log"
+    rsync = dict(
+        extra, ocp3_pvc_backup_name="v3", ocp3_pvc_backup_method="rsync", ocp3_pvc_backup_oc=str(bindir / "oc")
+    )
+    result = run_playbook(play, extra_vars=rsync, env={"OC_STANDIN_LOG": str(log)})
+    assert result.rc == 0, result
+    assert log.exists(), result
+    calls = log.read_text().splitlines()
+    assert len(calls) == 1 and calls[0].startswith("oc rsync --kubeconfig=%s -n %s -c " % (mgmt.kubeconfig, ns)), calls
+    assert calls[0].endswith(":/opt/app-root/src/uploaded/ %s/" % (tmp_path / "pvc" / ns / "v3" / "uploads")), calls
+    v3 = tmp_path / "pvc" / ns / "v3"
+    for rel, data in files.items():
+        assert (v3 / "uploads" / rel).read_bytes() == data, rel
+        assert stat.S_IMODE((v3 / "uploads" / rel).stat().st_mode) == 0o600, rel
+    assert json.loads((v3 / "manifest.json").read_text())["claims"][0]["sha256"] == claim["sha256"]
 
     missing = dict(extra, ocp3_pvc_backup_claims=["uploads", "not-mounted"], ocp3_pvc_backup_name="v2")
     result = run_playbook(play, extra_vars=missing)
