@@ -1,0 +1,199 @@
+#!/usr/bin/python
+# Copyright: ocp.day2 contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: ocp3_container_storage_plan
+short_description: Plan the growth of an OpenShift 3.11 node's container storage with a new disk (read only)
+version_added: 0.1.0
+description:
+  - The preflight of the guide's container storage growth (002 §7.1.2, "a new disk") on one node. Reads the
+    storage setup file (C(/etc/sysconfig/docker-storage-setup)), the volume groups (C(vgs)) and physical
+    volumes (C(pvs)), and checks each new disk.
+  - Refuses, listing every reason at once, when VG= is unset or names no volume group, a disk is missing or not
+    a block device, a disk (or its first partition) is already a physical volume of another or of no volume group,
+    or a disk is in DEVS without being in the volume group (a run stopped half way).
+  - Returns the DEVS line to write, whether the logical volume must be grown (C(overlay2) on XFS, C(lvextend -r)
+    and C(xfs_growfs)), its /dev/mapper path, the size of the volume group now (to check the growth afterwards)
+    and the ordered steps. Nothing on the host is changed; an empty step list means the disks are already in.
+author:
+  - ocp.day2 maintainers (@ocp-day2)
+options:
+  new_devices:
+    description: The new disk(s) to add, e.g. C(/dev/xvdd).
+    type: list
+    elements: str
+    required: true
+  setup_file:
+    description: The docker-storage-setup input file.
+    type: path
+    default: /etc/sysconfig/docker-storage-setup
+  vgs_command:
+    description: argv printing C(name|size|free) in bytes per volume group.
+    type: list
+    elements: str
+    default: [vgs, --noheadings, --units, b, --nosuffix, --separator, "|", -o, "vg_name,vg_size,vg_free"]
+  pvs_command:
+    description: argv printing C(device|volume group) per physical volume.
+    type: list
+    elements: str
+    default: [pvs, --noheadings, --separator, "|", -o, "pv_name,vg_name"]
+  require_block_device:
+    description: Refuse a new disk that is not a block device.
+    type: bool
+    default: true
+attributes:
+  check_mode:
+    support: full
+    description: The module only reads; check mode returns the same plan.
+  diff_mode:
+    support: none
+    description: Nothing is changed.
+"""
+
+EXAMPLES = r"""
+- name: Plan adding /dev/xvdd to the container storage
+  ocp.day2.ocp3_container_storage_plan:
+    new_devices: [/dev/xvdd]
+  register: plan
+
+- name: Show the steps
+  ansible.builtin.debug:
+    msg: "{{ plan.steps }}"
+"""
+
+RETURN = r"""
+vg:
+  description: The volume group named by VG=.
+  returned: success
+  type: str
+  sample: docker_vol
+driver:
+  description: STORAGE_DRIVER of the setup file (devicemapper when unset).
+  returned: success
+  type: str
+  sample: overlay2
+devs:
+  description: DEVS now.
+  returned: success
+  type: list
+  elements: str
+  sample: [/dev/xvdb]
+devs_line:
+  description: The DEVS line the setup file gets.
+  returned: success
+  type: str
+  sample: DEVS="/dev/xvdb /dev/xvdd"
+to_add:
+  description: New disks not yet in the volume group (empty - nothing to do).
+  returned: success
+  type: list
+  elements: str
+  sample: [/dev/xvdd]
+vg_size:
+  description: Size of the volume group now, in bytes.
+  returned: success
+  type: int
+  sample: 10733223936
+vg_free:
+  description: Free space of the volume group now, in bytes.
+  returned: success
+  type: int
+  sample: 0
+grow_lv:
+  description: Whether the logical volume and its XFS file system are grown (overlay2) after the volume group.
+  returned: success
+  type: bool
+  sample: true
+lv_path:
+  description: /dev/mapper path of the container root logical volume (overlay2), else empty.
+  returned: success
+  type: str
+  sample: /dev/mapper/docker_vol-dockerlv
+steps:
+  description: The ordered steps of the growth, in words.
+  returned: success
+  type: list
+  elements: str
+"""
+
+import os
+import stat
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.ocp.day2.plugins.module_utils import inputs
+from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
+from ansible_collections.ocp.day2.plugins.module_utils.ocp3_storage import build_plan, parse_pvs, parse_setup, parse_vgs
+from ansible_collections.ocp.day2.plugins.module_utils.runner import run
+
+
+def argument_spec():
+    return {
+        "new_devices": {"type": "list", "elements": "str", "required": True},
+        "setup_file": {"type": "path", "default": "/etc/sysconfig/docker-storage-setup"},
+        "vgs_command": {
+            "type": "list",
+            "elements": "str",
+            "default": [
+                "vgs",
+                "--noheadings",
+                "--units",
+                "b",
+                "--nosuffix",
+                "--separator",
+                "|",
+                "-o",
+                "vg_name,vg_size,vg_free",
+            ],
+        },
+        "pvs_command": {
+            "type": "list",
+            "elements": "str",
+            "default": ["pvs", "--noheadings", "--separator", "|", "-o", "pv_name,vg_name"],
+        },
+        "require_block_device": {"type": "bool", "default": True},
+    }
+
+
+def _device_kind(path):
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return "missing"
+    return "block" if stat.S_ISBLK(mode) else "other"
+
+
+def _command(module, argv, what):
+    try:
+        rc, out, err = module.run_command(argv)
+    except OSError as exc:
+        raise Day2Error("Cannot run %s (%s): %s. Is lvm2 installed on the node?" % (what, " ".join(argv), exc)) from exc
+    if rc != 0:
+        raise Day2Error("%s failed (rc %d): %s" % (" ".join(argv), rc, (err or out).strip()[:400]))
+    return out
+
+
+def execute(module):
+    params = module.params
+    inputs.non_empty_list(params["new_devices"], "new_devices", "[/dev/xvdd]")
+    inputs.readable_file(params["setup_file"], "setup_file", "Container storage on 3.11 is set up from this file.")
+    with open(params["setup_file"]) as f:
+        setup = parse_setup(f.read())
+    vgs = parse_vgs(_command(module, params["vgs_command"], "vgs"))
+    pvs = parse_pvs(_command(module, params["pvs_command"], "pvs"))
+    kinds = {dev: _device_kind(dev) for dev in params["new_devices"]}
+    result = build_plan(setup, params["new_devices"], kinds, pvs, vgs, params["require_block_device"])
+    result["changed"] = False
+    return result
+
+
+def main():
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    run(module, execute)
+
+
+if __name__ == "__main__":
+    main()
