@@ -26,6 +26,7 @@ FILES = {
     "etc/NetworkManager/dispatcher.d/99-origin-dns.sh": (b"#!/bin/bash\nexit 0\n", 0o755),
     "etc/docker/certs.d/registry.example.com/ca.crt": (b"REGISTRY CA\n", 0o644),
     "etc/pki/ca-trust/source/anchors/corp-ca.crt": (b"CORP CA\n", 0o644),
+    "etc/ansible/hosts": (b"[OSEv3:children]\nmasters\nnodes\netcd\n", 0o644),  # 002 §4.4 installation files
 }
 
 
