@@ -84,7 +84,7 @@ def test_operator(tmp_path, olm_cluster):
         name: {NS}
       register: after_check
 {_failing("wrong_csv", guest=guest, install_plan_approval="Manual", expected_csv=OLD_CSV, **seed)}
-{_failing("broken", guest=guest, operator_namespace="broken-operator", package="broken-operator")}
+{_failing("broken", guest=guest, operator_namespace="openshift-config", package="broken-operator")}
     - name: A package the catalog lacks, without the catalog check (the Subscription's own condition fails it)
       ocp.day2.hostedcluster_operator:
         kubeconfig: {guest.kubeconfig}
@@ -100,11 +100,18 @@ def test_operator(tmp_path, olm_cluster):
     - name: Keep the result
       ansible.builtin.set_fact:
         installed: "{{{{ hostedcluster_operator_result }}}}"
-    - name: Again
-{_role(guest=guest, install_plan_approval="Manual", **seed)}
-    - name: Keep the second result
-      ansible.builtin.set_fact:
-        again: "{{{{ hostedcluster_operator_result }}}}"
+    - name: Again (the module; the role's only other step, the namespace, is kubernetes.core's)
+      ocp.day2.hostedcluster_operator:
+        kubeconfig: {guest.kubeconfig}
+        namespace: {NS}
+        package: sriov-network-operator
+        channel: stable
+        operator_group_name: sriov-network-operators
+        subscription_name: sriov-network-operator-subsription
+        install_plan_approval: Manual
+        config: {json.dumps(seed["config"])}
+        poll_interval: 0.2
+      register: again
 """
     names = ["planned", "after_check", "wrong_csv", "broken", "missing", "installed", "again"]
     res, _proc = play(tmp_path, mgmt, tasks, names, "operator")
@@ -115,12 +122,14 @@ def test_operator(tmp_path, olm_cluster):
     # a Manual plan for another CSV: refused, not approved, and everything of that run removed
     msg = res["wrong_csv"]["msg"]
     assert "would install ['%s'], not the expected %s" % (CSV, OLD_CSV) in msg, msg
-    assert "Subscription" in msg and "Namespace" in msg and "could not remove" not in msg, msg
+    assert "Namespace'] (with the Subscription, CSV and OperatorGroup in it)" in msg, msg
+    assert "could not remove" not in msg, msg
     # a CSV that fails while installing: its phase, reason and message; the run's objects removed, CSV included
     msg = res["broken"]["msg"]
     assert "is Failed (InstallComponentFailed): install strategy failed" in msg, msg
-    assert "ClusterServiceVersion" in msg and "OperatorGroup" in msg, msg
-    assert guest_objects(guest, "broken-operator") == {"Namespace": False, "Subscription": [], "CSV": [], "OG": []}
+    # in a namespace that was there: only this run's objects go, the namespace stays
+    assert "Removed what this run had created: ['Subscription', 'ClusterServiceVersion', 'OperatorGroup']" in msg, msg
+    assert guest_objects(guest, "openshift-config") == {"Namespace": True, "Subscription": [], "CSV": [], "OG": []}
     # the catalog lacks the package: OLM's ResolutionFailed condition, at once
     assert "ResolutionFailed=True (ConstraintsNotSatisfiable)" in res["missing"]["msg"], res["missing"]
     assert "no operators found in package no-such-operator" in res["missing"]["msg"]
@@ -129,7 +138,7 @@ def test_operator(tmp_path, olm_cluster):
     assert inst["install_plan"]["approved_by_this_run"] and inst["install_plan"]["csvs"] == [CSV]
     assert inst["csv"]["phase"] == "Succeeded" and inst["csv"]["reason"] == "InstallSucceeded"
     assert [p["phase"] for p in inst["pods"]] == ["Running"]
-    assert [c["kind"] for c in inst["created"]] == ["OperatorGroup", "Subscription"]
+    assert [c["kind"] for c in inst["created"]] == ["OperatorGroup", "Subscription"] and inst["namespace_created"]
     objs = guest_objects(guest, NS)
     assert objs["Namespace"] and objs["CSV"] == [CSV] and objs["OG"] == ["sriov-network-operators"]
     sub = guest.get("Subscription", "sriov-network-operator-subsription", NS)
@@ -168,7 +177,7 @@ def _monitoring(indent=6, **variables):
 
 def test_monitoring(tmp_path, olm_cluster):
     mgmt, _guest = olm_cluster
-    mgmt.monitoring_seconds = 1.5  # the MCE add-on re-installs the operator this long after the flags change
+    mgmt.monitoring_seconds = 0.8  # the MCE add-on re-installs the operator this long after the flags change
     mgmt.put({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "local-cluster"}})
     flags = {"installFlagsToAdd": "--enable-uwm-telemetry-remote-write", "installFlagsToRemove": ""}
     meta = {"name": "hypershift-operator-install-flags", "namespace": "local-cluster"}
