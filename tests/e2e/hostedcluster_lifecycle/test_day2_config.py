@@ -167,6 +167,17 @@ SRE = {
 TEMPLATE = '{"title": "__NAMESPACE__/__NAME__ (__CONTROL_PLANE_NAMESPACE__)", "uid": "__CLUSTER_ID__"}'
 
 
+BAD_ROLE_INPUTS = [
+    ("hostedcluster_operator", {"hostedcluster_operator_name": "olm", "hostedcluster_operator_operator_namespace": NS},
+     "hostedcluster_operator_package"),
+    ("hostedcluster_operator", {"hostedcluster_operator_name": "olm", "hostedcluster_operator_operator_namespace": NS,
+                                "hostedcluster_operator_package": "p", "hostedcluster_operator_install_plan_approval":
+                                "manual"}, "Automatic, Manual"),
+    ("hostedcluster_monitoring", {"hostedcluster_monitoring_metrics_set": "all"}, "Telemetry, SRE, All"),
+    ("hostedcluster_monitoring", {"hostedcluster_monitoring_dashboards": "maybe"}, "monitoring_dashboards"),
+]  # fmt: skip
+
+
 def _monitoring(indent=6, **variables):
     variables = {"hostedcluster_monitoring_%s" % k: v for k, v in variables.items()}
     variables.setdefault("hostedcluster_monitoring_poll_interval", 0.2)
@@ -221,7 +232,24 @@ def test_monitoring(tmp_path, olm_cluster):
       check_mode: true
       register: again
 """
-    res, _proc = play(tmp_path, mgmt, tasks, ["no_sre_config", "applied", "slow", "again"], "monitoring")
+    entry = []  # role entry points: refused by argument_specs before any task runs (rows for the shared table)
+    for index, (role, variables, _words) in enumerate(BAD_ROLE_INPUTS):
+        entry.append(f"""
+    - name: Bad input {index}
+      block:
+        - name: Role
+          ansible.builtin.include_role:
+            name: ocp.day2.{role}
+          vars: {json.dumps(variables)}
+      rescue:
+        - name: Keep the failure
+          ansible.builtin.set_fact:
+            bad_{index}: "{{{{ ansible_failed_result.msg }}}}"
+""")
+    names = ["no_sre_config", "applied", "slow", "again"] + ["bad_%d" % i for i in range(len(BAD_ROLE_INPUTS))]
+    res, _proc = play(tmp_path, mgmt, tasks + "".join(entry), names, "monitoring")
+    for index, (role, variables, words) in enumerate(BAD_ROLE_INPUTS):
+        assert words in (res["bad_%d" % index] or ""), (role, variables, res["bad_%d" % index])
     assert "needs the relabel configuration" in res["no_sre_config"]["msg"]
     assert "nothing was changed" in res["no_sre_config"]["msg"], res["no_sre_config"]["msg"]
     applied = res["applied"]
