@@ -179,6 +179,11 @@ def _command(module, argv, what):
 def execute(module):
     params = module.params
     inputs.non_empty_list(params["new_devices"], "new_devices", "[/dev/xvdd]")
+    for dev in params["new_devices"]:
+        if not dev.startswith("/dev/") and params["require_block_device"]:
+            raise Day2Error("new_devices: %r is not a device path such as /dev/xvdd." % dev)
+    inputs.non_empty_list(params["vgs_command"], "vgs_command", "[vgs, --noheadings, ...]")
+    inputs.non_empty_list(params["pvs_command"], "pvs_command", "[pvs, --noheadings, ...]")
     inputs.readable_file(params["setup_file"], "setup_file", "Container storage on 3.11 is set up from this file.")
     with open(params["setup_file"]) as f:
         setup = parse_setup(f.read())

@@ -128,9 +128,11 @@ def test_module_reads_the_file_and_the_lvm_commands(tmp_path, capsys):
         "pvs_command": echo + ["/dev/xvdb1|docker_vol\n"],
     }
     refused = _run(capsys, args)
-    assert refused["failed"] and "is not a block device" in refused["msg"], refused
+    assert refused["failed"] and "is not a device path" in refused["msg"], refused
     out = _run(capsys, dict(args, require_block_device=False))
     assert not out.get("failed") and out["changed"] is False, out
     assert out["devs_line"] == 'DEVS="/dev/xvdb %s"' % disk and out["vg_size"] == 10737418240
-    broken = _run(capsys, dict(args, vgs_command=[sys.executable, "-c", "import sys; sys.exit(5)"]))
+    broken = _run(
+        capsys, dict(args, require_block_device=False, vgs_command=[sys.executable, "-c", "import sys; sys.exit(5)"])
+    )
     assert broken["failed"] and "failed (rc 5)" in broken["msg"]
