@@ -20,7 +20,7 @@ def parse_setup(text):
         line = raw.strip()
         if not line or line.startswith("#") or "=" not in line:
             continue
-        key, _, value = line.partition("=")
+        key, value = line.split("=", 1)
         try:
             parts = shlex.split(value, comments=True)
         except ValueError as exc:

@@ -19,7 +19,7 @@ def _setup(path):
     with open(path) as f:
         for line in f:
             if "=" in line and not line.lstrip().startswith("#"):
-                key, _, value = line.strip().partition("=")
+                key, value = line.strip().split("=", 1)
                 out[key] = " ".join(shlex.split(value))
     return out
 
