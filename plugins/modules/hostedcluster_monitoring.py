@@ -89,6 +89,7 @@ attributes:
     description: Checks everything, returns the plan and the values found, changes nothing.
   diff_mode:
     support: none
+    description: No diff; C(plan) names every change and C(previous) holds every value it replaces.
 seealso:
   - module: ocp.day2.hostedcluster_configuration
 """

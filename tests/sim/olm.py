@@ -367,8 +367,14 @@ class Olm:
     def _csv_phase(self, csv, phase, reason, message):
         st = copy.deepcopy(csv.get("status") or {})
         stamp = now()
-        conds = (st.get("conditions") or []) + [{"phase": phase, "reason": reason, "message": message,
-                                                  "lastUpdateTime": stamp, "lastTransitionTime": stamp}]  # fmt: skip
+        entry = {
+            "phase": phase,
+            "reason": reason,
+            "message": message,
+            "lastUpdateTime": stamp,
+            "lastTransitionTime": stamp,
+        }
+        conds = (st.get("conditions") or []) + [entry]
         csv["status"] = dict(st, phase=phase, reason=reason, message=message, lastUpdateTime=stamp,
                              lastTransitionTime=stamp, conditions=conds[-10:])  # fmt: skip
         self._status(R["ClusterServiceVersion"], csv)

@@ -29,7 +29,7 @@ def _og(store, name="og", targets=(NS,)):
 
 
 def _passes(o, n=6):
-    for _ in range(n):
+    for _step in range(n):
         o.sync()
 
 
