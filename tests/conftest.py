@@ -52,8 +52,8 @@ pytest_plugins = ["tests.sim.fixtures"]
 # first and scripts/pytest.sh keeps that order (`--dist loadfile --no-loadscope-reorder`), so every worker starts
 # on one and the short files fill in beside them, instead of the long ones running last with workers idle.
 LONG_FIRST = (
-    "tests/e2e/hostedcluster_migrate/test_migrate.py",
     "tests/e2e/hostedcluster_migrate/test_migrate_faults.py",
+    "tests/e2e/hostedcluster_migrate/test_migrate.py",
     "tests/e2e/hostedcluster/test_restore_in_place.py",
     "tests/e2e/hostedcluster/test_restore_at_creation.py",
     "tests/e2e/hostedcluster/test_backup_faults.py",
