@@ -8,6 +8,10 @@ containers' output in `run/kubelet/<pod>_<container>.log`. A file `run/kubelet/r
 `systemctl restart kubelet.service`: the kubelet counts the restart and removes the file. Containers that exit are
 started again after a second, as a kubelet does. A removed manifest's containers are stopped `stop_delay` seconds
 later (a real kubelet takes a while too), so a caller has to wait for them to go.
+
+How a pod runs is three methods a subclass may replace: `_run_pod` (start what is not running), `_stop_pod` (the
+manifest is gone) and `_release` (the kubelet itself stops); the OpenShift 3.11 tests run etcd members through
+their own start/stop script that way (tests/e2e/ocp3_backup/kubelet.py). `manifests` may name another directory.
 """
 
 import hashlib
@@ -23,12 +27,12 @@ import yaml
 
 
 class Kubelet:
-    def __init__(self, root, name, stop_delay=0.3, interval=0.05):
+    def __init__(self, root, name, stop_delay=0.3, interval=0.05, manifests=None):
         self.root = root
         self.name = name
         self.stop_delay = stop_delay
         self.interval = interval
-        self.manifests = os.path.join(root, "etc", "kubernetes", "manifests")
+        self.manifests = manifests or os.path.join(root, "etc", "kubernetes", "manifests")
         self.state_dir = os.path.join(root, "run", "kubelet")
         self.restarts = 0
         self.started = []  # (pod, container) in start order, for assertions
@@ -48,7 +52,7 @@ class Kubelet:
         if self._thread is not None:
             self._thread.join(30)
         for entry in self._running.values():
-            self._kill(entry)
+            self._release(entry)
         self._running.clear()
         self._write_state()
 
@@ -80,7 +84,7 @@ class Kubelet:
                 continue
             entry["gone_since"] = entry["gone_since"] or now
             if now - entry["gone_since"] >= self.stop_delay:
-                self._kill(entry)
+                self._stop_pod(name, entry)
                 del self._running[name]
         for name, (digest, data) in wanted.items():
             if name not in self._running:
@@ -89,9 +93,22 @@ class Kubelet:
             entry = self._running[name]
             if entry["digest"] != digest:
                 continue  # the old pod is still stopping
-            for container in entry["pod"]["spec"]["containers"]:
-                self._ensure(entry, container, now)
+            self._run_pod(name, entry, now)
         self._write_state()
+
+    # -- how a pod runs (a subclass may run it otherwise) ---------------------------------------------
+    def _run_pod(self, name, entry, now):
+        """Start the pod's containers that do not run (after a back-off for one that exited)."""
+        for container in entry["pod"]["spec"]["containers"]:
+            self._ensure(entry, container, now)
+
+    def _stop_pod(self, name, entry):
+        """The manifest `name` is gone (stop_delay ago): stop its containers."""
+        self._kill(entry)
+
+    def _release(self, entry):
+        """The kubelet stops: its containers stop with it."""
+        self._kill(entry)
 
     def _ensure(self, entry, container, now):
         cname = container["name"]

@@ -6,6 +6,8 @@
 set -euo pipefail
 ROOT="${OCP4_HOST_ROOT:?OCP4_HOST_ROOT is not set}"
 BACKUP="${1:?usage: cluster-restore.sh <backup dir>}"
+FAULT="$ROOT/run/faults/cluster-restore.sh"  # a test's fault switch: fails before any change while the file exists
+if [ -e "$FAULT" ]; then echo "cluster-restore.sh: $(cat "$FAULT")" >&2; exit 1; fi
 K="$ROOT/etc/kubernetes"
 RES="$K/static-pod-resources"
 # shellcheck disable=SC1091
@@ -47,3 +49,4 @@ for pod in kube-apiserver-pod kube-controller-manager-pod kube-scheduler-pod; do
   echo "starting $pod.yaml $latest/$pod.yaml"
   cp "$K/$latest/$pod.yaml" "$K/manifests/$pod.yaml"
 done
+echo "$BACKUP" >> "$ROOT/run/cluster-restore.calls"  # each completed run, for the tests

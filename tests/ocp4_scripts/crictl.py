@@ -1,5 +1,6 @@
 """Test stand-in for crictl (not the real tool): `crictl ps [-q] [-o json] [--name REGEX]` over the containers the
-kubelet stand-in (tests/harness/kubelet.py) runs under OCP4_HOST_ROOT."""
+kubelet stand-in (tests/harness/kubelet.py) runs under OCP4_HOST_ROOT. A file run/faults/crictl makes it fail
+(a test's fault switch, see tests/e2e/ocp4/hosts.py)."""
 
 import argparse
 import json
@@ -13,6 +14,10 @@ parser.add_argument("-q", "--quiet", action="store_true")
 parser.add_argument("-o", "--output", default="table")
 parser.add_argument("--name", default="")
 args = parser.parse_args()
+fault = os.path.join(os.environ["OCP4_HOST_ROOT"], "run", "faults", "crictl")
+if os.path.exists(fault):  # a test's switch: the container runtime does not answer until the file is removed
+    with open(fault) as f:
+        sys.exit("crictl: %s" % (f.read().strip() or "injected fault"))
 path = os.path.join(os.environ["OCP4_HOST_ROOT"], "run", "kubelet", "containers.json")
 try:
     with open(path) as f:

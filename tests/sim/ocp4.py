@@ -8,10 +8,15 @@ Behaviour modelled (the parts the seed's restore procedure waits on):
   `redeploy_seconds`, False with reason AllNodesAtLatestRevision. The etcd operator does not roll out while the
   quorum guard is on (`spec.unsupportedConfigOverrides.useUnsupportedUnsafeNonHANonProductionUnstableEtcd`
   not true): the restored cluster has a single member;
+- with `etcd_members` (an agent standing in for the operator's access to etcd), the forced etcd revision is on
+  every node only once each Ready control-plane Node is a started etcd member again: the operator re-adds the
+  members that the restore left out, one at a time (tests/e2e/ocp4/hosts.py has the agent for simulated hosts);
 - a deleted control-plane Machine (finalizer) goes away after `machine_seconds` with its Node, and the control
   plane machine set creates a replacement (Provisioning, then Running with a Ready Node);
 - the ovnkube-master DaemonSet stops naming a control-plane IP once its Node is gone; deleted ovnkube pods
   are recreated Running;
+- `reject_writes(kind, test)`: a fault hook on the content of a write (403 for an API write of that kind for
+  which test(old, new) is true), for faults that the path alone cannot tell apart (quorum guard on or off);
 - the approval subresource of CertificateSigningRequests (only status.conditions is written, as the real API);
   `kubelet_bootstrap(node)` sends a node-bootstrapper client CSR as a kubelet does, and once it is approved the
   kubelet's serving CSR (with the node's address and name) follows.
@@ -46,6 +51,15 @@ class Ocp4Store(Store):
 
     serves_approval = True
 
+    def __init__(self):
+        super().__init__()
+        self.write_faults = []  # (kind, test(old, new)): an API write of that kind for which test is true gets a 403
+
+    def _write_fault(self, res, old, new):
+        for kind, test in list(self.write_faults):
+            if kind == res.kind and test(old or {}, new):
+                raise ApiError(403, "Forbidden", "injected fault: the simulator refuses this write of %s" % kind)
+
     def create(self, res, obj, ns=None, http=False, dry_run=False):
         obj = copy.deepcopy(obj)
         if http and res.has_status and resources.is_crd(res):
@@ -57,6 +71,8 @@ class Ocp4Store(Store):
         with self.lock:
             old = self.must_get(res, ns, name)
             new = copy.deepcopy(obj)
+            if http:
+                self._write_fault(res, old, new)
             if subresource == "approval":
                 if res.kind != "CertificateSigningRequest":
                     raise ApiError(404, "NotFound", "the server could not find the requested resource")
@@ -82,7 +98,7 @@ class Ocp4Cluster:
     """An OpenShift 4 cluster's API on 127.0.0.1. `masters` maps node name -> InternalIP."""
 
     def __init__(self, base_dir, version="4.14.8", masters=None, name="ocp4", network_type="OVNKubernetes",
-                 proxy=None, redeploy_seconds=0.3, machine_seconds=0.3):  # fmt: skip
+                 proxy=None, redeploy_seconds=0.3, machine_seconds=0.3, etcd_members=None):  # fmt: skip
         self.base_dir = os.path.abspath(str(base_dir))
         self.name = name
         self.version = version
@@ -91,6 +107,9 @@ class Ocp4Cluster:
         self.proxy = proxy or {}
         self.redeploy_seconds = redeploy_seconds
         self.machine_seconds = machine_seconds
+        # What the etcd operator does to etcd itself (an object with sync(nodes) -> bool, see _operators); None: the
+        # rollout of a forced etcd revision touches no etcd.
+        self.etcd_members = etcd_members
         self.store = Ocp4Store()
         self.faults = Faults()
         self.api = None
@@ -100,6 +119,7 @@ class Ocp4Cluster:
         self._timers = {}  # key -> monotonic time an action is due
         self.redeployments = []  # (kind, reason) in the order rollouts started
         self._rolling = {}  # operator kind -> the forceRedeploymentReason being rolled out
+        self._replacements = 0  # control-plane machines created by the machine set so far
         self._bootstrapping = {}  # client CSR name -> (node, serving SANs) sent by kubelet_bootstrap
 
     def start(self):
@@ -202,6 +222,15 @@ class Ocp4Cluster:
     def put(self, obj):
         return self.store.put(obj)
 
+    def reject_writes(self, kind, test):
+        """Refuse (403) every API write of `kind` for which test(old, new) is true, until clear_faults()."""
+        self.store.write_faults.append((kind, test))
+
+    def clear_faults(self):
+        """Remove the path faults (self.faults) and the write faults."""
+        self.faults.clear()
+        self.store.write_faults.clear()
+
     # -- controllers ------------------------------------------------------------------------------
     def _loop(self):
         while not self._stop.is_set():
@@ -260,7 +289,7 @@ class Ocp4Cluster:
                 msg = "%d nodes are at revision %d; 0 nodes are at revision %d" % (len(nodes), rev, rev + 1)
                 cond.update(status="True", reason="NodeInstaller", message=msg, lastTransitionTime=now())
                 status["latestAvailableRevision"] = rev + 1
-            elif self._due((kind, reason), self.redeploy_seconds):
+            elif self._due((kind, reason), self.redeploy_seconds) and self._members_ready(kind, reason):
                 cond.update(status="False", reason="AllNodesAtLatestRevision", lastTransitionTime=now(),
                             message="%d nodes are at revision %d" % (len(nodes), rev))  # fmt: skip
                 status["nodeStatuses"] = [{"nodeName": n, "currentRevision": rev} for n in nodes]
@@ -269,6 +298,28 @@ class Ocp4Cluster:
                 continue
             status["observedGeneration"] = op["metadata"]["generation"]
             self.store.update(R[kind], op, None, "cluster", subresource="status")
+
+    def _members_ready(self, kind, reason):
+        """The etcd operator's member step of an etcd rollout: every Ready control-plane Node gets its etcd member
+        back (etcd_members.sync adds one at a time, as the operator does); the revision is not on every node before."""
+        if kind != "Etcd" or self.etcd_members is None:
+            return True
+        nodes = {}
+        for n in self.store.peek(R["Node"]):
+            ready = any(
+                c.get("type") == "Ready" and c.get("status") == "True" for c in n["status"].get("conditions", [])
+            )
+            if ready and "node-role.kubernetes.io/master" in n["metadata"].get("labels", {}):
+                nodes[n["metadata"]["name"]] = next(
+                    a["address"] for a in n["status"]["addresses"] if a["type"] == "InternalIP"
+                )
+        try:
+            if self.etcd_members.sync(nodes):
+                return True
+        except Exception:  # noqa: BLE001 - an operator retries on its next pass; the test sees the missing member
+            pass
+        self._timers[(kind, reason)] = time.monotonic() - self.redeploy_seconds  # still due: check again next pass
+        return False
 
     def _machines(self):
         for m in self.store.list(R["Machine"], "openshift-machine-api")[0]:
@@ -279,7 +330,8 @@ class Ocp4Cluster:
                     self.store.delete(R["Node"], None, node)
                 meta["finalizers"] = []
                 self.store.update(R["Machine"], m, meta["namespace"], meta["name"], check_rv=False)
-                index = len(self.store.list(R["Machine"], "openshift-machine-api")[0]) + len(self.masters)
+                self._replacements += 1  # a fresh index per replacement: two recreated machines never share a name
+                index = len(self.masters) + 2 + self._replacements
                 new_node = "%s-new-%d" % (node, index)
                 self.store.create(R["Machine"], self._machine("%s-master-%d" % (self.name, index), new_node,
                                                               "10.0.1.%d" % index, phase="Provisioning"))  # fmt: skip

@@ -11,11 +11,14 @@ from tests.harness.ansible import run_playbook, write_playbook
 from tests.harness.etcd import seed_keys
 from tests.sim.ocp4 import Ocp4Cluster
 
-from .hosts import ControlPlaneHosts
+from .hosts import ControlPlaneHosts, EtcdOperatorAgent, vip_lab
 
 VERSION = "4.14.8"
 BEFORE = seed_keys(40, prefix="/kubernetes.io/configmaps/before/")
 AFTER = seed_keys(25, prefix="/kubernetes.io/configmaps/after/")
+API_VIP, INGRESS_VIP = "192.168.111.5", "192.168.111.4"
+# where keepalived left the VIPs: the recovery host has the API VIP, master-2 both (a stale copy of the API VIP)
+HELD_VIPS = {"master-0": [API_VIP], "master-1": [INGRESS_VIP], "master-2": [API_VIP, INGRESS_VIP]}
 
 
 @pytest.fixture(autouse=True)
@@ -24,16 +27,19 @@ def _pipelining(monkeypatch):
 
 
 class Scenario:
-    def __init__(self, base, cluster, hosts):
+    def __init__(self, base, cluster, hosts, lab=None):
         self.base = base
         self.cluster = cluster
         self.hosts = hosts
+        self.lab = lab  # network namespaces holding the hosts' addresses and VIPs (None without root)
         self.dest = os.path.join(base, "controller-backups")
 
     def inventory(self, prefix, name="inventory.json", host_extra=None, group_extra=None):
         hosts = {}
         for n in self.hosts.names:
             hosts[n] = self.hosts.hostvars(n, prefix)
+            if self.lab is not None and prefix == "ocp4_cluster_restore":  # the test hook: `ip` in the host's netns
+                hosts[n]["ocp4_cluster_restore_ip_command"] = ["ip", "netns", "exec", self.lab.ns(n), "ip"]
             hosts[n].update((host_extra or {}).get(n, {}))
         group = {"ocp_day2_kubeconfig": self.cluster.kubeconfig}
         group.update(group_extra or {})
@@ -52,13 +58,19 @@ def scenario(tmp_path_factory, installed_collection):
     masters = {"master-0": "10.0.0.10", "master-1": "10.0.0.11", "master-2": "10.0.0.12"}
     proxy = {"httpProxy": "http://proxy.example.com:3128", "noProxy": ".cluster.local"}
     cluster = Ocp4Cluster(os.path.join(base, "api"), version=VERSION, masters=masters, proxy=proxy)
-    hosts = ControlPlaneHosts(base, names=sorted(masters), keepalived=("master-2",))
+    hosts = ControlPlaneHosts(base, names=sorted(masters), keepalived=("master-1", "master-2"))
+    lab = None
     try:
         cluster.start()
         hosts.start()
+        # the etcd operator re-adds members on the recreated machines, which boot on the lost hosts' directories
+        cluster.etcd_members = EtcdOperatorAgent(hosts, "master-0", spares=["master-1", "master-2"])
+        lab = vip_lab(masters, HELD_VIPS)
         hosts.etcd.put_many(BEFORE, member=hosts.member("master-0"))
-        yield Scenario(base, cluster, hosts)
+        yield Scenario(base, cluster, hosts, lab)
     finally:
+        if lab is not None:
+            lab.stop()
         hosts.stop()
         cluster.stop()
 
