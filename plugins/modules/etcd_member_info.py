@@ -102,7 +102,7 @@ options:
       - Name of a HostedCluster to read first (O(mode=pod)). The module returns it as RV(hostedcluster) and
         reports in RV(encryption_keys) whether the key secrets named by its C(spec.secretEncryption.aescbc) exist,
         without returning their content. When the HostedCluster does not exist, etcd is not asked and
-        RV(hostedcluster) is null (no failure: the caller decides).
+        RV(hostedcluster) is null (no failure, the caller decides).
       - Saves a separate read of the HostedCluster and its secrets (M(kubernetes.core.k8s_info) would need one
         module run, and one import of the Kubernetes client, per kind) for callers that need all three before
         acting, such as the hostedcluster_etcd_backup role.
