@@ -10,10 +10,9 @@ export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: test demo sim deps system-deps venv collection lint ruff ansible-lint sanity changelog-lint collection-docs ee docs pytest clean
 
-# The linters are single-threaded and independent: two at a time on the 2-core machines (about 200 s of CPU).
+# The linters (single-threaded, two at a time) run beside the pytest suite: scripts/test-all.sh.
 test: deps collection
-	@$(MAKE) --no-print-directory -j2 --output-sync=target COLLECTION_DEP= lint
-	@$(MAKE) --no-print-directory COLLECTION_DEP= pytest
+	@scripts/test-all.sh
 
 # Installed once by `test`; the targets that need it install it themselves when run alone.
 COLLECTION_DEP ?= collection
