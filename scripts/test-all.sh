@@ -10,7 +10,7 @@ mkdir -p .build
 lint_log=.build/lint.log
 start=$(date +%s)
 (
-  make --no-print-directory -j2 --output-sync=target COLLECTION_DEP= lint >"$lint_log" 2>&1
+  make --no-print-directory -k -j2 --output-sync=target COLLECTION_DEP= lint >"$lint_log" 2>&1
   echo $? >.build/lint.rc
   echo "lint finished after $(($(date +%s) - start)) s" >>"$lint_log"
 ) &
