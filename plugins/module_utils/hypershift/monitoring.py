@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import time
 
-import yaml
-
 from ansible_collections.ocp.day2.plugins.module_utils import inputs
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error, Day2Timeout
 from ansible_collections.ocp.day2.plugins.module_utils.hypershift import monitoring_checks as checks
 from ansible_collections.ocp.day2.plugins.module_utils.hypershift.objects import HYPERSHIFT_API, MERGE_PATCH
 from ansible_collections.ocp.day2.plugins.module_utils.k8s import NotFoundError, auth_arg_spec, with_retries
+
+try:
+    import yaml
+except ImportError:  # reported by AnsibleK8SModule's requirement check (PyYAML)
+    yaml = None
 
 DASHBOARDS_NS = "openshift-config-managed"
 
