@@ -335,7 +335,7 @@ secrets:
   contains:
     name: {description: Name of the Secret., type: str}
     namespace: {description: Its namespace., type: str}
-    dest: {description: The file written, or null., type: str}
+    dest: {description: 'The file written, or null.', type: str}
     s3: {description: "bucket, key, etag, checksum_sha256 of the object, or null.", type: dict}
     sha256: {description: sha256 of the JSON text., type: str}
     md5: {description: MD5 of the JSON text (what S3 answers as ETag for a small unencrypted-by-KMS object)., type: str}

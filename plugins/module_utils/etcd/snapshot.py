@@ -73,7 +73,7 @@ def argument_spec():
                 "member": {"type": "str"},
             },
         },
-        secrets={"type": "list", "elements": "dict", "options": secret_files.OPTIONS},
+        secrets={"type": "list", "elements": "dict", "options": secret_files.OPTIONS, "no_log": False},  # names only
         concurrency={"type": "int", "default": 3},
         test_restore={"type": "bool", "default": True},
         test_restore_location={"type": "str", "choices": ["auto", "node", "pod"], "default": "auto"},

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from ansible_collections.ocp.day2.plugins.module_utils.k8s import Day2K8sModule
-from tests.unit.plugins.modules.etcd_snapshot.test_etcd_snapshot import _members, fake_pods, run  # noqa: F401
+from tests.unit.plugins.modules.etcd_snapshot.test_etcd_snapshot import _members, fake_pods, run  # noqa: F401  # pylint: disable=unused-import
 
 KEY = {
     "metadata": {"name": "hc-key", "namespace": "clusters", "uid": "u-1", "resourceVersion": "7"},
