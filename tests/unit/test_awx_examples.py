@@ -99,7 +99,12 @@ def undeclared(args):
 def test_examples_exist():
     assert job_templates(), "no awx.awx.job_template task in docs/awx/*.yml"
     playbooks = {p.values[1]["playbook"] for p in job_templates()}
-    assert {"playbooks/hostedcluster_etcd_backup.yml", "playbooks/hostedcluster_etcd_restore.yml"} <= playbooks
+    assert {
+        "playbooks/hostedcluster_etcd_backup.yml",
+        "playbooks/hostedcluster_etcd_restore.yml",
+        "playbooks/hostedcluster_migrate.yml",
+        "playbooks/hostedcluster_upgrade.yml",
+    } <= playbooks
 
 
 @pytest.mark.parametrize("path,args", job_templates())
