@@ -120,14 +120,13 @@ command:
   elements: str
 """
 
-import json
 import shlex
 
 from ansible_collections.ocp.day2.plugins.module_utils import inputs
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
 from ansible_collections.ocp.day2.plugins.module_utils.etcd.commands import Deadline
-from ansible_collections.ocp.day2.plugins.module_utils.etcd.pod import API_LOCK, ApiException, PodExec
-from ansible_collections.ocp.day2.plugins.module_utils.k8s import Day2K8sModule, api_error_text, auth_arg_spec
+from ansible_collections.ocp.day2.plugins.module_utils.etcd.pod import PodExec
+from ansible_collections.ocp.day2.plugins.module_utils.k8s import Day2K8sModule, auth_arg_spec
 
 
 def argument_spec():
@@ -154,18 +153,8 @@ def split_command(text):
 
 
 def first_container(pexec):
-    """The pod's first container, read as raw JSON."""
-    try:
-        with API_LOCK:
-            pod = json.loads(pexec.core.read_namespaced_pod(pexec.pod, pexec.namespace, _preload_content=False).data)
-    except ApiException as exc:
-        if getattr(exc, "status", None) == 404:
-            raise Day2Error(
-                "Pod %s not found in namespace %s: check `pod` and `namespace` (a helper pod's name changes each "
-                "time it is created; read it from the pod list first)." % (pexec.pod, pexec.namespace)
-            )
-        raise Day2Error("Reading pod %s/%s failed: %s" % (pexec.namespace, pexec.pod, api_error_text(exc)))
-    names = [c.get("name") for c in (pod.get("spec") or {}).get("containers") or []]
+    """The pod's first container."""
+    names = [c.get("name") for c in (pexec.read_pod().get("spec") or {}).get("containers") or []]
     if not names:
         raise Day2Error("Pod %s/%s has no containers to run a command in." % (pexec.namespace, pexec.pod))
     return names[0]

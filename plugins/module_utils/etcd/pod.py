@@ -175,14 +175,14 @@ class PodExec:
     def where(self):
         return "container %s of pod %s/%s" % (self.container, self.namespace, self.pod)
 
-    def check_pod(self):
-        # Raw JSON rather than the client's typed V1Pod: the typed models of recent kubernetes clients
-        # reject objects with fields they consider mandatory, and only names and phase matter here.
+    def read_pod(self):
+        """The pod as raw JSON (the typed V1Pod of recent clients rejects objects lacking fields it deems
+        mandatory, and only names and phase matter here); a clear error when missing or unreadable."""
         try:
             with API_LOCK:
                 response = self.core.read_namespaced_pod(self.pod, self.namespace, _preload_content=False)
                 data = response.data
-            pod = json.loads(data)
+            return json.loads(data)
         except ApiException as exc:
             if getattr(exc, "status", None) == 404:
                 raise Day2Error(
@@ -192,6 +192,9 @@ class PodExec:
             raise Day2Error("Reading pod %s/%s failed: %s" % (self.namespace, self.pod, api_error_text(exc)))
         except ValueError as exc:
             raise Day2Error("The API server answered pod %s/%s with invalid JSON: %s" % (self.namespace, self.pod, exc))
+
+    def check_pod(self):
+        pod = self.read_pod()
         names = [c.get("name") for c in (pod.get("spec") or {}).get("containers") or []]
         if self.container not in names:
             raise Day2Error(
