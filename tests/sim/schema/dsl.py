@@ -48,7 +48,10 @@ def int_or_string(pattern=None, rules=None, default=None):
     return _finish(node, rules, default)
 
 
-def obj(properties=None, required=None, rules=None, default=None, opaque=(), atomic=False, max_properties=None):
+def obj(
+    properties=None, required=None, rules=None, default=None, opaque=(), atomic=False, max_properties=None,
+    min_properties=None,
+):  # fmt: skip
     """An object; `opaque` names upstream fields we do not model (any value is kept as sent)."""
     props = dict(properties or {})
     for name in opaque:
@@ -58,7 +61,7 @@ def obj(properties=None, required=None, rules=None, default=None, opaque=(), ato
         node["required"] = list(required)
     if atomic:
         node["x-kubernetes-map-type"] = "atomic"
-    return _finish(node, rules, default, maxProperties=max_properties)
+    return _finish(node, rules, default, maxProperties=max_properties, minProperties=min_properties)
 
 
 def string_map(max_properties=None, rules=None):

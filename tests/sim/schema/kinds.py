@@ -50,6 +50,14 @@ def _configuration():
     )
 
 
+def _monitoring():
+    """HostedCluster.spec.monitoring (hostedcluster_types.go MonitoringSpec): at least one field; metricsSet one of
+    Telemetry/SRE/All; metricsForwarding.mode (Forward/None) required when metricsForwarding is given."""
+    metrics_set = enum("Telemetry", "SRE", "All")
+    forwarding = obj({"mode": enum("Forward", "None"), "metricsSet": metrics_set}, required=["mode"])
+    return obj({"metricsForwarding": forwarding, "metricsSet": metrics_set}, min_properties=1)
+
+
 def _platform():
     return obj(
         {"type": h.platform_type(), "aws": h.aws_platform()},
@@ -105,6 +113,7 @@ def hosted_cluster():
             ]),
             "channel": string(1, 100),
             "configuration": _configuration(),
+            "monitoring": _monitoring(),
             "controllerAvailabilityPolicy": enum(*h.AVAILABILITY, default="HighlyAvailable", rules=[immutable("ControllerAvailabilityPolicy is immutable")]),
             "infrastructureAvailabilityPolicy": enum(*h.AVAILABILITY, default="SingleReplica"),
             "capabilities": _capabilities(),
@@ -127,7 +136,7 @@ def hosted_cluster():
             "updateService": string(rules=[rule(_URL_RULE, "updateService must be a valid absolute URL")]),
         },
         required=["etcd", "networking", "platform", "pullSecret", "release", "services"],
-        opaque=tuple(name for name in _COMMON_OPAQUE if name != "configuration"),
+        opaque=tuple(name for name in _COMMON_OPAQUE if name not in ("configuration", "monitoring")),
         rules=_services_rules() + [
             rule('self.platform.type != "IBMCloud" ? self.services == oldSelf.services : true',
                  "Services is immutable. Changes might result in unpredictable and disruptive behavior."),
