@@ -102,6 +102,23 @@ BAD_OCP3_DAY2 = [
     ("ocp3_host_retire", {}, "ocp3_host_retire_node"),
     ("ocp3_host_retire", {"ocp3_host_retire_node": "n1", "ocp3_host_retire_type": "infra"}, "node, master"),
     ("ocp3_host_retire", {"ocp3_host_retire_node": "n1", "ocp3_host_retire_min_remaining": "two"}, "min_remaining"),
+    ("ocp3_host_retire", {"_tasks_from": "master", "ocp3_host_retire_node": "m3"}, "ocp3_host_retire_host"),
+    (
+        "ocp3_host_retire",
+        {
+            "_tasks_from": "master",
+            "ocp3_host_retire_host": "m3",
+            "ocp3_host_retire_node": "m3",
+            "ocp3_host_retire_master_pods": {"api": 1},
+        },
+        "master_pods",
+    ),
+    ("ocp3_container_storage", {}, "new_devices is empty"),
+    (
+        "ocp3_container_storage",
+        {"ocp3_container_storage_new_devices": ["/dev/xvdd"], "ocp3_container_storage_plan_only": "maybe"},
+        "plan_only",
+    ),
     ("ocp3_host_restore", dict(HOST_RESTORE, ocp3_host_restore_node_action="halt"), "restart, reboot, none"),
     ("ocp3_host_restore", dict(HOST_RESTORE, ocp3_host_restore_type="infra"), "auto, master, node"),
     (
