@@ -50,6 +50,8 @@ __all__ = [
     "ResourceNotFoundError",
     "Urllib3HTTPError",
     "api_error_text",
+    "as_dict",
+    "get_or_none",
     "auth_arg_spec",
     "connection_error_text",
     "HYPERSHIFT_API",
@@ -139,6 +141,19 @@ def with_retries(call, *args, **kwargs):
             time.sleep(min(RETRY_MAX_DELAY, wait if wait is not None else delay))
             delay = min(RETRY_MAX_DELAY, delay * 2)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def as_dict(obj):
+    """A dynamic-client answer (ResourceInstance) or a plain mapping as a dict."""
+    return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
+
+
+def get_or_none(module, api_version, kind, name, namespace):
+    """One object as a dict (transient API errors retried), or None when it does not exist."""
+    try:
+        return as_dict(with_retries(module.resource(api_version, kind).get, name=name, namespace=namespace))
+    except NotFoundError:
+        return None
 
 
 class Day2K8sModule(AnsibleK8SModule):

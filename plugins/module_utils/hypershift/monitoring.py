@@ -13,7 +13,7 @@ from ansible_collections.ocp.day2.plugins.module_utils import inputs
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error, Day2Timeout
 from ansible_collections.ocp.day2.plugins.module_utils.hypershift import monitoring_checks as checks
 from ansible_collections.ocp.day2.plugins.module_utils.hypershift.objects import HYPERSHIFT_API, MERGE_PATCH
-from ansible_collections.ocp.day2.plugins.module_utils.k8s import NotFoundError, auth_arg_spec, with_retries
+from ansible_collections.ocp.day2.plugins.module_utils.k8s import as_dict, auth_arg_spec, get_or_none, with_retries
 
 try:
     import yaml
@@ -64,17 +64,6 @@ def check_options(p, warnings):
     checks.check_hosted_clusters(p.get("hosted_clusters"))
 
 
-def _dict(obj):
-    return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
-
-
-def _get(module, api, kind, name, ns):
-    try:
-        return _dict(with_retries(module.resource(api, kind).get, name=name, namespace=ns))
-    except NotFoundError:
-        return None
-
-
 def _cm_key(ns, name):
     return "%s/%s" % (ns, name)
 
@@ -84,7 +73,7 @@ def execute(module):
     plan, warnings = [], []
     check_options(p, warnings)
     ops, dep_name = p["operator_namespace"], p["operator_deployment"]
-    dep = _get(module, "apps/v1", "Deployment", dep_name, ops)
+    dep = get_or_none(module, "apps/v1", "Deployment", dep_name, ops)
     if dep is None:
         raise Day2Error(
             "Deployment %s/%s (the HyperShift operator) is not on this cluster; is this the management "
@@ -106,7 +95,7 @@ def execute(module):
     ):
         plan.append("set METRICS_SET=%s on Deployment %s/%s" % (new_set or "(unset)", ops, dep_name))
         writes.append(lambda: _set_env(module, ops, dep_name, "METRICS_SET", new_set))
-    sre = _get(module, "v1", "ConfigMap", "sre-metric-set", ops)
+    sre = get_or_none(module, "v1", "ConfigMap", "sre-metric-set", ops)
     if not restoring and p.get("metrics_set") == "SRE" and p.get("sre_config") is None and sre is None:
         raise Day2Error(
             "metrics_set=SRE needs the relabel configuration in ConfigMap %s/sre-metric-set (key config), "
@@ -124,7 +113,7 @@ def execute(module):
         if p.get("sre_config") is not None:
             maps.append((ops, "sre-metric-set", {"config": yaml.safe_dump(p["sre_config"], sort_keys=False)}))
         if p.get("dashboards") is not None:
-            flags = _get(module, "v1", "ConfigMap", "hypershift-operator-install-flags", p["addon_namespace"])
+            flags = get_or_none(module, "v1", "ConfigMap", "hypershift-operator-install-flags", p["addon_namespace"])
             maps.append(
                 (
                     p["addon_namespace"],
@@ -135,7 +124,7 @@ def execute(module):
         if p.get("dashboard_template") is not None:
             maps.append((ops, "monitoring-dashboard-template", {"template": p["dashboard_template"]}))
     for ns, name, data in maps:
-        cur = sre if (ns, name) == (ops, "sre-metric-set") else _get(module, "v1", "ConfigMap", name, ns)
+        cur = sre if (ns, name) == (ops, "sre-metric-set") else get_or_none(module, "v1", "ConfigMap", name, ns)
         old = (cur.get("data") or {}) if cur is not None else None
         previous["configmaps"][_cm_key(ns, name)] = old
         if old != data:
@@ -157,7 +146,7 @@ def execute(module):
             for e in p.get("hosted_clusters") or []
         ]
     for e in entries:
-        hc = _get(module, HYPERSHIFT_API, "HostedCluster", e["name"], e["namespace"])
+        hc = get_or_none(module, HYPERSHIFT_API, "HostedCluster", e["name"], e["namespace"])
         if hc is None:
             raise Day2Error("HostedCluster %s/%s does not exist; nothing was changed." % (e["namespace"], e["name"]))
         cur = (hc.get("spec") or {}).get("monitoring")
@@ -186,7 +175,7 @@ def execute(module):
 
 
 def _set_env(module, ns, name, var, value):
-    dep = _get(module, "apps/v1", "Deployment", name, ns)
+    dep = get_or_none(module, "apps/v1", "Deployment", name, ns)
     body = {
         "metadata": {"resourceVersion": dep["metadata"]["resourceVersion"]},
         "spec": {"template": {"spec": {"containers": checks.containers_with_env(dep, var, value, name)}}},
@@ -223,7 +212,7 @@ def merge_body(old, new):
 
 def _patch_hc(module, entry, monitoring):
     res = module.resource(HYPERSHIFT_API, "HostedCluster")
-    hc = _get(module, HYPERSHIFT_API, "HostedCluster", entry["name"], entry["namespace"])
+    hc = get_or_none(module, HYPERSHIFT_API, "HostedCluster", entry["name"], entry["namespace"])
     old = (hc.get("spec") or {}).get("monitoring")
     body = {
         "metadata": {"resourceVersion": hc["metadata"]["resourceVersion"]},
@@ -239,12 +228,12 @@ def wait_settled(module, p, ops, dep_name):
         return {}
     deadline = time.monotonic() + p["wait_timeout"]
     while True:
-        dep = _get(module, "apps/v1", "Deployment", dep_name, ops)
+        dep = get_or_none(module, "apps/v1", "Deployment", dep_name, ops)
         env_on = checks.env_value(dep, "MONITORING_DASHBOARDS", dep_name) == "1"
-        hcs = _dict(with_retries(module.resource(HYPERSHIFT_API, "HostedCluster").get)).get("items") or []
+        hcs = as_dict(with_retries(module.resource(HYPERSHIFT_API, "HostedCluster").get)).get("items") or []
         found = sorted(
             cm["metadata"]["name"]
-            for cm in _dict(
+            for cm in as_dict(
                 with_retries(
                     module.resource("v1", "ConfigMap").get,
                     namespace=DASHBOARDS_NS,

@@ -13,7 +13,7 @@ from ansible_collections.ocp.day2.plugins.module_utils import inputs
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error, Day2Timeout
 from ansible_collections.ocp.day2.plugins.module_utils.hypershift import olm_checks as checks
 from ansible_collections.ocp.day2.plugins.module_utils.hypershift.objects import MERGE_PATCH
-from ansible_collections.ocp.day2.plugins.module_utils.k8s import NotFoundError, auth_arg_spec, with_retries
+from ansible_collections.ocp.day2.plugins.module_utils.k8s import as_dict, auth_arg_spec, get_or_none, with_retries
 
 V1ALPHA1 = "operators.coreos.com/v1alpha1"
 V1 = "operators.coreos.com/v1"
@@ -75,22 +75,11 @@ def check_options(p):
         )
 
 
-def _dict(obj):
-    return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
-
-
-def _get(module, api, kind, name, ns):
-    try:
-        return _dict(with_retries(module.resource(api, kind).get, name=name, namespace=ns))
-    except NotFoundError:
-        return None
-
-
 def _list(module, api, kind, ns, selector=None):
     kwargs = {"namespace": ns}
     if selector:
         kwargs["label_selector"] = selector
-    return _dict(with_retries(module.resource(api, kind).get, **kwargs)).get("items") or []
+    return as_dict(with_retries(module.resource(api, kind).get, **kwargs)).get("items") or []
 
 
 def _ref(kind, api, name, ns):
@@ -153,7 +142,7 @@ def execute(module):
     result["expected_csv"] = expected
 
     wanted = checks.wanted_subscription_spec(p)
-    sub = _get(module, V1ALPHA1, "Subscription", sub_name, ns)
+    sub = get_or_none(module, V1ALPHA1, "Subscription", sub_name, ns)
     if sub is None:
         plan.append("create Subscription %s/%s (package %s, channel %s, source %s/%s, approval %s)"
                     % (ns, sub_name, package, channel or "default", p["source_namespace"], p["source"],
@@ -175,12 +164,12 @@ def execute(module):
         if sub is None:
             body = {"apiVersion": V1ALPHA1, "kind": "Subscription", "metadata": {"name": sub_name, "namespace": ns},
                     "spec": wanted}  # fmt: skip
-            sub = _dict(with_retries(module.resource(V1ALPHA1, "Subscription").create, body=body, namespace=ns))
+            sub = as_dict(with_retries(module.resource(V1ALPHA1, "Subscription").create, body=body, namespace=ns))
             created.append(_ref("Subscription", V1ALPHA1, sub_name, ns))
         elif checks.spec_changes(sub.get("spec"), wanted):
             res = module.resource(V1ALPHA1, "Subscription")
             body = {"spec": wanted}
-            sub = _dict(with_retries(res.patch, body=body, name=sub_name, namespace=ns, content_type=MERGE_PATCH))
+            sub = as_dict(with_retries(res.patch, body=body, name=sub_name, namespace=ns, content_type=MERGE_PATCH))
         if p["wait"]:
             wait_installed(module, result, ns, sub_name, expected, p)
     except Day2Error as exc:
@@ -200,7 +189,7 @@ def wait_installed(module, result, ns, sub_name, expected, p):
     deadline = time.monotonic() + p["wait_timeout"]
     sub = ip = csv = None
     while True:
-        sub = _get(module, V1ALPHA1, "Subscription", sub_name, ns)
+        sub = get_or_none(module, V1ALPHA1, "Subscription", sub_name, ns)
         if sub is None:
             raise Day2Error("Subscription %s/%s disappeared while waiting." % (ns, sub_name))
         st = sub.get("status") or {}
@@ -208,7 +197,7 @@ def wait_installed(module, result, ns, sub_name, expected, p):
         if failure:
             raise Day2Error(failure + ". Fix the Subscription (package, channel, source) and run again.")
         ref = st.get("installPlanRef") or st.get("installplan") or {}
-        ip = _get(module, V1ALPHA1, "InstallPlan", ref["name"], ns) if ref.get("name") else None
+        ip = get_or_none(module, V1ALPHA1, "InstallPlan", ref["name"], ns) if ref.get("name") else None
         if ip is not None:
             result["install_plan"] = {
                 "name": ip["metadata"]["name"],
@@ -230,7 +219,7 @@ def wait_installed(module, result, ns, sub_name, expected, p):
                                                 "installed yet." % ip["metadata"]["name"])  # fmt: skip
                 return
         name = st.get("installedCSV") or st.get("currentCSV")
-        csv = _get(module, V1ALPHA1, "ClusterServiceVersion", name, ns) if name else None
+        csv = get_or_none(module, V1ALPHA1, "ClusterServiceVersion", name, ns) if name else None
         if csv is not None:
             phase, reason, message = checks.csv_state(csv)
             result["csv"] = {"name": name, "phase": phase, "reason": reason, "message": message,
