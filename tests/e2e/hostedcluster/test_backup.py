@@ -1,7 +1,8 @@
 """hostedcluster_etcd_backup end to end: disk and S3, manifest, permissions, check mode, secrets in -vvv.
 
 One management cluster and one HA hosted cluster for the module; ONE real backup (disk + S3, -vvv --diff) is read
-by two tests, check mode runs on the same cluster, and the two-cluster run adds its clusters to it.
+by two tests, check mode runs on the same cluster. Several clusters in one run (forks=2, one SingleReplica, one
+HighlyAvailable by the API's default) are backed up in tests/e2e/inventory/test_fleet_backup.py.
 """
 
 import base64
@@ -16,7 +17,6 @@ import yaml
 from tests.harness.etcd import restore_snapshot, seed_keys
 
 from .helpers import (
-    HYPERSHIFT,
     KEY_PREFIX,
     assert_private_tree,
     backup_host,
@@ -197,24 +197,3 @@ def test_check_mode_changes_nothing(shared_mgmt, moto_server, cluster, tmp_path)
     assert cluster_state(shared_mgmt, hc) == before
     assert not backups.exists() or find_manifests(backups) == []
     assert moto_server.client("s3").list_objects_v2(Bucket=bucket).get("KeyCount", 0) == 0
-
-
-def test_several_clusters_in_one_run(shared_mgmt, tmp_path):
-    """Two hosted clusters, one inventory, forks=2: both backed up, each with its own manifest."""
-    mgmt_cluster = shared_mgmt
-    a = mgmt_cluster.create_hosted_cluster(name="alpha", availability="SingleReplica", nodepools=1)
-    b = mgmt_cluster.create_hosted_cluster(name="beta", availability="HighlyAvailable", nodepools=2)
-    # a definition without controllerAvailabilityPolicy: the API's default is HighlyAvailable
-    beta = mgmt_cluster.get(HYPERSHIFT, "HostedCluster", "beta", "clusters")
-    beta["spec"].pop("controllerAvailabilityPolicy", None)
-    mgmt_cluster.put(beta)
-    backups = tmp_path / "backups"
-    hosts = {hc.name: backup_host(hc, mgmt_cluster, hostedcluster_etcd_backup_dir=str(backups)) for hc in (a, b)}
-    res = run("hostedcluster_etcd_backup", write_inventory(tmp_path, hosts), forks=2)
-    assert res.rc == 0, res
-    manifests = {load_json(p)["cluster"]: load_json(p) for p in find_manifests(backups)}
-    assert sorted(manifests) == ["alpha", "beta"]
-    assert len(manifests["alpha"]["members"]) == 1
-    assert len(manifests["beta"]["members"]) == 3
-    assert manifests["alpha"]["availability"] == "SingleReplica"
-    assert manifests["beta"]["availability"] == "HighlyAvailable"
