@@ -1,4 +1,7 @@
-"""route53_wait_clean through ansible-playbook, with the collection installed, against moto on loopback."""
+"""route53_wait_clean through ansible-playbook, with the collection installed, against moto on loopback.
+
+The waits (records that go, records that stay, a zone found by name, check mode) run one playbook each; the
+refusals run as the tasks of ONE playbook (fixture `refusals`), each with its own arguments and environment."""
 
 import json
 import logging
@@ -172,66 +175,104 @@ def test_check_mode_reports_without_waiting(tmp_path, moto, zone):
     assert time.monotonic() - start < 30
 
 
-def test_zone_not_found_by_id(tmp_path, moto):
-    result, _unused = play(tmp_path, moto, zone_id="ZDOESNOTEXIST")
+REFUSALS_PLAYBOOK = """
+- name: Refusals of route53_wait_clean, one task each
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+    - name: Refuse {{ item.case }}
+      ocp.day2.route53_wait_clean:
+        hosted_zone_id: "{{ item.zone_id | default(omit) }}"
+        zone_name: "{{ item.zone_name | default(omit) }}"
+        domain: "{{ item.domain | default(domain) }}"
+        endpoint_url: "{{ item.endpoint_url | default(endpoint_url) }}"
+        # the keys reach only the case that asks for them, never through the loop item (which -vvv prints)
+        access_key: "{{ access_key if item.with_keys | default(false) else omit }}"
+        secret_key: "{{ secret_key if item.with_keys | default(false) else omit }}"
+        interval: 1
+        timeout: "{{ item.timeout | default(30) }}"
+      environment: "{{ item.env | default({}) }}"
+      loop: "{{ cases }}"
+      loop_control:
+        label: "{{ item.case }}"
+      register: refused
+      ignore_errors: true
+
+    - name: Save the results for the tests
+      ansible.builtin.copy:
+        content: "{{ dict(refused.results | map(attribute='item.case') | zip(refused.results)) | to_json }}"
+        dest: "{{ result_file }}"
+        mode: "0600"
+"""
+
+
+@pytest.fixture(scope="module")
+def refusals(tmp_path_factory, moto_server):
+    """ONE playbook run (-vvv, the failure path prints the most) with a task per refusal: {case: result}, output."""
+    tmp_path = tmp_path_factory.mktemp("route53-refusals")
+    zone_id = make_zone(moto_server)
+    change(moto_server, zone_id, "CREATE", CLUSTER_RECORDS + OTHER_RECORDS)
+    no_credentials = {
+        "AWS_ACCESS_KEY_ID": "",
+        "AWS_SECRET_ACCESS_KEY": "",
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }  # never ask the instance metadata service (not loopback)
+    cases = [
+        {"case": "zone-id-not-found", "zone_id": "ZDOESNOTEXIST"},
+        {"case": "zone-name-not-found", "zone_name": "nothere.example.com"},
+        {"case": "unreachable", "zone_id": "Z1", "endpoint_url": "http://127.0.0.1:9",
+         "env": {"AWS_MAX_ATTEMPTS": "1"}},
+        {"case": "timeout-with-secret", "zone_id": zone_id, "timeout": 0, "with_keys": True},
+        {"case": "no-credentials", "zone_id": "Z1", "env": no_credentials},
+        {"case": "domain-outside-zone", "zone_id": zone_id, "domain": "example.other.org"},
+    ]  # fmt: skip
+    result_file = tmp_path / "result.json"
+    extra = {"cases": cases, "domain": DOMAIN, "endpoint_url": moto_server.endpoint_url,
+             "result_file": str(result_file), "access_key": FAKE_AWS_ENV["AWS_ACCESS_KEY_ID"],
+             "secret_key": FAKE_AWS_ENV["AWS_SECRET_ACCESS_KEY"]}  # fmt: skip
+    proc = run_playbook(write_playbook(tmp_path, REFUSALS_PLAYBOOK), extra_vars=extra, env=dict(FAKE_AWS_ENV),
+                        verbosity=3, timeout=300)  # fmt: skip
+    assert proc.rc == 0, proc
+    return json.loads(result_file.read_text()), proc, zone_id
+
+
+def test_zone_not_found_by_id(refusals):
+    result = refusals[0]["zone-id-not-found"]
     assert result["failed"] is True
     assert "Route53 hosted zone ZDOESNOTEXIST not found" in result["msg"]
 
 
-def test_zone_not_found_by_name(tmp_path, moto, zone):
-    result, _unused = play(tmp_path, moto, zone_name="nothere.example.com")
+def test_zone_not_found_by_name(refusals):
+    result = refusals[0]["zone-name-not-found"]
     assert result["failed"] is True
     assert "No public Route53 hosted zone named nothere.example.com was found" in result["msg"]
 
 
-def test_unreachable_endpoint(tmp_path, moto):
-    path = write_playbook(tmp_path, PLAYBOOK)
-    result_file = tmp_path / "result.json"
-    extra = {"domain": DOMAIN, "endpoint_url": "http://127.0.0.1:9", "zone_id": "Z1", "result_file": str(result_file)}
-    proc = run_playbook(path, extra_vars=extra, env=dict(FAKE_AWS_ENV, AWS_MAX_ATTEMPTS="1"), timeout=300)
-    assert proc.rc == 0, proc
-    result = json.loads(result_file.read_text())
+def test_unreachable_endpoint(refusals):
+    result = refusals[0]["unreachable"]
     assert result["failed"] is True
     assert "Route53 request failed" in result["msg"] and "127.0.0.1:9" in result["msg"]
 
 
-def test_secret_never_printed_with_vvv(tmp_path, moto, zone):
-    secret = FAKE_AWS_ENV["AWS_SECRET_ACCESS_KEY"]
-    result, proc = play(
-        tmp_path,
-        moto,
-        verbosity=3,
-        zone_id=zone,
-        timeout=0,
-        access_key=FAKE_AWS_ENV["AWS_ACCESS_KEY_ID"],
-        secret_key=secret,
-    )
-    assert result["failed"] is True  # the failure path prints the most
+def test_secret_never_printed_with_vvv(refusals):
+    results, proc, _zone_id = refusals
+    assert results["timeout-with-secret"]["failed"] is True  # the failure path prints the most
     assert "route53_wait_clean" in proc.output
-    assert secret not in proc.output
+    assert "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER" in proc.output  # the secret key was given, and masked
+    assert FAKE_AWS_ENV["AWS_SECRET_ACCESS_KEY"] not in proc.output
 
 
-def test_missing_credentials(tmp_path, moto):
-    path = write_playbook(tmp_path, PLAYBOOK)
-    result_file = tmp_path / "result.json"
-    extra = {"domain": DOMAIN, "endpoint_url": moto.endpoint_url, "zone_id": "Z1", "result_file": str(result_file)}
-    env = dict(
-        FAKE_AWS_ENV,
-        AWS_ACCESS_KEY_ID="",
-        AWS_SECRET_ACCESS_KEY="",
-        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
-        AWS_CONFIG_FILE=str(tmp_path / "none"),
-        AWS_EC2_METADATA_DISABLED="true",  # never ask the instance metadata service (not loopback)
-    )
-    proc = run_playbook(path, extra_vars=extra, env=env, timeout=300)
-    assert proc.rc == 0, proc
-    result = json.loads(result_file.read_text())
+def test_missing_credentials(refusals):
+    result = refusals[0]["no-credentials"]
     assert result["failed"] is True
     assert "Route53 request failed (check the AWS credentials" in result["msg"]
     assert "Unable to locate credentials" in result["msg"]
 
 
-def test_domain_outside_the_zone_is_refused(tmp_path, moto, zone):
-    result, _unused = play(tmp_path, moto, zone_id=zone, domain="example.other.org")
+def test_domain_outside_the_zone_is_refused(refusals):
+    result = refusals[0]["domain-outside-zone"]
     assert result["failed"] is True
     assert "The domain example.other.org is not in the hosted zone hypershift.example.com" in result["msg"]
