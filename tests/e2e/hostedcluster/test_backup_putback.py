@@ -1,4 +1,8 @@
-"""The pause holds while the API servers are down, and a verified backup survives a failing put-back."""
+"""The pause holds while the API servers are down, and a verified backup survives a failing put-back.
+
+The three tests share one HA cluster (module fixture `putback_cluster`): each ends with the cluster put back as
+found, which the next one checks before it starts.
+"""
 
 import datetime
 import hashlib
@@ -7,11 +11,45 @@ import os
 import threading
 import time
 
-from tests.harness.ansible import run_playbook, write_playbook
+import pytest
 
-from .helpers import HYPERSHIFT, backup_host, cluster_state, find_manifests, load_json, run, write_inventory
+from tests.harness.ansible import run_playbook, write_playbook
+from tests.harness.etcd import seed_keys
+from tests.harness.net import wait_for
+
+from .helpers import (
+    HYPERSHIFT,
+    KEY_PREFIX,
+    backup_host,
+    cluster_state,
+    find_manifests,
+    load_json,
+    run,
+    write_inventory,
+)
 
 RECORD = "ocp.day2/backup-prior-state"
+
+
+@pytest.fixture(scope="module")
+def putback_cluster(shared_mgmt):
+    """The module's HA cluster (3 etcd members, AES-CBC, 3000 keys) on the module's management cluster."""
+    hc = shared_mgmt.create_hosted_cluster(
+        name="example", namespace="clusters", availability="HighlyAvailable", nodepools=1, encryption=True
+    )
+    hc.etcd.put_many(seed_keys(3000, prefix=KEY_PREFIX))
+    return shared_mgmt, hc
+
+
+@pytest.fixture
+def cluster(putback_cluster):
+    """The shared cluster as an earlier test must have left it: no fault, no record, not paused, etcd healthy."""
+    mgmt, hc = putback_cluster
+    mgmt.faults.clear()
+    left = cluster_state(mgmt, hc)
+    assert not left["ocp_annotations"] and left["hc_paused"] is None, "an earlier test left it dirty: %s" % left
+    wait_for(hc.etcd.healthy, timeout=60, what="the shared cluster's etcd to be healthy")
+    return putback_cluster
 
 
 class Watcher:
@@ -57,9 +95,9 @@ def _expired(paused_until, at):
     return until <= at
 
 
-def test_pause_is_extended_before_snapshots_that_could_outlast_it(mgmt_cluster, ha_cluster, tmp_path):
+def test_pause_is_extended_before_snapshots_that_could_outlast_it(cluster, tmp_path):
     """A 8 s pause, snapshots allowed 30 s and one that takes 10 s: the pause never expires while the API is down."""
-    hc, _data = ha_cluster
+    mgmt_cluster, hc = cluster
     before = cluster_state(mgmt_cluster, hc)
     host = backup_host(
         hc,
@@ -90,9 +128,9 @@ def test_pause_is_extended_before_snapshots_that_could_outlast_it(mgmt_cluster, 
     assert len(find_manifests(tmp_path / "backups")) == 1
 
 
-def test_transient_error_while_scaling_back_keeps_the_backup(mgmt_cluster, moto, bucket, ha_cluster, tmp_path):
+def test_transient_error_while_scaling_back_keeps_the_backup(cluster, moto, bucket, tmp_path):
     """One 500 on the scale-up of kube-apiserver is retried: the verified backup stands, the cluster is back."""
-    hc, _data = ha_cluster
+    mgmt_cluster, hc = cluster
     before = cluster_state(mgmt_cluster, hc)
     host = backup_host(
         hc,
@@ -120,9 +158,9 @@ def test_transient_error_while_scaling_back_keeps_the_backup(mgmt_cluster, moto,
     assert len([k for k in keys if k.endswith(".snapshot.db")]) == 3 and any(k.endswith("manifest.json") for k in keys)
 
 
-def test_failed_put_back_keeps_the_verified_backup_and_says_what_to_do(mgmt_cluster, ha_cluster, tmp_path):
+def test_failed_put_back_keeps_the_verified_backup_and_says_what_to_do(cluster, tmp_path):
     """kube-apiserver cannot be scaled back at all: the backup is kept, reported, and the run fails loudly."""
-    hc, _data = ha_cluster
+    mgmt_cluster, hc = cluster
     before = cluster_state(mgmt_cluster, hc)
     host = backup_host(hc, mgmt_cluster, hostedcluster_etcd_backup_dir=str(tmp_path / "backups"))
 
