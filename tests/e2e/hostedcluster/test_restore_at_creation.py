@@ -197,7 +197,9 @@ def test_ha_restore_at_creation_on_another_cluster(s3_backup, tmp_path):
     out = tmp_path / "out" / "hc-restore.yaml"
     assert out.stat().st_mode & 0o777 == 0o600
 
-    # a re-run sees the cluster already restored from this backup and changes nothing
+    # a re-run sees the cluster already restored from this backup and changes nothing (nor presigns a new URL:
+    # restoreSnapshotURL is read only at creation)
     res = _restore(tmp_path, s3_backup, rendered)
     assert res.rc == 0, res
+    assert "changed=0" in res.stdout and "Every etcd member of the new cluster restores from" not in res.stdout, res
     assert dest.get(HYPERSHIFT, "HostedCluster", "example", "clusters")["metadata"]["uid"] == hc_obj["metadata"]["uid"]
