@@ -1,10 +1,9 @@
 # ruff: noqa: E501 - the fault table keeps one step per entry
 """OpenShift 4 disaster recovery end to end, in the order an admin meets it, on one simulated cluster and three
 control-plane hosts with real etcd (conftest.py, hosts.py): the backup (ocp4_etcd_backup), then the restore
-(ocp4_cluster_restore): its plan in check mode, a refusal for another z-stream release, runs that each fail at
-another step (one fault per failure path, _fault_chain) and the re-run that completes. The restore's CSR step
-(ocp4_csr_approve) meets an expected kubelet, a node nobody expects and a foreign address. The tests share the
-module's scenario and run in file order."""
+(ocp4_cluster_restore): its plan in check mode, a refusal for another z-stream release, a run that fails at the etcd
+redeployment and the re-run that completes. The restore's CSR step (ocp4_csr_approve) meets an expected kubelet, a
+node nobody expects and a foreign address. The tests share the module's scenario and run in file order."""
 
 import hashlib
 import json
@@ -115,15 +114,14 @@ def _in(hosts, name, *rel):
     return os.path.exists(os.path.join(hosts.root(name), *rel))
 
 
+def _set_stop_delay(hosts, name, seconds):
+    hosts.kubelets[name].stop_delay = seconds  # a kubelet slow to stop a removed pod's containers
+
+
 def _fault_chain(scenario):
     """(step named in the failure, progress after the run, break, heal, check, role overrides), in the role's order.
-    Each break is a real part failing: a stand-in switch (hosts.fault), a stale directory, an API fault of the
-    simulator (path, or content of a write), a slow etcd operator. One fault per distinct way the role handles a
-    failure (rescue.yml's branches, and each host-step guard), each step class (host command, API refusal, timeout)
-    covered: other API refusals (OVN pods, Machine, guard off, the KAS/KCM/scheduler redeployments, the verify
-    read) take the same plain rescue branch as the CSR refusal, and keepalived slow to stop the same exhausted wait
-    as the failing crictl, so they are not run again; every later run's progress check still shows each step
-    recorded, and the final run shows none repeated."""
+    Each break is a real part failing: a stand-in switch (hosts.fault), a slow kubelet, a stale directory, an API
+    fault of the simulator (path, or content of a write), a slow etcd operator."""
     c, h = scenario.cluster, scenario.hosts
     stash = ("tmp", "ocp-day2-restore")
     quick = {"ocp4_cluster_restore_retries": 5}  # a wait that cannot succeed fails after about a second
@@ -151,10 +149,12 @@ def _fault_chain(scenario):
             os.path.join(h.root("master-1"), *stash, "etcd", "member")
         )
 
-    def check_kubelets():  # the other hosts done (stopped, data and keepalived moved aside), the restore ran once
-        assert h.restore_calls("master-0") == [h.root("master-0") + "/home/core/assets/backup"]
-        assert [h.kubelets[n].restarts for n in h.names] == [1, 0, 1]
-        for other in ("master-1", "master-2"):
+    def check_keepalived():
+        assert not _in(h, "master-1", "var/lib/etcd") and h.kubelets["master-1"].running("keepalived")
+
+    def check_restore_script():
+        assert not h.restore_calls("master-0") and h.kubelets["master-0"].restarts == 0
+        for other in ("master-1", "master-2"):  # the other hosts are done: stopped, data and keepalived moved aside
             assert not _in(h, other, "var/lib/etcd") and _in(h, other, *stash, "etcd", "member")
             assert not h.kubelets[other].running("keepalived") and not h.kubelets[other].running("etcd")
         if scenario.lab is not None:  # the VIPs gone from the other hosts, the recovery host keeps the API VIP
@@ -162,41 +162,68 @@ def _fault_chain(scenario):
             assert addresses_in(scenario.lab, "master-1") == ["10.0.0.11"]
             assert addresses_in(scenario.lab, "master-2") == ["10.0.0.12"]
 
+    def check_kubelets():
+        assert h.restore_calls("master-0") == [h.root("master-0") + "/home/core/assets/backup"]
+        assert [h.kubelets[n].restarts for n in h.names] == [1, 0, 1]
+
     def check_csrs():
         assert [h.kubelets[n].restarts for n in h.names] == [1, 1, 1]
         assert not _csr_conditions(c, "csr-after-restore")
+
+    def check_ovn():  # Nodes deleted and databases removed; the pods not restarted
+        assert not c.get("v1", "Node", "master-1") and not os.listdir(
+            os.path.join(h.root("master-2"), "var/lib/ovn/etc")
+        )
 
     def check_guard_still_off():
         assert not _guard_on(c)
 
     return [
-        # host command failures: a wait on a failing crictl, the data move refused over an earlier copy, one host's
-        # kubelet restart (the rescue records the other hosts' restarts)
         ("Wait until the containers run (true) or are gone (false), etcd False", [],
          lambda: h.fault("master-1", "crictl", "cannot connect to the container runtime"),
          lambda: h.fault("master-1", "crictl", None), check_etcd_stop, quick),
         ("Move the etcd data directory aside (never over a copy moved aside earlier)", [], stale, unstale, check_move, {}),
+        ("Wait until the containers run (true) or are gone (false), keepalived False", [],
+         lambda: _set_stop_delay(h, "master-1", 60), lambda: _set_stop_delay(h, "master-1", 0.3), check_keepalived, quick),
+        ("Run cluster-restore.sh with the backup directory", ["stop_other_hosts"],
+         lambda: h.fault("master-0", "cluster-restore.sh", "snapshot restore failed"),
+         lambda: h.fault("master-0", "cluster-restore.sh", None), check_restore_script, {}),
         ("Restart the kubelet on the other control-plane hosts", kubelets_done[:-1],
          lambda: h.fault("master-1", "systemctl", "Failed to restart kubelet.service"),
          lambda: h.fault("master-1", "systemctl", None), check_kubelets, {}),
-        # an API refusal: the rescue's plain branch (the guard was never switched off)
         ("Approve the pending CSRs of the control-plane nodes", kubelets_done,
          lambda: c.faults.add(method="PUT", path=r"/approval$", status=403, times=None), c.clear_faults, check_csrs, {}),
-        # a timeout with the guard off: the rescue switches it back on and forgets the guard step
-        ("Force a redeployment and wait for every node, Etcd", to_machines,
+        ("Delete the OVN-Kubernetes pods of ovnkube-master", to_csrs,
+         lambda: c.faults.add(method="DELETE", path=r"/namespaces/openshift-ovn-kubernetes/pods", status=403, times=None),
+         c.clear_faults, check_ovn, {}),
+        ("Delete the Machine of lost control-plane host master-1", [*to_csrs, "ovn"],
+         lambda: c.faults.add(method="DELETE", path=r"/machines/", status=403, times=None), c.clear_faults, None, {}),
+        ("Switch the etcd quorum guard off", to_machines,
+         lambda: c.reject_writes("Etcd", lambda old, new: GUARD in (new["spec"].get("unsupportedConfigOverrides") or {})),
+         c.clear_faults, None, {}),
+        ("Force a redeployment and wait for every node, Etcd", to_machines,  # the rescue switched the guard back on
          lambda: setattr(c, "redeploy_seconds", 60), lambda: setattr(c, "redeploy_seconds", 0.3), None,
          {"ocp4_cluster_restore_redeploy_timeout": 2}),
-        # the rescue cannot switch the guard back on either and says it is still OFF
         ("Switch the quorum guard back on once etcd runs its new revision everywhere", to_guard,
          lambda: c.reject_writes("Etcd", lambda old, new: "unsupportedConfigOverrides" in old["spec"]
                                  and not new["spec"].get("unsupportedConfigOverrides")),
          c.clear_faults, check_guard_still_off, {}),
+        ("Force a redeployment and wait for every node, KubeAPIServer", [*to_guard, "quorum_guard_on"],
+         lambda: c.faults.add(method="PATCH", path=r"/kubeapiservers/cluster$", status=403, times=None), c.clear_faults, None, {}),
+        ("Force a redeployment and wait for every node, KubeControllerManager", [*to_guard, "quorum_guard_on", "redeploy:KubeAPIServer"],
+         lambda: c.faults.add(method="PATCH", path=r"/kubecontrollermanagers/cluster$", status=403, times=None), c.clear_faults, None, {}),
+        ("Force a redeployment and wait for every node, KubeScheduler",
+         [*to_guard, "quorum_guard_on", "redeploy:KubeAPIServer", "redeploy:KubeControllerManager"],
+         lambda: c.faults.add(method="PATCH", path=r"/kubeschedulers/cluster$", status=403, times=None), c.clear_faults, None, {}),
+        ("Read etcd's operator object",
+         [*to_guard, "quorum_guard_on", "redeploy:KubeAPIServer", "redeploy:KubeControllerManager", "redeploy:KubeScheduler"],
+         lambda: c.faults.add(method="GET", path=r"/etcds/cluster$", status=403, times=None), c.clear_faults, None, {}),
     ]  # fmt: skip
 
 
-@pytest.mark.timeout(1200)  # 7 playbook runs: about a minute on a quiet machine, several times that on a loaded one
+@pytest.mark.timeout(1800)  # 16 playbook runs: about 2.5 min on a quiet machine, several times that on a loaded one
 def test_restore_fault_at_each_step_then_rerun_completes(scenario, backup):
-    """One fault per failure path, in the role's order: run k fails at its step (the runs before fixed their faults), the
+    """One fault at each step of the role's order: run k fails at step k (the runs before fixed their faults), the
     rescue leaves the cluster as the procedure expects (quorum guard on unless switching it on is what failed), the
     finished steps are recorded and not repeated; the last run completes."""
     cluster, hosts = scenario.cluster, scenario.hosts
@@ -250,7 +277,7 @@ def test_restore_fault_at_each_step_then_rerun_completes(scenario, backup):
     assert [(c["type"], c["status"], c["reason"]) for c in approved] == [("Approved", "True", "OcpDay2Approve")]
     assert [c["type"] for c in _csr_conditions(cluster, "csr-master-1-serving")] == ["Approved"]
     assert not _csr_conditions(cluster, "csr-rogue") and not _csr_conditions(cluster, "csr-m0-foreign")
-    csr_run = outputs[4]  # the run that approved them (it failed at the etcd redeployment) reports the CSRs left alone
+    csr_run = outputs[6]  # the run that approved them (it failed at the OVN clean-up) reports the CSRs left alone
     assert "it is for node rogue-node, which is not among the expected nodes" in csr_run
     assert "10.6.6.6 do not belong to node master-0" in csr_run
     # the restored etcd on the recovery host holds exactly the keys of the backup
