@@ -1,11 +1,12 @@
 """A stand-in for `oc rsync` in tests - not the real oc.
 
-`oc rsync POD:PATH/ DIR/` runs rsync on the controller with `oc exec POD -- rsync --server ...` as its remote
+`oc rsync POD:PATH/ DIR/` (and `oc rsync DIR/ POD:PATH/`) runs rsync on the controller with
+`oc exec POD -- rsync --server ...` as its remote
 shell. The simulator's pod exec does not run rsync, so this stand-in replaces only that transport: it resolves
 POD:PATH through the simulator's API (the container's volumeMount -> its claim -> the claim's directory on this
 machine, annotation sim.ocp.day2/host-path) and runs the real rsync (-a, trailing-slash rules as given) from there.
 Each call is appended to $OC_STANDIN_LOG. Usage: python oc_rsync_standin.py rsync [--kubeconfig=K] [--context=C]
--n NS -c CONTAINER POD:PATH DEST [rsync options].
+-n NS -c CONTAINER POD:PATH DEST | SRC POD:PATH [rsync options].
 """
 
 import os
@@ -47,12 +48,17 @@ def main(argv):
     opts, rest = _parse(argv[1:])
     src, dest, extra = rest[0], rest[1], rest[2:]
     config.load_kube_config(config_file=opts.get("kubeconfig"), context=opts.get("context"))
-    pod, path = src.split(":", 1)
-    local = _host_path(client.CoreV1Api(), opts["-n"], pod, opts["-c"], path)
+    api = client.CoreV1Api()
+    if ":" in src and not src.startswith("/"):  # POD:PATH DIR (backup)
+        pod, path = src.split(":", 1)
+        src = _host_path(api, opts["-n"], pod, opts["-c"], path)
+    else:  # DIR POD:PATH (restore)
+        pod, path = dest.split(":", 1)
+        dest = _host_path(api, opts["-n"], pod, opts["-c"], path)
     if os.environ.get("OC_STANDIN_LOG"):
         with open(os.environ["OC_STANDIN_LOG"], "a") as log:
             log.write("oc %s\n" % " ".join(argv))
-    return subprocess.run(["rsync", "-a", *extra, local, dest], check=False).returncode
+    return subprocess.run(["rsync", "-a", *extra, src, dest], check=False).returncode
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """ocp3_pvc_backup then ocp3_pvc_restore against the simulated cluster: claim data copied out of a running pod,
 every file verified, once file by file (k8s_cp) and once with `oc rsync` as the guide does (a stand-in oc
-that runs the real rsync, see oc_rsync_standin.py); then put back into the damaged claim (002 §6.4.1) and into
-a new claim the deployment is switched to (§6.4.2), checked file by file."""
+that runs the real rsync, see oc_rsync_standin.py); then put back into the damaged claim with `oc rsync` (002
+§6.4.1) and into a new claim the deployment is switched to (§6.4.2) file by file, each checked file by file."""
 
 import hashlib
 import json
@@ -155,10 +155,17 @@ def test_pvc_backup_copies_and_verifies(tmp_path, mgmt_cluster, installed_collec
         "ocp3_pvc_restore_delay": 1,
         "ocp_day2_kubeconfig": mgmt.kubeconfig,
     }
-    result = run_playbook(play, extra_vars=restore)
+    # into the existing claim the guide's way (002 §6.4.1: oc rsync DIR/ POD:PATH/, the stand-in oc), checked after
+    log.unlink()
+    rsync = dict(restore, ocp3_pvc_restore_method="rsync", ocp3_pvc_restore_oc=str(bindir / "oc"))
+    result = run_playbook(play, extra_vars=rsync, env={"OC_STANDIN_LOG": str(log)})
     assert result.rc == 0, result
     assert _claim_files(mgmt, ns, "uploads")[1] == files, "every file back, the stray one removed"
     assert "4 file(s) restored into claim uploads of shop" in result.stdout
+    calls = log.read_text().splitlines()
+    assert len(calls) == 1, calls
+    assert calls[0].startswith("oc rsync --kubeconfig=%s -n %s -c demo %s/ " % (mgmt.kubeconfig, ns, base / "uploads"))
+    assert calls[0].endswith(":/opt/app-root/src/uploaded/"), calls
 
     # into a new claim: created, mounted by the deployment in place of the old one, filled and checked
     new = dict(
