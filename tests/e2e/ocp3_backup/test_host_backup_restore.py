@@ -138,11 +138,16 @@ def test_host_backup_then_restore(host, installed_collection):
     os.chmod(root / "etc/origin/master/master-config.yaml", 0o644)
     (root / "etc/pki/ca-trust/source/anchors/corp-ca.crt").unlink()
     (root / "etc/origin/node/node-config.yaml").write_bytes(b"edited after backup\n")
+    # B13: the registry certificate lost and a wrong one put in its place (002 §4.3, the docker-registry-certs tar)
+    certs = root / "etc/docker/certs.d/registry.example.com"
+    (certs / "ca.crt").unlink()
+    (root / "etc/docker/certs.d/registry.example.com/ca.crt.bak").write_bytes(b"stray\n")
     (tmp_path / "packages-now.txt").write_text(PACKAGES[0] + "\n" + PACKAGES[2] + "\nnew-tool-1.0-1.el7.noarch\n")
 
     (root / "etc/sysconfig/iptables").write_bytes(b"*filter\n-A INPUT -j DROP\nCOMMIT\n")
 
-    # a master: master-restart api / controllers after master files, the iptables rules loaded again (002 §5.2.3)
+    # a master: master-restart api / controllers after master files, the node service after /etc/docker (the
+    # registry certificates), the iptables rules loaded again (002 §5.2.3)
     log = tmp_path / "services.log"
 
     def logged(word):
@@ -154,6 +159,7 @@ def test_host_backup_then_restore(host, installed_collection):
             "/etc/origin/master/master-config.yaml",
             "/etc/pki/ca-trust/source/anchors/*",
             "/etc/sysconfig/iptables",
+            "/etc/docker/certs.d",
         ],
         "ocp3_host_restore_master_restart_commands": [logged("api"), logged("controllers")],
         "ocp3_host_restore_iptables_command": logged("iptables"),
@@ -164,12 +170,13 @@ def test_host_backup_then_restore(host, installed_collection):
     assert check.rc == 0, check
     assert (root / "etc/origin/master/master-config.yaml").read_bytes().endswith(b"broken: true\n")
     plan = check.stdout[check.stdout.index("After the restore: ") :].split("check mode: nothing is run")[0]
-    assert "master: sh -c echo api" in plan and "iptables: sh -c echo iptables" in plan and "node:" not in plan, plan
+    assert "master: sh -c echo api" in plan and "iptables: sh -c echo iptables" in plan, plan
+    assert "node: sh -c echo node" in plan, "/etc/docker is node configuration: the node service restarts"
     assert not log.exists(), "check mode restarts nothing"
 
     result = run_playbook(restore_play, extra_vars=_restore_vars(tmp_path, **services))
     assert result.rc == 0, result
-    assert log.read_text().split() == ["api", "controllers", "iptables"], "no node files restored: no node restart"
+    assert log.read_text().split() == ["api", "controllers", "iptables", "node"]
     assert (root / "etc/sysconfig/iptables").read_bytes() == b"*filter\nCOMMIT\n"
     mc = root / "etc/origin/master/master-config.yaml"
     assert mc.read_bytes() == FILES["etc/origin/master/master-config.yaml"][0]
@@ -177,6 +184,8 @@ def test_host_backup_then_restore(host, installed_collection):
     assert (root / "etc/origin/master/master-config.yaml.old").read_bytes().endswith(b"broken: true\n")
     assert (root / "etc/pki/ca-trust/source/anchors/corp-ca.crt").read_bytes() == b"CORP CA\n"
     assert (root / "etc/origin/node/node-config.yaml").read_bytes() == b"edited after backup\n"
+    assert (certs / "ca.crt").read_bytes() == FILES["etc/docker/certs.d/registry.example.com/ca.crt"][0]
+    assert stat.S_IMODE((certs / "ca.crt").stat().st_mode) == 0o644
     assert (tmp_path / "ca-trust-updated").exists() and (tmp_path / "post-ran").exists()
     assert "packages in the backup but not installed now: %s" % PACKAGES[1] in result.stdout
     assert "packages installed since the backup: new-tool-1.0-1.el7.noarch" in result.stdout
