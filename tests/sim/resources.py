@@ -88,6 +88,9 @@ RESOURCES = [
 from .ocp4_kinds import OCP4_RESOURCES  # noqa: E402 - OpenShift 4 kinds (tests/sim/ocp4.py); needs Resource
 
 RESOURCES += OCP4_RESOURCES
+from .ocp3_kinds import OCP3_RESOURCES  # noqa: E402 - OpenShift 3.11 kinds (Endpoints); needs Resource
+
+RESOURCES += OCP3_RESOURCES
 
 # Kinds with a spec the API server owns a generation for (all but the plain data kinds).
 _NO_GENERATION = {"Secret", "ConfigMap", "Namespace", "Pod", "Event", "ServiceAccount"}
