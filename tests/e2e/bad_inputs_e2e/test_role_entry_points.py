@@ -96,6 +96,7 @@ BAD_OCP3_DAY2 = [
     ("ocp3_pvc_restore", {}, "ocp3_pvc_restore_src"),
     ("ocp3_pvc_restore", {"ocp3_pvc_restore_src": "/x", "ocp3_pvc_restore_delete_extra": "maybe"}, "delete_extra"),
     ("ocp3_pvc_restore", {"ocp3_pvc_restore_src": "/x", "ocp3_pvc_restore_workload": "demo"}, "restore_workload"),
+    ("ocp3_pvc_restore", {"ocp3_pvc_restore_src": "/x", "ocp3_pvc_restore_method": "scp"}, "copy, rsync"),
     ("ocp3_registry_config", {"ocp3_registry_config_format": "ini"}, "toml, yaml"),
     ("ocp3_registry_config", {"ocp3_registry_config_ca_certs": [{"registry": "r.example.com"}]}, "src"),
     ("ocp3_registry_config", {"ocp3_registry_config_registries": ["all"]}, "block list"),
