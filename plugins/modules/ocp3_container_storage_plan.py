@@ -6,7 +6,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: ocp3_container_storage_plan
-short_description: Plan the growth of an OpenShift 3.11 node's container storage with a new disk (read only)
+short_description: Plan the growth of an OpenShift 3.11 node's container storage (new or enlarged disk, read only)
 version_added: 0.1.0
 description:
   - The preflight of the guide's container storage growth (002 §7.1.2, "a new disk") on one node. Reads the
@@ -22,10 +22,19 @@ author:
   - ocp.day2 maintainers (@ocp-day2)
 options:
   new_devices:
-    description: The new disk(s) to add, e.g. C(/dev/xvdd).
+    description: The new disk(s) to add, e.g. C(/dev/xvdd). This or O(grown_devices) is needed.
     type: list
     elements: str
-    required: true
+    default: []
+  grown_devices:
+    description:
+      - Disks of the volume group that were enlarged in place (the guide's "existing disk", a non-cloud resize);
+        their physical volume gets C(pvresize) before C(docker-storage-setup).
+      - A disk that is not a physical volume of VG= is refused; one whose physical volume already fills it (less
+        than one 4 MiB extent left, for example a partition not grown with C(growpart)) is listed in RV(not_grown).
+    type: list
+    elements: str
+    default: []
   setup_file:
     description: The docker-storage-setup input file.
     type: path
@@ -36,10 +45,12 @@ options:
     elements: str
     default: [vgs, --noheadings, --units, b, --nosuffix, --separator, "|", -o, "vg_name,vg_size,vg_free"]
   pvs_command:
-    description: argv printing C(device|volume group) per physical volume.
+    description:
+      - argv printing C(device|volume group|pv size|device size) per physical volume, sizes in bytes (the sizes
+        tell whether an enlarged disk still has room to give; without them O(grown_devices) are always resized).
     type: list
     elements: str
-    default: [pvs, --noheadings, --separator, "|", -o, "pv_name,vg_name"]
+    default: [pvs, --noheadings, --units, b, --nosuffix, --separator, "|", -o, "pv_name,vg_name,pv_size,dev_size"]
   require_block_device:
     description: Refuse a new disk that is not a block device.
     type: bool
@@ -102,6 +113,18 @@ vg_free:
   returned: success
   type: int
   sample: 0
+to_resize:
+  description: Physical volumes of O(grown_devices) that get C(pvresize) (their disk is larger than they are).
+  returned: success
+  type: list
+  elements: str
+  sample: [/dev/xvdb1]
+not_grown:
+  description: Physical volumes of O(grown_devices) that already fill their disk (nothing to resize).
+  returned: success
+  type: list
+  elements: str
+  sample: []
 grow_lv:
   description: Whether the logical volume and its XFS file system are grown (overlay2) after the volume group.
   returned: success
@@ -126,13 +149,32 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.ocp.day2.plugins.module_utils import inputs
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
-from ansible_collections.ocp.day2.plugins.module_utils.ocp3_storage import build_plan, parse_pvs, parse_setup, parse_vgs
+from ansible_collections.ocp.day2.plugins.module_utils.ocp3_storage import (
+    build_plan,
+    parse_pv_sizes,
+    parse_pvs,
+    parse_setup,
+    parse_vgs,
+)
 from ansible_collections.ocp.day2.plugins.module_utils.runner import run
+
+PVS = [
+    "pvs",
+    "--noheadings",
+    "--units",
+    "b",
+    "--nosuffix",
+    "--separator",
+    "|",
+    "-o",
+    "pv_name,vg_name,pv_size,dev_size",
+]
 
 
 def argument_spec():
     return {
-        "new_devices": {"type": "list", "elements": "str", "required": True},
+        "new_devices": {"type": "list", "elements": "str", "default": []},
+        "grown_devices": {"type": "list", "elements": "str", "default": []},
         "setup_file": {"type": "path", "default": "/etc/sysconfig/docker-storage-setup"},
         "vgs_command": {
             "type": "list",
@@ -152,7 +194,7 @@ def argument_spec():
         "pvs_command": {
             "type": "list",
             "elements": "str",
-            "default": ["pvs", "--noheadings", "--separator", "|", "-o", "pv_name,vg_name"],
+            "default": PVS,
         },
         "require_block_device": {"type": "bool", "default": True},
     }
@@ -178,8 +220,9 @@ def _command(module, argv, what):
 
 def execute(module):
     params = module.params
-    inputs.non_empty_list(params["new_devices"], "new_devices", "[/dev/xvdd]")
-    for dev in params["new_devices"]:
+    if not params["grown_devices"]:
+        inputs.non_empty_list(params["new_devices"], "new_devices", "[/dev/xvdd] (or grown_devices)")
+    for dev in params["new_devices"] + params["grown_devices"]:
         if not dev.startswith("/dev/") and params["require_block_device"]:
             raise Day2Error("new_devices: %r is not a device path such as /dev/xvdd." % dev)
     inputs.non_empty_list(params["vgs_command"], "vgs_command", "[vgs, --noheadings, ...]")
@@ -188,9 +231,19 @@ def execute(module):
     with open(params["setup_file"]) as f:
         setup = parse_setup(f.read())
     vgs = parse_vgs(_command(module, params["vgs_command"], "vgs"))
-    pvs = parse_pvs(_command(module, params["pvs_command"], "pvs"))
+    pvs_out = _command(module, params["pvs_command"], "pvs")
+    pvs = parse_pvs(pvs_out)
     kinds = {dev: _device_kind(dev) for dev in params["new_devices"]}
-    result = build_plan(setup, params["new_devices"], kinds, pvs, vgs, params["require_block_device"])
+    result = build_plan(
+        setup,
+        params["new_devices"],
+        kinds,
+        pvs,
+        vgs,
+        params["require_block_device"],
+        grown_devices=params["grown_devices"],
+        pv_sizes=parse_pv_sizes(pvs_out),
+    )
     result["changed"] = False
     return result
 

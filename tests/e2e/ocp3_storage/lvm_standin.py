@@ -1,6 +1,6 @@
 """Stand-ins for the LVM and service commands of the container storage growth (002 §7.1.2) - not the real tools.
 
-Real block devices cannot be changed here, so vgs, pvs, docker-storage-setup, lvextend, xfs_growfs and
+Real block devices cannot be changed here, so vgs, pvs, pvresize, docker-storage-setup, lvextend, xfs_growfs and
 systemctl are played by this script over a JSON state file ($OCP3_LVM_STATE): volume groups with size and free
 bytes, physical volumes, disks with their size, and a log of every call in order. docker-storage-setup does what
 the real one does with DEVS: each listed disk not yet a physical volume is partitioned (<disk>1) and added to VG=,
@@ -34,9 +34,18 @@ def main(argv):
     if cmd == "vgs":
         for vg, (size, free) in sorted(state["vgs"].items()):
             sys.stdout.write("  %s|%d|%d\n" % (vg, size, free))
-    elif cmd == "pvs":
+    elif cmd == "pvs":  # name|vg|pv_size|dev_size; a disk enlarged in place has dev_size > pv_size until pvresize
+        sizes = state.setdefault("pv_size", {})
         for pv, vg in sorted(state["pvs"].items()):
-            sys.stdout.write("  %s|%s\n" % (pv, vg))
+            size = sizes.get(pv, 0)
+            sys.stdout.write("  %s|%s|%d|%d\n" % (pv, vg, size, state["disks"].get(pv, size)))
+    elif cmd == "pvresize":
+        pv = args[-1]
+        grown = state["disks"][pv] - state["pv_size"][pv]
+        state["pv_size"][pv] = state["disks"][pv]
+        size, free = state["vgs"][state["pvs"][pv]]
+        state["vgs"][state["pvs"][pv]] = [size + grown, free + grown]
+        sys.stdout.write('Physical volume "%s" changed\n' % pv)
     elif cmd == "systemctl":
         state["docker"] = (
             {"stop": "stopped", "start": "running"}.get(args[0], state["docker"])

@@ -1,6 +1,7 @@
-"""ocp3_container_storage (002 §7.1.2, a new disk) on one node of the simulated cluster. Real block devices cannot
-be changed here: the LVM and service commands are stand-ins (lvm_standin.py) over a state file, and the disk is a
-regular file (require_block_device=false). One run checks the order of the guide's steps, the DEVS line, the
+"""ocp3_container_storage (002 §7.1.2, a new disk and an existing disk enlarged in place, in one run) on one node
+of the simulated cluster. Real block devices cannot be changed here: the LVM and service commands are stand-ins
+(lvm_standin.py) over a state file, and the new disk is a regular file (require_block_device=false). One run checks
+the order of the guide's steps (pvresize of the enlarged disk before docker-storage-setup), the DEVS line, the
 static pods parked and put back, the volume group grown and verified, and the node drained then schedulable."""
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ def test_grow_container_storage_with_a_new_disk(mgmt_cluster, tmp_path, installe
     state.write_text(json.dumps({
         "vgs": {"docker_vol": [10 * GIB, 0], "rhel": [40 * GIB, 0]},
         "pvs": {"/dev/xvdb1": "docker_vol", "/dev/sda2": "rhel"},
-        "disks": {str(disk): 55 * GIB},
+        "pv_size": {"/dev/xvdb1": 10 * GIB, "/dev/sda2": 40 * GIB},
+        "disks": {str(disk): 55 * GIB, "/dev/xvdb1": 15 * GIB},  # xvdb enlarged in place by 5 GiB
         "lv": {lv: "docker_vol"},
         "docker": "running",
         "setup_file": str(setup),
@@ -49,6 +51,8 @@ def test_grow_container_storage_with_a_new_disk(mgmt_cluster, tmp_path, installe
         "ocp_day2_kubeconfig": mgmt.kubeconfig,
         "ocp3_container_storage_node": node,
         "ocp3_container_storage_new_devices": [str(disk)],
+        "ocp3_container_storage_grown_devices": ["/dev/xvdb"],  # the guide's "existing disk" in the same run
+        "ocp3_container_storage_pvresize_command": standin("pvresize"),
         "ocp3_container_storage_setup_file": str(setup),
         "ocp3_container_storage_require_block_device": False,
         "ocp3_container_storage_stop_docker_command": standin("systemctl", "stop", "docker"),
@@ -72,6 +76,7 @@ def test_grow_container_storage_with_a_new_disk(mgmt_cluster, tmp_path, installe
     changes = [c for c in final["log"] if not c.startswith(("vgs", "pvs"))]
     assert changes == [
         "systemctl stop docker",
+        "pvresize /dev/xvdb1",
         "docker-storage-setup",
         "lvextend -r -l +100%FREE " + lv,
         "xfs_growfs " + lv,
@@ -79,8 +84,9 @@ def test_grow_container_storage_with_a_new_disk(mgmt_cluster, tmp_path, installe
         "systemctl start docker",
         "systemctl restart atomic-openshift-node.service",
     ], final["log"]
-    assert final["vgs"]["docker_vol"] == [65 * GIB, 0] and final["pvs"][str(disk) + "1"] == "docker_vol"
+    assert final["vgs"]["docker_vol"] == [70 * GIB, 0] and final["pvs"][str(disk) + "1"] == "docker_vol"
+    assert final["pv_size"]["/dev/xvdb1"] == 15 * GIB
     assert 'DEVS="/dev/xvdb %s"\n' % disk in setup.read_text()
     assert sorted(os.listdir(pods)) == ["sdn.yaml"] and os.listdir(tmp_path / "pods-stopped") == []
     assert not mgmt.get("v1", "Node", node).get("spec", {}).get("unschedulable")
-    assert "Volume group docker_vol grew from 10.00 GB to 65.00 GB" in result.stdout
+    assert "Volume group docker_vol grew from 10.00 GB to 70.00 GB" in result.stdout

@@ -10,6 +10,8 @@ BAD_INPUTS = [
     ("new_devices missing", {"setup_file": "/etc/hosts"}, "new_devices"),
     ("new_devices empty", dict(BASE, new_devices=[]), "new_devices"),
     ("new_devices not a device path", dict(BASE, new_devices=["xvdd"]), "is not a device path"),
+    ("grown_devices not a device path", dict(BASE, new_devices=[], grown_devices=["xvdb"]), "is not a device path"),
+    ("grown_devices not a list of strings", dict(BASE, grown_devices={"a": 1}), "grown_devices"),
     ("vgs_command empty", dict(BASE, vgs_command=[]), "vgs_command"),
     ("pvs_command empty", dict(BASE, pvs_command=[]), "pvs_command"),
     ("setup file missing", BASE, "setup_file"),

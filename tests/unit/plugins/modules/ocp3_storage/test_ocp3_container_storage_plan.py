@@ -11,6 +11,7 @@ from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
 from ansible_collections.ocp.day2.plugins.module_utils.ocp3_storage import (
     build_plan,
     mapper_path,
+    parse_pv_sizes,
     parse_pvs,
     parse_setup,
     parse_vgs,
@@ -136,3 +137,47 @@ def test_module_reads_the_file_and_the_lvm_commands(tmp_path, capsys):
         capsys, dict(args, require_block_device=False, vgs_command=[sys.executable, "-c", "import sys; sys.exit(5)"])
     )
     assert broken["failed"] and "failed (rc 5)" in broken["msg"]
+
+
+GIB = 2**30
+
+
+def test_existing_disk_enlarged_in_place_gets_pvresize_before_docker_storage_setup():
+    text = "  /dev/xvdb1|docker_vol|%d|%d\n  /dev/sda2|rhel|%d|%d\n" % (10 * GIB, 25 * GIB, 40 * GIB, 40 * GIB)
+    sizes = parse_pv_sizes(text)
+    assert sizes == {"/dev/xvdb1": (10 * GIB, 25 * GIB), "/dev/sda2": (40 * GIB, 40 * GIB)}
+    assert parse_pvs("  /dev/xvdb1|docker_vol|1|2\n") == {"/dev/xvdb1": "docker_vol"}, "sizes do not change the vg"
+    plan = build_plan(parse_setup(SETUP), [], {}, PVS, VGS, grown_devices=["/dev/xvdb"], pv_sizes=sizes)
+    assert plan["to_resize"] == ["/dev/xvdb1"] and plan["to_add"] == [] and plan["grow_lv"] is True
+    steps = plan["steps"]
+    assert not [s for s in steps if s.startswith("set DEVS")], "DEVS stays as it is"
+    assert (
+        steps.index("move the static pod definitions into pods-stopped")
+        < steps.index("pvresize /dev/xvdb1 (the enlarged disk)")
+        < steps.index("docker-storage-setup (extends volume group docker_vol)")
+        < steps.index("lvextend -r -l +100%FREE /dev/mapper/docker_vol-dockerlv")
+    ), steps
+    # already resized (or a partition not grown with growpart): less than one extent left, nothing to do
+    done = {"/dev/xvdb1": (25 * GIB, 25 * GIB + 2**20)}
+    plan = build_plan(parse_setup(SETUP), [], {}, PVS, VGS, grown_devices=["/dev/xvdb"], pv_sizes=done)
+    assert plan["steps"] == [] and plan["not_grown"] == ["/dev/xvdb1"] and plan["to_resize"] == []
+    # without sizes from pvs the disk is resized (pvresize on a full PV changes nothing)
+    assert build_plan(parse_setup(SETUP), [], {}, PVS, VGS, grown_devices=["/dev/xvdb"])["to_resize"] == ["/dev/xvdb1"]
+
+
+@pytest.mark.parametrize(
+    "grown, reason",
+    [
+        (["/dev/sda2"], "/dev/sda2 is not a physical volume of docker_vol (pvs: rhel)"),
+        (["/dev/xvdq"], "/dev/xvdq is not a physical volume of docker_vol (pvs: none)"),
+    ],
+)
+def test_enlarged_disk_outside_the_volume_group_is_refused(grown, reason):
+    with pytest.raises(Day2Error) as err:
+        build_plan(parse_setup(SETUP), [], {}, PVS, VGS, grown_devices=grown)
+    assert reason in str(err.value) and "Nothing was changed" in str(err.value)
+
+
+def test_neither_new_nor_enlarged_disk_is_refused():
+    with pytest.raises(Day2Error, match="grown_devices"):
+        build_plan(parse_setup(SETUP), [], {}, PVS, VGS)
