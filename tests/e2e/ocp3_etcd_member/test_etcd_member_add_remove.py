@@ -16,6 +16,8 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
+import time
 
 import pytest
 import yaml
@@ -286,8 +288,13 @@ def _retire_first_master(base, cluster, inventory, mgmt):
         "ocp3_host_retire_lb_server": "master-0",
         "ocp3_host_retire_lb_config": str(cfg),
         "ocp3_host_retire_lb_restart_command": ["sh", "-c", "echo haproxy >> %s" % (base / "restarts.log")],
+        "ocp3_host_retire_master_ip": "10.0.0.10",
+        "ocp3_host_retire_endpoints_delay": 1,
+        "ocp3_host_retire_endpoints_retries": 15,
         "ansible_python_interpreter": sys.executable,
     }
+    ips = {"master-0": "10.0.0.10", "master-1": "10.0.0.11", "master-2": "10.0.0.12"}
+    mgmt.put(_endpoints(ips.values()))
     play = write_playbook(
         base,
         "- hosts: masters\n  gather_facts: false\n  tasks:\n    - ansible.builtin.import_role:\n"
@@ -306,9 +313,22 @@ def _retire_first_master(base, cluster, inventory, mgmt):
     assert mgmt.get("v1", "Node", node0) is not None
     assert not (base / "restarts.log").exists()
 
-    result = run_playbook(play, inventory=inventory, extra_vars=extra)
+    # the remaining API servers take master-0 out of the kubernetes Endpoints only after the role has seen it
+    # there once (a GET counted by a no-op fault): the role must wait and look again
+    seen = mgmt.faults.add(method="GET", path=r"/namespaces/default/endpoints/kubernetes$", stall=0.001, times=None)
+    drop = threading.Thread(target=_drop_when_seen, args=(mgmt, seen, [ips["master-1"], ips["master-2"]]), daemon=True)
+    drop.start()
+    try:
+        result = run_playbook(play, inventory=inventory, extra_vars=extra)
+    finally:
+        mgmt.faults.clear()
+        drop.join(5)
     (base / "retire.log").write_text(result.stdout)
     assert result.rc == 0, result
+    retried = [x for x in result.stdout.splitlines() if "RETRYING" in x and "kubernetes service no longer lists" in x]
+    assert seen.hits >= 2 and retried, "the role looked once, saw master-0, waited and looked again"
+    addresses = mgmt.get("v1", "Endpoints", "kubernetes", "default")["subsets"][0]["addresses"]
+    assert [a["ip"] for a in addresses] == [ips["master-1"], ips["master-2"]]
     m0, rest = cluster.members[0], cluster.members[1:]
     for name in ("master-1", "master-2"):
         assert (base / name / "master" / "ca.serial.txt").read_text() == "1F\n"
@@ -338,6 +358,24 @@ def _retire_first_master(base, cluster, inventory, mgmt):
     ]  # fmt: skip
     assert "list first in [masters] a master that now holds" in result.stdout
     assert "3 etcd members, all healthy" in result.stdout
+
+
+def _endpoints(ips):
+    return {
+        "apiVersion": "v1",
+        "kind": "Endpoints",
+        "metadata": {"name": "kubernetes", "namespace": "default"},
+        "subsets": [{"addresses": [{"ip": ip} for ip in ips], "ports": [{"name": "https", "port": 8443}]}],
+    }
+
+
+def _drop_when_seen(mgmt, seen, keep, timeout=120):
+    """What the remaining masters' API servers do after master-restart: list only themselves."""
+    deadline = time.monotonic() + timeout
+    while seen.hits < 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # the hit is counted as the GET arrives: let it be answered with master-0 still listed
+    mgmt.put(_endpoints(keep))
 
 
 @pytest.mark.slow
