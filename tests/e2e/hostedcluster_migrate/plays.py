@@ -17,11 +17,14 @@ def inventory(tmp_path):
     return str(path)
 
 
-def migrate(tmp_path, src, dst, https, bucket, phases=None, check=False, verbosity=0, endpoint=None, wait=120, **extra):
+def migrate(
+    tmp_path, src, dst, https, bucket, phases=None, check=False, verbosity=0, endpoint=None, wait=120, env=None, **extra
+):
     """Migrate NS/NAME from src to dst; returns the PlaybookResult and prints what failed.
 
     S3 goes through the HTTPS front `https` (a restoreSnapshotURL must be https) unless `endpoint` is given (plain
-    http to moto: enough for runs that presign nothing). `wait` is every wait timeout of the role, in seconds.
+    http to moto: enough for runs that presign nothing). `wait` is every wait timeout of the role, in seconds;
+    `env` adds to the playbook's environment.
     """
     extra_vars = {
         "hostedcluster_migrate_name": NAME,
@@ -41,13 +44,14 @@ def migrate(tmp_path, src, dst, https, bucket, phases=None, check=False, verbosi
     if phases is not None:
         extra_vars["hostedcluster_migrate_phases"] = phases
     extra_vars.update(extra)
-    env = dict(FAKE_AWS_ENV, AWS_ENDPOINT_URL=https.endpoint_url, AWS_CA_BUNDLE=https.ca_cert)
+    run_env = dict(FAKE_AWS_ENV, AWS_ENDPOINT_URL=https.endpoint_url, AWS_CA_BUNDLE=https.ca_cert)
     if endpoint:
-        extra_vars["hostedcluster_migrate_s3_endpoint_url"] = env["AWS_ENDPOINT_URL"] = endpoint
+        extra_vars["hostedcluster_migrate_s3_endpoint_url"] = run_env["AWS_ENDPOINT_URL"] = endpoint
         extra_vars.pop("hostedcluster_migrate_s3_ca_bundle")
-        env.pop("AWS_CA_BUNDLE")
-    res = run_playbook("ocp.day2.hostedcluster_migrate", inventory=inventory(tmp_path), extra_vars=extra_vars, env=env,
-                       check=check, verbosity=verbosity, timeout=900)  # fmt: skip
+        run_env.pop("AWS_CA_BUNDLE")
+    run_env.update(env or {})
+    res = run_playbook("ocp.day2.hostedcluster_migrate", inventory=inventory(tmp_path), extra_vars=extra_vars,
+                       env=run_env, check=check, verbosity=verbosity, timeout=900)  # fmt: skip
     print("=== hostedcluster_migrate phases=%s %s rc=%d ===" % (phases, sorted(extra), res.rc))
     print("\n".join(ln for ln in res.stdout.splitlines() if "fatal:" in ln or "FAILED" in ln or "PLAY RECAP" in ln))
     print(res.stderr[-3000:])

@@ -1,10 +1,16 @@
 """ocp.day2.hostedcluster_migrate end to end: an HA hosted cluster with 20,000 keys moved between two simulated
-management clusters, as the seeds' DR procedure does (000 §4.2), then a re-run that changes nothing.
+management clusters, as the seeds' DR procedure does (000 §4.2), then a re-run that changes nothing. The migration
+runs with -vvv, and no secret value (AWS key, pull secret, AES key, the hosted cluster's admin kubeconfig) may be
+in its output.
 
 Check mode, bad inputs and faults: test_migrate_bad_inputs.py and test_migrate_faults.py.
 """
 
+import base64
+import json
+
 import pytest
+import yaml
 
 from tests.harness.moto import FAKE_AWS_ENV
 from tests.harness.net import wait_for
@@ -27,6 +33,7 @@ def test_ha_migration_with_20000_keys_then_a_rerun_changes_nothing(pair, tmp_pat
     src_hc = source.get(HYPERSHIFT, "HostedCluster", hc.name, hc.namespace)
     aes_name = src_hc["spec"]["secretEncryption"]["aescbc"]["activeKey"]["name"]
     aes_key = source.get("v1", "Secret", aes_name, hc.namespace)["data"]["key"]
+    pull = source.get("v1", "Secret", src_hc["spec"]["pullSecret"]["name"], hc.namespace)["data"][".dockerconfigjson"]
     nodepools = [n for n in source.list(HYPERSHIFT, "NodePool", hc.namespace) if n["spec"]["clusterName"] == hc.name]
     replicas = sum(n["spec"]["replicas"] for n in nodepools)
     machines = _names(source, CAPI, "Machine", hc.hcp_namespace)
@@ -35,10 +42,9 @@ def test_ha_migration_with_20000_keys_then_a_rerun_changes_nothing(pair, tmp_pat
     api_fqdn = src_hc["spec"]["services"][0]["servicePublishingStrategy"]["route"]["hostname"]
     wait_for(lambda: source.dns_owner(api_fqdn) == source.name, timeout=60, what="the source to own %s" % api_fqdn)
 
-    # the migration, every phase
-    res = pair.migrate(hc, tmp_path)
+    # the migration, every phase, with -vvv
+    res = pair.migrate(hc, tmp_path, verbosity=3)
     assert res.rc == 0, res
-    assert FAKE_AWS_ENV["AWS_SECRET_ACCESS_KEY"] not in res.output
     state = pair.state(hc)
     assert state["completed"] and state["verified"] and state["destination_touched"], state
     assert state["done"][-1] == "ovn-restarted", state
@@ -75,6 +81,17 @@ def test_ha_migration_with_20000_keys_then_a_rerun_changes_nothing(pair, tmp_pat
     wait_for(lambda: dest.dns_owner(api_fqdn) == dest.name, timeout=60, what="the destination to own %s" % api_fqdn)
     nodes = dest.guest(new).nodes()
     assert len(nodes) == replicas and all(ready for _name, ready in nodes), nodes
+    # no secret value in the -vvv output of every phase (exported secrets, snapshot upload, restore, the guest's API)
+    decoded = json.loads(base64.b64decode(pull))
+    secrets = {"AWS secret key": FAKE_AWS_ENV["AWS_SECRET_ACCESS_KEY"], "AES key (base64)": aes_key}
+    secrets.update({"AES key (hex)": base64.b64decode(aes_key).hex(), "pull secret (base64)": pull})
+    secrets["pull secret"] = json.dumps(decoded, separators=(",", ":"))
+    secrets.update({"pull secret auth %s" % h: a["auth"] for h, a in decoded["auths"].items() if a.get("auth")})
+    guest = dest.get("v1", "Secret", dst_hc["status"]["kubeconfig"]["name"], hc.namespace)["data"]["kubeconfig"]
+    admin = yaml.safe_load(base64.b64decode(guest))["users"][0]["user"]["client-key-data"]
+    secrets.update({"admin kubeconfig (base64)": guest, "admin client key (base64)": admin})
+    leaked = [what for what, value in secrets.items() if value and value in res.output]
+    assert leaked == [], "secret values in the -vvv output: %s" % leaked
     # the export stays private: 0700 directories, 0600 files
     export = tmp_path / "migrate" / hc.hcp_namespace
     for path in export.rglob("*"):
