@@ -47,6 +47,7 @@ class Controllers:
         self._stop = threading.Event()
         self._thread = None
         self._etcd_pods = {}  # (ns, index) -> pod uid the member runs for
+        self._tmpl_hash = {}  # (Deployment uid, generation) -> pod-template-hash
         self._pod_seen = {}  # pod uid -> monotonic time a Deployment's pod was first seen (pod_ready_seconds)
 
     def start(self):
@@ -255,7 +256,13 @@ class Controllers:
         meta, spec = dep["metadata"], dep["spec"]
         ns = meta["namespace"]
         want = spec.get("replicas", 1)
-        tmpl_hash = _hash(spec["template"])
+        # the template changes only with the generation (the store bumps it on every spec change)
+        memo = (meta["uid"], meta.get("generation"))
+        tmpl_hash = self._tmpl_hash.get(memo)
+        if tmpl_hash is None:
+            tmpl_hash = _hash(spec["template"])
+            if memo[1] is not None:
+                self._tmpl_hash[memo] = tmpl_hash
         pods = [
             p
             for p in self.store.peek(R["Pod"], ns)  # read-only: copied before a change

@@ -166,6 +166,7 @@ class PodRuntime:
         self.base = os.path.join(mgmt.base_dir, "pods")
         self.etcd = {}  # control-plane namespace -> EtcdRuntime
         self._procs = set()
+        self._volume_files = {}  # path -> (data, stat identity) of the volume file written last
         self.bin = os.path.join(mgmt.base_dir, "bin")
         self.programs = _write_shims(self.bin)
 
@@ -210,7 +211,7 @@ class PodRuntime:
                 os.makedirs(path, mode=0o700, exist_ok=True)
                 for key, value in (obj.get("data") or {}).items():
                     data = base64.b64decode(value) if kind == "Secret" else value.encode()
-                    _write_atomically(os.path.join(path, key), data)
+                    self._write_volume_file(os.path.join(path, key), data)
             os.makedirs(path, exist_ok=True)
             volumes[vol["name"]] = path
         mounts = {"/tmp": os.path.join(pdir, "tmp")}
@@ -226,6 +227,21 @@ class PodRuntime:
             if not os.path.islink(link):
                 os.symlink(host, link)
         return mounts
+
+    def _write_volume_file(self, path, data):
+        """Write a Secret/ConfigMap key's file unless it already holds data (the controllers prepare an etcd pod
+        on every pass: rewriting each file each time was most of the simulator's CPU). A file changed or
+        replaced on disk since it was written (other size, mtime or inode) is written again."""
+        try:
+            st = os.stat(path)
+            ident = (st.st_ino, st.st_size, st.st_mtime_ns)
+        except FileNotFoundError:
+            ident = None
+        if ident is not None and self._volume_files.get(path) == (data, ident):
+            return
+        _write_atomically(path, data)
+        st = os.stat(path)
+        self._volume_files[path] = (data, (st.st_ino, st.st_size, st.st_mtime_ns))
 
     def _context(self, ns, name, container, argv):
         pod = self.mgmt.store.get(_PODS, ns, name)

@@ -20,6 +20,31 @@ def now():
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+class _Objects(dict):
+    """The objects keyed by (group, plural, namespace, name), with an index per (group, plural): a list of one
+    kind scans that kind only, not every object of the cluster (the controllers list on every pass)."""
+
+    def __init__(self):
+        super().__init__()
+        self._kinds = collections.defaultdict(dict)
+
+    def __setitem__(self, key, obj):
+        super().__setitem__(key, obj)
+        self._kinds[key[:2]][key] = obj
+
+    def __delitem__(self, key):
+        super().__delitem__(key)
+        del self._kinds[key[:2]][key]
+
+    def pop(self, key, *default):
+        self._kinds[key[:2]].pop(key, None)
+        return super().pop(key, *default)
+
+    def of_kind(self, kind_key):
+        """{key: object} of one (group, plural), in insertion order like the dict itself."""
+        return self._kinds.get(kind_key) or {}
+
+
 def _spec_of(obj):
     return {k: v for k, v in obj.items() if k not in ("metadata", "status", "kind", "apiVersion")}
 
@@ -30,7 +55,7 @@ class Store:
     def __init__(self):
         self.lock = threading.RLock()
         self.dirty = threading.Event()  # set on every change; the controllers wait on it
-        self._objs = {}
+        self._objs = _Objects()
         self._rv = 0
         self._history = collections.deque(maxlen=5000)
         self._listeners = []
@@ -86,8 +111,8 @@ class Store:
         with self.lock:
             items = [
                 copy.deepcopy(obj)
-                for (group, plural, ons, _name), obj in sorted(self._objs.items())
-                if (group, plural) == res.key and (not ns or ons == ns)
+                for (_group, _plural, ons, _name), obj in sorted(self._objs.of_kind(res.key).items())
+                if not ns or ons == ns
                 if match_labels(obj, labels) and match_fields(obj, fields)
             ]
             return items, self.resource_version
@@ -100,9 +125,7 @@ class Store:
         """The stored objects themselves, not copies: for the simulator's read-only scans (never mutate them)."""
         with self.lock:
             return [
-                obj
-                for (group, plural, ons, _name), obj in self._objs.items()
-                if (group, plural) == res.key and (not ns or ons == ns)
+                obj for (_group, _plural, ons, _name), obj in self._objs.of_kind(res.key).items() if not ns or ons == ns
             ]
 
     # -- writes ------------------------------------------------------------------------------
