@@ -1,37 +1,39 @@
-"""ocp.day2.hostedcluster_migrate under faults, on two simulated management clusters (a fresh pair per test).
+"""ocp.day2.hostedcluster_migrate under faults, on two simulated management clusters shared by both tests.
 
 A fault is injected at a mutating step of a phase (an API request refused with HTTP 500 on the source or the
 destination, or S3 down), the playbook fails, the test checks what the failure left, clears the fault and
-re-runs; the next re-run meets the next fault, and the last one completes the migration. Rules checked:
+re-runs; the next re-run meets the next fault, and the last one completes the migration. The first test leaves
+the source put back (running, its record reset), which is where the second one starts: its first run is a fresh
+migration after put-backs. Rules checked:
 - before the destination holds anything, a failure puts the source back: HostedCluster and NodePools no longer
   paused, the API servers at their replicas, the hosted cluster served there again, nothing on the destination;
 - once the destination has objects, the source is never resumed (two control planes would drive the same nodes)
   and the failure message says where the migration stopped;
 - the completed migration leaves the keys on the destination's etcd, nothing of the cluster on the source, no
   terminated instance, the DNS records owned by the destination.
-SingleReplica hosted clusters with a few keys keep it cheap.
+A SingleReplica hosted cluster with a few keys keeps it cheap. One restore-phase fault is enough for the
+second rule there (every step of that phase fails into the same rescue with destination_touched set); that a
+re-run of a completed migration changes nothing is checked once, in test_migrate.py.
 """
 
 import threading
 
 import pytest
 
-from tests.harness.etcd import seed_keys
 from tests.harness.net import wait_for
-from tests.sim.fileserver import HttpsFront
 
 from . import plays
+from .conftest import BUCKET, KEY_PREFIX
 
 HS = "hypershift.openshift.io/v1beta1"
 NAME, NS, HCP = "example", "clusters", "clusters-example"
-BUCKET = "migrate-faults"
-KEYS = "/kubernetes.io/e2e-migrate/"
+KEYS = KEY_PREFIX + NAME + "/"
 FQDN = "api.%s.example.com" % NAME
 API_DEPLOYMENTS = ("kube-apiserver", "openshift-apiserver", "openshift-oauth-apiserver", "control-plane-operator")
 
 
 def migrate(tmp_path, src, dst, https, **kw):
-    """The migration playbook on this module's bucket (see plays.migrate)."""
+    """The migration playbook on the pair's bucket (see plays.migrate)."""
     return plays.migrate(tmp_path, src, dst, https, bucket=BUCKET, wait=120, **kw)
 
 
@@ -69,18 +71,11 @@ def destination_empty(dst):
     return not dst.list(HS, "HostedCluster", NS) and dst.get("v1", "Namespace", HCP, None) is None
 
 
-@pytest.fixture
-def faults_pair(mgmt_pair, moto):
-    src, dst = mgmt_pair
-    front = HttpsFront(target=moto.endpoint_url).start()
-    moto.client("s3").create_bucket(Bucket=BUCKET)
-    hc = src.create_hosted_cluster(name=NAME, namespace=NS, availability="SingleReplica", nodepools=1, replicas=2)
-    data = seed_keys(40, prefix=KEYS)
-    hc.etcd.put_many(data)
-    try:
-        yield src, dst, front, {k.encode(): v for k, v in data.items()}, moto.endpoint_url
-    finally:
-        front.stop()
+@pytest.fixture(scope="module")
+def faults_pair(pair):
+    """(module scope) The pair with a SingleReplica hosted cluster of 40 keys on the source, for both tests."""
+    _hc, data = pair.hosted_cluster(NAME, keys=40, availability="SingleReplica", replicas=2)
+    return pair.source, pair.destination, pair.https, data, pair.moto.endpoint_url
 
 
 class WhenQuiesced(threading.Thread):
@@ -104,20 +99,20 @@ class WhenQuiesced(threading.Thread):
         self.join(5)
 
 
-@pytest.mark.timeout(
-    1200
-)  # two failed runs, each with a backup and a put-back: 564 s measured for three on two busy cores
+@pytest.mark.timeout(600)  # two failed runs, each with a backup and a put-back: 67 s measured on two busy cores
 def test_faults_before_the_destination_is_touched_put_the_source_back(tmp_path, faults_pair):
     src, dst, https, _data, plain = faults_pair
     want = src.get("apps/v1", "Deployment", "kube-apiserver", HCP)["spec"]["replicas"]
-    # phase backup fails below with S3 down during the snapshots; an exec refused during the snapshot is the backup
-    # role's own put-back case (tests/e2e/hostedcluster/test_backup_faults.py), so it is not run again here
+    # phase backup fails below with S3 down after the quiesce; an exec refused during the snapshot is the backup
+    # role's own put-back case (tests/e2e/hostedcluster/test_backup_faults.py), so it is not run again here.
+    # Both runs leave out the read-only preflight (a fresh one runs in the next test, on the source put back here):
+    # the put-back does not depend on it.
     faults = [
         ("dns", "Routes deletion refused", "DELETE", r"/namespaces/%s/routes" % HCP),
     ]
     for phase, what, method, path in faults:
         src.faults.add(method=method, path=path, status=500, times=None)
-        res = migrate(tmp_path, src, dst, https, endpoint=plain)
+        res = migrate(tmp_path, src, dst, https, endpoint=plain, phases=["backup", "dns"])
         src.faults.clear()
         assert res.rc != 0, "%s: the run did not fail" % what
         assert "FAILED in phase %s" % phase in failure_text(res), "%s: %s" % (what, failure_text(res))
@@ -129,7 +124,9 @@ def test_faults_before_the_destination_is_touched_put_the_source_back(tmp_path, 
     watcher = WhenQuiesced(src)
     watcher.start()
     try:
-        res = migrate(tmp_path, src, dst, https, endpoint=plain)
+        # one attempt per S3 call (botocore backs off ~8 s on a refused connection otherwise): the role's own
+        # retries of the record write still run, and fail the same way
+        res = migrate(tmp_path, src, dst, https, endpoint=plain, phases=["backup"], env={"AWS_MAX_ATTEMPTS": "1"})
     finally:
         watcher.stop()
         src.s3_down(False)
@@ -140,12 +137,14 @@ def test_faults_before_the_destination_is_touched_put_the_source_back(tmp_path, 
     assert src.terminated_instances == []
 
 
-@pytest.mark.timeout(1200)  # one whole migration plus three failed runs, on two busy cores
+@pytest.mark.timeout(900)  # one whole migration in four runs, three of them failed: 95 s measured on two busy cores
 def test_faults_after_the_destination_is_touched_never_resume_the_source_then_complete(tmp_path, faults_pair):
     src, dst, https, data, _plain = faults_pair
+    # the test before leaves the source put back; alone, this test starts on a fresh hosted cluster
+    want = src.get("apps/v1", "Deployment", "kube-apiserver", HCP)["spec"]["replicas"]
+    wait_for(lambda: source_running(src, want), timeout=120, what="the source running before the migration")
     faults = [
         ("restore", "HostedCluster creation refused", dst, "POST", r"/namespaces/%s/hostedclusters$" % NS),
-        ("restore", "NodePool creation refused", dst, "POST", r"/namespaces/%s/nodepools$" % NS),
         ("teardown", "Machine deletion on the source refused", src, "DELETE", r"/namespaces/%s/machines" % HCP),
     ]
     for phase, what, cluster, method, path in faults:
@@ -166,7 +165,8 @@ def test_faults_after_the_destination_is_touched_never_resume_the_source_then_co
     res = migrate(tmp_path, src, dst, https)
     guest.faults.clear()
     assert res.rc != 0, "OVN pod deletion refused: the run did not fail"
-    assert "FAILED in phase after" in failure_text(res), failure_text(res)
+    # said at once, without waiting for pods that were never deleted
+    assert "FAILED in phase after" in failure_text(res) and "Deleting the OVN pods" in failure_text(res), res
 
     res = migrate(tmp_path, src, dst, https)
     assert res.rc == 0, res
@@ -178,5 +178,3 @@ def test_faults_after_the_destination_is_touched_never_resume_the_source_then_co
     wait_for(lambda: dst.dns_owner(FQDN) == dst.name, timeout=60, what="the destination to own %s" % FQDN)
     nodes = dst.guest(restored).nodes()
     assert nodes and all(ready for _n, ready in nodes), nodes
-    again = migrate(tmp_path, src, dst, https)
-    assert again.rc == 0 and "changed=0" in again.stdout, again
