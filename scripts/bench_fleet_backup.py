@@ -6,7 +6,7 @@ collection's playbook `ocp.day2.hostedcluster_etcd_backup` unchanged against it,
 with --forks 10 (backups to disk; --s3 also uploads to a moto server), and prints both wall times and their
 ratio. Goal on a 2-core machine: forks 10 at most 1/4 of forks 1.
 
-Measured (2 CPUs, --pod-ready-seconds 10; docs/awx.md section 5 has every run): with the backup role at ~11 s of controller CPU per cluster, forks 1
+Measured (2 CPUs, --pod-ready-seconds 10): with the backup role at ~11 s of controller CPU per cluster, forks 1
 451.2 s, forks 10 158.6 s, ratio 0.35 (forks 10 at the CPU floor). With the role cut to ~6.5 s per cluster (one
 module run for the HostedCluster, key secrets and etcd health, key secrets saved by etcd_snapshot, no typed
 Kubernetes API classes, one find to verify): started on a quiet machine 387.9 s / 135.5 s, ratio 0.35 (a CI run
