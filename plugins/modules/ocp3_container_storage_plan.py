@@ -158,17 +158,10 @@ from ansible_collections.ocp.day2.plugins.module_utils.ocp3_storage import (
 )
 from ansible_collections.ocp.day2.plugins.module_utils.runner import run
 
-PVS = [
-    "pvs",
-    "--noheadings",
-    "--units",
-    "b",
-    "--nosuffix",
-    "--separator",
-    "|",
-    "-o",
-    "pv_name,vg_name,pv_size,dev_size",
-]
+
+def _lvm_report(tool, fields):
+    """An LVM report command: sizes in bytes without unit suffix, fields separated by |, no header."""
+    return [tool, "--noheadings", "--units", "b", "--nosuffix", "--separator", "|", "-o", fields]
 
 
 def argument_spec():
@@ -176,25 +169,11 @@ def argument_spec():
         "new_devices": {"type": "list", "elements": "str", "default": []},
         "grown_devices": {"type": "list", "elements": "str", "default": []},
         "setup_file": {"type": "path", "default": "/etc/sysconfig/docker-storage-setup"},
-        "vgs_command": {
-            "type": "list",
-            "elements": "str",
-            "default": [
-                "vgs",
-                "--noheadings",
-                "--units",
-                "b",
-                "--nosuffix",
-                "--separator",
-                "|",
-                "-o",
-                "vg_name,vg_size,vg_free",
-            ],
-        },
+        "vgs_command": {"type": "list", "elements": "str", "default": _lvm_report("vgs", "vg_name,vg_size,vg_free")},
         "pvs_command": {
             "type": "list",
             "elements": "str",
-            "default": PVS,
+            "default": _lvm_report("pvs", "pv_name,vg_name,pv_size,dev_size"),
         },
         "require_block_device": {"type": "bool", "default": True},
     }
