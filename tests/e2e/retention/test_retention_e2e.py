@@ -8,11 +8,12 @@ manifest.json), dated relative to now.
 
 import datetime
 import json
+import time
 
 from tests.harness.ansible import run_playbook, write_playbook
 
 BUCKET = "retention-e2e"
-NOW = datetime.datetime.now(datetime.timezone.utc)
+CLOCK = {"now": datetime.datetime.now(datetime.timezone.utc)}  # set again when the test starts
 
 PLAY = """
 - hosts: localhost
@@ -36,7 +37,7 @@ PLAY = """
 
 
 def ago(**delta):
-    return NOW - datetime.timedelta(**delta)
+    return CLOCK["now"] - datetime.timedelta(**delta)
 
 
 def manifest(moment, verified=True):
@@ -85,12 +86,12 @@ def tier_expectation(moments):
     keep = set()
     for fmt, n, step in (("%Y%m%d%H", 3, datetime.timedelta(hours=1)), ("%Y%m%d", 3, datetime.timedelta(days=1))):
         for i in range(n):
-            key = (NOW - i * step).strftime(fmt)
+            key = (CLOCK["now"] - i * step).strftime(fmt)
             match = [m for m in moments if m.strftime(fmt) == key]
             if match:
                 keep.add(max(match))
     for i in range(2):
-        week = (NOW - datetime.timedelta(weeks=i)).isocalendar()[:2]
+        week = (CLOCK["now"] - datetime.timedelta(weeks=i)).isocalendar()[:2]
         match = [m for m in moments if m.isocalendar()[:2] == week]
         if match:
             keep.add(max(match))
@@ -98,6 +99,14 @@ def tier_expectation(moments):
 
 
 def test_retention_counts_ages_tiers_locks_and_check_mode(tmp_path, moto, installed_collection):
+    # "now" is the test's start, not the module import: the suite may reach this test many minutes after
+    # collection, and the role counts hours, days and weeks back from its own now (a run at 00:00 failed against a
+    # NOW of 23:45 the day before). No period boundary may fall within the run either (hours, days and weeks all
+    # begin on the hour): start clear of one.
+    now = datetime.datetime.now(datetime.timezone.utc)
+    if now.minute == 59 and now.second >= 20:
+        time.sleep(61 - now.second)
+    CLOCK["now"] = datetime.datetime.now(datetime.timezone.utc)  # ago() and tier_expectation() count from it
     s3 = moto.client("s3")
     s3.create_bucket(Bucket=BUCKET)
     hourly = [ago(hours=h, minutes=1) for h in range(5)]
