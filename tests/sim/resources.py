@@ -93,7 +93,7 @@ from .ocp3_kinds import OCP3_RESOURCES  # noqa: E402 - OpenShift 3.11 kinds (End
 RESOURCES += OCP3_RESOURCES
 
 # Kinds with a spec the API server owns a generation for (all but the plain data kinds).
-_NO_GENERATION = {"Secret", "ConfigMap", "Namespace", "Pod", "Event", "ServiceAccount"}
+_NO_GENERATION = {"Secret", "ConfigMap", "Namespace", "Pod", "Event", "ServiceAccount", "Endpoints"}
 
 BY_PATH = {(r.group, r.version, r.plural): r for r in RESOURCES}
 BY_KEY = {r.key: r for r in RESOURCES}

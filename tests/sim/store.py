@@ -50,6 +50,11 @@ class _Objects(dict):
         self._kinds[key[:2]].pop(key, None)
         return super().pop(key, *default)
 
+    def _not_indexed(self, *_args, **_kwargs):
+        raise TypeError("the store's objects change only by item assignment, del and pop (the per-kind index)")
+
+    update = setdefault = clear = popitem = __ior__ = _not_indexed
+
     def of_kind(self, kind_key):
         """{key: object} of one (group, plural), in insertion order like the dict itself."""
         return self._kinds.get(kind_key) or {}
