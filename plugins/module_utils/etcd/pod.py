@@ -234,6 +234,14 @@ class PodExec:
         try:
             client = self._open(command)
         except ApiException as exc:
+            if not getattr(exc, "status", None) and "Handshake status" not in str(getattr(exc, "reason", "")):
+                # no HTTP answer at all (refused, reset, TLS failure): the websocket never reached the server
+                host = getattr(getattr(getattr(self.core, "api_client", None), "configuration", None), "host", None)
+                raise Day2Error(
+                    "Cannot reach the Kubernetes API server%s to exec in %s while %s: %s. Check that the API URL "
+                    "in the kubeconfig is reachable from this host and that the cluster is up."
+                    % (" at %s" % host if host else "", self.where, step, exec_refusal_text(exc))
+                )
             raise Day2Error(
                 "Could not exec in %s while %s: %s. Check that the pod is running and that you may create "
                 "pods/exec there." % (self.where, step, exec_refusal_text(exc))

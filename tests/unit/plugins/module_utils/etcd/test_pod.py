@@ -294,3 +294,18 @@ def test_old_clients_get_the_typed_api():
 
     assert type(core_api(OldClient())).__name__ == "CoreV1Api"
     assert type(core_api(OldClient(), "apps_v1_api")).__name__ == "AppsV1Api"
+
+
+def test_exec_that_cannot_connect_names_the_unreachable_api_server():
+    # The kubernetes client wraps a refused websocket connection as ApiException(status=0) without a handshake:
+    # the admin must read "cannot reach the API server", not "check the pod".
+    pexec = FakePodExec(FakePod())
+
+    def refuse(cmd):
+        raise ApiException(status=0, reason="[Errno 111] Connection refused")
+
+    pexec._open = refuse
+    with pytest.raises(Day2Error) as exc:
+        pexec.run(["true"], Deadline(5), "testing")
+    assert exc.value.msg.startswith("Cannot reach the Kubernetes API server")
+    assert "Connection refused" in exc.value.msg and "pods/exec" not in exc.value.msg
