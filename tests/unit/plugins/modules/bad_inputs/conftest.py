@@ -10,6 +10,7 @@ import json
 import os
 import socket
 import stat
+import tempfile
 from types import SimpleNamespace
 
 import pytest
@@ -98,7 +99,7 @@ def fill(value, ws):
 
 
 @pytest.fixture
-def refuse(workspace, capsys, monkeypatch):
+def refuse(workspace, capsys, monkeypatch, tmp_path_factory):
     """refuse(main, args, words, check=False) -> result: asserts a clean refusal that changed nothing."""
     from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
@@ -123,6 +124,9 @@ def refuse(workspace, capsys, monkeypatch):
         # built against a port nothing listens on (still no real API, and nothing may be written).
         if "{closed}" in json.dumps(args) and "host" in args:
             monkeypatch.setattr(k8s, "get_api_client", real_get_api_client)
+            # kubernetes.core keeps API discovery in <tempdir>/k8srcp-<hash of the URL>.json: a file left by an
+            # earlier simulator on the same port would let the client skip the server and meet the refusal later.
+            monkeypatch.setattr(tempfile, "tempdir", str(tmp_path_factory.mktemp("discovery")))
         args = fill(args, workspace)
         before = tree_state(workspace.root)
         with patch_module_args(dict(args, _ansible_check_mode=check)), pytest.raises(SystemExit) as exc:
