@@ -8,8 +8,12 @@ resource URLs are served here from `Store`, and kmock's aiohttp handler is mount
 """
 
 import asyncio
+import contextlib
+import hashlib
 import json
+import os
 import ssl
+import tempfile
 import threading
 import time
 
@@ -86,6 +90,27 @@ def _parse_path(path):
     return group, version, rest[0], ns, (rest[1] if len(rest) > 1 else None), "/".join(rest[2:]) or None
 
 
+def forget_cached_discovery(url):
+    """Remove kubernetes.core's discovery cache of an API URL (a file in the temp dir named after a sha256 of the
+    URL, alone or joined with the user's login name or uid). Ports come back: a server started on the port of
+    an earlier one, serving other kinds, would otherwise be answered from the earlier server's discovery."""
+    ids = {url}
+    for user in (_login(), os.getuid(), os.environ.get("USERNAME")):
+        if user:
+            ids.add("%s-%s" % (url, user))
+    for cache_id in ids:
+        name = "k8srcp-%s.json" % hashlib.sha256(cache_id.encode("utf-8")).hexdigest()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(os.path.join(tempfile.gettempdir(), name))
+
+
+def _login():
+    try:
+        return os.getlogin()
+    except OSError:
+        return None
+
+
 class ApiServer:
     """HTTPS on 127.0.0.1 in a thread of its own; `exec_handler(raw, ns, pod, params)` serves pod exec."""
 
@@ -151,6 +176,7 @@ class ApiServer:
         site = aiohttp.web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=self._ssl)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]
+        forget_cached_discovery(self.url)
 
     async def _shutdown(self):
         await self._runner.cleanup()

@@ -203,3 +203,20 @@ def test_faults_fail_once_then_pass_and_stall(mgmt_cluster, api):
         v1.read_namespace("default", _request_timeout=1)
     mgmt_cluster.faults.clear()
     assert v1.read_namespace("default").metadata.name == "default"
+
+
+def test_a_server_forgets_the_discovery_kubernetes_core_cached_for_its_url(api, mgmt_cluster, tmp_path, monkeypatch):
+    # kubernetes.core caches discovery per API URL in the temp dir; a later simulator on the same port serving
+    # other kinds must not be answered from it, so the server removes that file when it starts.
+    import tempfile
+
+    from ansible_collections.kubernetes.core.plugins.module_utils.client.discovery import LazyDiscoverer
+
+    from tests.sim.apiserver import forget_cached_discovery
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dynamic.DynamicClient(api, discoverer=LazyDiscoverer)
+    cached = list(tmp_path.glob("k8srcp-*.json"))
+    assert len(cached) == 1, cached
+    forget_cached_discovery(api.configuration.host)
+    assert not cached[0].exists()
