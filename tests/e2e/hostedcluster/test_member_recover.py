@@ -1,5 +1,6 @@
-"""etcd_member_recover end to end: a killed member is replaced (check mode first, a re-run changes nothing, then a
-health wait that runs out of time on the same cluster); lost quorum is refused."""
+"""etcd_member_recover end to end on ONE cluster: a killed member is replaced (check mode first, a re-run changes
+nothing), then a health wait that runs out of time, then lost quorum is refused (each step starts from what the
+previous one left, so one management cluster and one seeded hosted cluster serve the whole sequence)."""
 
 from tests.harness.net import wait_for
 
@@ -15,6 +16,8 @@ def recover_host(hc, mgmt, **extra):
         "etcd_member_recover_namespace": hc.namespace,
         "etcd_member_recover_kubeconfig": mgmt.kubeconfig,
         "etcd_member_recover_wait_timeout": 120,
+        # a dead member costs one command timeout on every look at the members: 3 s is plenty on the simulator
+        "etcd_member_recover_command_timeout": 3,
     }
     host.update(extra)
     return host
@@ -66,6 +69,9 @@ def test_recover_killed_member(mgmt_cluster, ha_cluster, tmp_path):
     # role fails naming why (one fixture less than a test of its own)
     health_wait_that_runs_out_of_time_fails(mgmt_cluster, hc, tmp_path)
 
+    # and still on it: two of the three members down is lost quorum, refused without touching a pod or a volume
+    lost_quorum_is_refused(mgmt_cluster, hc, tmp_path)
+
 
 def health_wait_that_runs_out_of_time_fails(mgmt_cluster, hc, tmp_path):
     mgmt_cluster.kill_etcd_member(hc, 2)
@@ -91,13 +97,13 @@ def health_wait_that_runs_out_of_time_fails(mgmt_cluster, hc, tmp_path):
     assert 'FAILED at step "Wait until every member answers healthy"' in res.output, res
 
 
-def test_lost_quorum_is_refused(mgmt_cluster, ha_cluster, tmp_path):
-    hc, _data = ha_cluster
+def lost_quorum_is_refused(mgmt_cluster, hc, tmp_path):
     mgmt_cluster.kill_etcd_member(hc, 1)
     mgmt_cluster.kill_etcd_member(hc, 2)
     uids = {n: uid(mgmt_cluster, PVC, "data-" + n, hc.hcp_namespace) for n in ("etcd-0", "etcd-1", "etcd-2")}
     pods = {n: uid(mgmt_cluster, POD, n, hc.hcp_namespace) for n in ("etcd-0", "etcd-1", "etcd-2")}
-    res = run("etcd_member_recover", write_inventory(tmp_path, {hc.name: recover_host(hc, mgmt_cluster)}))
+    inv = write_inventory(tmp_path, {hc.name: recover_host(hc, mgmt_cluster)}, name="inventory-lost-quorum.yml")
+    res = run("etcd_member_recover", inv)
     assert res.rc != 0, res
     assert "quorum is lost" in res.output and "hostedcluster_etcd_restore" in res.output, res
     assert {n: uid(mgmt_cluster, PVC, "data-" + n, hc.hcp_namespace) for n in uids} == uids
