@@ -185,6 +185,33 @@ options:
       namespace: {description: Its namespace., type: str, required: true}
       dest: {description: Path of the JSON file on the controller., type: path}
       s3_key: {description: Object key in I(s3_bucket)., type: str}
+  manifest:
+    description:
+      - With I(members), a backup manifest composed, written and read back in this run, once every member and every
+        Secret of I(secrets) is delivered and verified; a manifest that cannot be written or does not match what
+        is on disk fails the run (and is removed).
+      - The manifest is I(content) with C(members) (one record per member, no presigned URL), C(encryption.keys)
+        (one record per Secret saved: role, name, file, checksums, never the key) and C(finished_at) filled in,
+        and C(destinations.s3_region) set to the bucket's own region. It is written as JSON (sorted keys, 2-space
+        indent, as Ansible's C(to_nice_json(indent=2)), a newline at the end) to I(dest), 0600 through a
+        temporary file and a rename, missing directories 0700.
+      - Then every file on disk is read back where it landed; the manifest and each Secret file are hashed
+        again, each snapshot file is checked for mode 0600 and size (its sha256 was computed from the landed file).
+      - Saves a playbook one task to write the manifest and another to read the files back.
+    type: dict
+    version_added: 0.5.0
+    suboptions:
+      dest:
+        description: Path of the manifest file on the controller; without it the manifest is only returned.
+        type: path
+      content:
+        description: The manifest's other fields; must not hold C(members) or C(finished_at).
+        type: dict
+        required: true
+      key_roles:
+        description: The C(role) of each Secret's record (for example C(active), C(backup)), by Secret name.
+        type: dict
+        default: {}
   concurrency:
     description: How many members of I(members) are snapshotted at the same time.
     type: int
@@ -345,6 +372,24 @@ would_save_secrets:
   returned: check mode with I(secrets)
   type: list
   elements: dict
+manifest:
+  description: With I(manifest), the manifest as written (see I(manifest)).
+  returned: success with I(manifest)
+  type: dict
+manifest_file:
+  description: With I(manifest), the manifest file's record.
+  returned: success with I(manifest)
+  type: dict
+  contains:
+    file: {description: C(manifest.json)., type: str}
+    dest: {description: 'The file written, or null.', type: str}
+    bytes: {description: Size of the JSON text., type: int}
+    sha256: {description: sha256 of the JSON text., type: str}
+    md5: {description: MD5 of the JSON text., type: str}
+would_write_manifest:
+  description: In check mode with I(members), where the manifest would be written, or null.
+  returned: check mode with members
+  type: str
 failed_members:
   description:
     - With I(members), the members that failed and why; nothing of theirs was kept.

@@ -15,7 +15,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
-from ansible_collections.ocp.day2.plugins.module_utils.etcd import secret_files
+from ansible_collections.ocp.day2.plugins.module_utils.etcd import manifest, secret_files
 from ansible_collections.ocp.day2.plugins.module_utils.etcd import snapshot as snap
 from ansible_collections.ocp.day2.plugins.module_utils.etcd.commands import Deadline
 
@@ -97,6 +97,7 @@ def execute_members(module):
             "would_deliver": [snap.plan(q) for q in params],
             "would_test_restore": [(snap.restore_plan(q, s) or [None])[0] for q, s in zip(params, sources)],
             "would_save_secrets": secret_files.plan(p),
+            "would_write_manifest": (p.get("manifest") or {}).get("dest"),
         }
 
     before = [snap.dest_state(q.get("dest")) for q in params]
@@ -133,9 +134,22 @@ def execute_members(module):
             secrets=secrets,
             changed=bool(artifacts) or bool(secrets),
         )
-    result = {"changed": True, "artifacts": artifacts, "duration": round(time.monotonic() - started, 3)}
+    result = {"changed": True, "artifacts": artifacts}
     if p.get("secrets"):
         result["secrets"] = secrets
+    if p.get("manifest"):
+        # only now, with every artifact delivered and verified; a manifest that cannot be written and read back
+        # fails the run (the artifacts are listed for the caller to discard)
+        try:
+            result["manifest"], result["manifest_file"] = manifest.write_manifest(
+                p["manifest"], artifacts, secrets, snap.rfc3339_now()
+            )
+        except (Day2Error, OSError) as exc:
+            raise Day2Error(
+                getattr(exc, "msg", None) or "Writing the manifest %s failed: %s." % (p["manifest"]["dest"], exc),
+                artifacts=artifacts, secrets=secrets, changed=True,
+            ) from exc  # fmt: skip
+    result["duration"] = round(time.monotonic() - started, 3)
     if module._diff:
         result["diff"] = {
             "before": [{"dest": b, "s3": None} for b in before],

@@ -15,7 +15,7 @@ from ansible_collections.ocp.day2.plugins.module_utils import inputs
 from ansible_collections.ocp.day2.plugins.module_utils.aws import s3_transfer
 from ansible_collections.ocp.day2.plugins.module_utils.aws.runner import apply_env_fallbacks, aws_spec_overrides
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
-from ansible_collections.ocp.day2.plugins.module_utils.etcd import restorecheck, secret_files
+from ansible_collections.ocp.day2.plugins.module_utils.etcd import manifest, restorecheck, secret_files
 from ansible_collections.ocp.day2.plugins.module_utils.etcd.commands import Deadline
 from ansible_collections.ocp.day2.plugins.module_utils.etcd.delivery import Delivery, FileSink
 from ansible_collections.ocp.day2.plugins.module_utils.etcd.host import HostSource
@@ -74,6 +74,7 @@ def argument_spec():
             },
         },
         secrets={"type": "list", "elements": "dict", "options": secret_files.OPTIONS, "no_log": False},  # names only
+        manifest={"type": "dict", "options": manifest.OPTIONS},
         concurrency={"type": "int", "default": 3},
         test_restore={"type": "bool", "default": True},
         test_restore_location={"type": "str", "choices": ["auto", "node", "pod"], "default": "auto"},
@@ -257,6 +258,7 @@ def execute(module):
     check_params(p)
     if p.get("secrets") and not p.get("members"):
         raise Day2Error("`secrets` needs `members`: Secrets are saved beside the snapshots of a members run.")
+    manifest.check_manifest(p)
     if p.get("members"):
         from ansible_collections.ocp.day2.plugins.module_utils.etcd.multi import execute_members
 
