@@ -189,3 +189,125 @@ def build_plan(setup, new_devices, device_kinds, pvs, vgs, require_block=True, g
     ]
     result["steps"] = steps
     return result
+
+
+# --- 002 §7.1.3: change the storage back end (devicemapper -> overlay2) --------------------------------------------
+
+DEFAULT_POOL_LV = "docker-pool"
+DEFAULT_ROOT_LV_MOUNT = "/var/lib/docker"
+BACKEND_TARGETS = ("overlay2",)
+
+
+def parse_lvs(text):
+    """`lvs --noheadings --separator '|' -o lv_name,vg_name` -> [(lv, vg)]."""
+    out = []
+    for line in text.splitlines():
+        fields = [f.strip() for f in line.split("|")]
+        if len(fields) >= 2 and fields[0]:
+            out.append((fields[0], fields[1]))
+    return out
+
+
+def set_setup_keys(text, values):
+    """The setup file with KEY=value set for each key of values: the first line of a key is replaced where it
+    stands, later lines of the same key are dropped, absent keys are appended; comments and other keys are kept."""
+    out, seen = [], set()
+    for raw in text.splitlines():
+        key = raw.split("=", 1)[0].strip() if "=" in raw and not raw.lstrip().startswith("#") else None
+        if key in values:
+            if key not in seen:
+                out.append("%s=%s" % (key, values[key]))
+            seen.add(key)
+            continue
+        out.append(raw)
+    out += ["%s=%s" % (k, v) for k, v in values.items() if k not in seen]
+    return "\n".join(out) + "\n"
+
+
+def build_backend_plan(setup_text, in_effect, target, vgs, pvs, lvs):
+    """Decide the back-end change of 002 §7.1.3. in_effect: the driver of DOCKER_STORAGE_OPTIONS in
+    /etc/sysconfig/docker-storage (None when unset); lvs: [(lv, vg)]. Returns a dict whose empty steps mean the
+    target driver is already in place; raises Day2Error listing every refusal at once."""
+    setup = parse_setup(setup_text)
+    configured = setup.get("STORAGE_DRIVER") or "devicemapper"
+    current = in_effect or configured
+    vg = setup.get("VG", "")
+    devs = setup.get("DEVS", "").split()
+    settings = {"STORAGE_DRIVER": target}
+    if target == "overlay2":
+        settings["CONTAINER_ROOT_LV_NAME"] = setup.get("CONTAINER_ROOT_LV_NAME") or DEFAULT_ROOT_LV
+        settings["CONTAINER_ROOT_LV_MOUNT_PATH"] = setup.get("CONTAINER_ROOT_LV_MOUNT_PATH") or DEFAULT_ROOT_LV_MOUNT
+    root_lv = settings.get("CONTAINER_ROOT_LV_NAME", "")
+    vg_lvs = [lv for lv, owner in lvs if owner == vg]
+    result = {
+        "vg": vg,
+        "driver": current,
+        "configured_driver": configured,
+        "target_driver": target,
+        "devs": devs,
+        "setup_content": set_setup_keys(setup_text, settings),
+        "lv_remove": [],
+        "pv_remove": [],
+        "wipe_devices": [],
+        "root_lv_present": bool(root_lv) and root_lv in vg_lvs,
+        "to_add": [],
+        "to_resize": [],
+        "steps": [],
+    }
+    if current == target and configured == target:
+        return result
+    refusals = []
+    if target not in BACKEND_TARGETS:
+        refusals.append("the guide changes the back end to %s only, not to %s" % (" or ".join(BACKEND_TARGETS), target))
+    if current not in ("devicemapper", target):
+        refusals.append("docker uses the %s driver; the guide's procedure starts from devicemapper" % current)
+    if not vg:
+        refusals.append("the storage setup file sets no VG=; set the volume group of the container storage")
+    if not devs:
+        refusals.append(
+            "the storage setup file lists no DEVS=, so the container storage shares a volume group with the system: "
+            "removing it (vgremove) would take the system's volumes with it; change the back end by hand"
+        )
+    allowed = {setup.get("POOL_NAME") or DEFAULT_POOL_LV, root_lv or DEFAULT_ROOT_LV}
+    others = [lv for lv in vg_lvs if lv not in allowed]
+    if others:
+        refusals.append(
+            "volume group %s holds other logical volumes (%s) that vgremove would destroy" % (vg, ", ".join(others))
+        )
+    vg_pvs = sorted(pv for pv, owner in pvs.items() if owner == vg and vg)
+    stray = [pv for pv in vg_pvs if pv not in devs and pv.rstrip("0123456789").rstrip("p") not in devs]
+    if stray:
+        refusals.append("volume group %s also spans %s, which DEVS does not list" % (vg, ", ".join(stray)))
+    for dev in devs:
+        pv, owner = _owner(pvs, dev)
+        if owner and owner != vg:
+            refusals.append("%s (DEVS) is a physical volume of volume group %s, not of %s" % (pv, owner, vg))
+    if refusals:
+        raise Day2Error(
+            "Container storage back-end change refused: %s. Nothing was changed." % "; ".join(refusals),
+            refusals=refusals,
+        )
+    result["lv_remove"] = ["/dev/%s/%s" % (vg, lv) for lv in vg_lvs]
+    result["pv_remove"] = vg_pvs
+    result["wipe_devices"] = devs
+    steps = [
+        "make the node unschedulable and drain it (oc adm drain --ignore-daemonsets --delete-local-data)",
+        "list the pods of the node (oc adm manage-node --list-pods): only daemon set pods may be left",
+        "systemctl stop docker",
+        "systemctl stop atomic-openshift-node",
+    ]
+    steps += ["lvremove %s" % lv for lv in result["lv_remove"]]
+    steps += ["vgremove %s" % vg] if vg in vgs else []
+    steps += ["pvremove %s" % pv for pv in vg_pvs]
+    steps += ["wipefs -a %s" % dev for dev in devs]
+    steps += [
+        "move /etc/sysconfig/docker-storage (the %s options) aside" % current,
+        "set %s in the storage setup file" % ", ".join("%s=%s" % kv for kv in settings.items()),
+        "docker-storage-setup (re-creates volume group %s for %s)" % (vg, target),
+        "systemctl start docker",
+        "check DOCKER_STORAGE_OPTIONS names --storage-driver %s and vgs/lvs show %s" % (target, vg),
+        "systemctl restart atomic-openshift-node.service",
+        "make the node schedulable again (if it was)",
+    ]
+    result["steps"] = steps
+    return result

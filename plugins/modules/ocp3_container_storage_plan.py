@@ -6,7 +6,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: ocp3_container_storage_plan
-short_description: Plan the growth of an OpenShift 3.11 node's container storage (new or enlarged disk, read only)
+short_description: Plan the growth or the back-end change of an OpenShift 3.11 node's container storage (read only)
 version_added: 0.1.0
 description:
   - The preflight of the guide's container storage growth (002 §7.1.2, "a new disk") on one node. Reads the
@@ -18,6 +18,11 @@ description:
   - Returns the DEVS line to write, whether the logical volume must be grown (C(overlay2) on XFS, C(lvextend -r)
     and C(xfs_growfs)), its /dev/mapper path, the size of the volume group now (to check the growth afterwards)
     and the ordered steps. Nothing on the host is changed; an empty step list means the disks are already in.
+  - With O(storage_driver), plans the guide's back-end change instead (002 §7.1.3, devicemapper to overlay2) - the
+    driver in effect (DOCKER_STORAGE_OPTIONS of O(docker_storage_file)) and configured (STORAGE_DRIVER), the logical
+    volumes, volume group and physical volumes to remove (C(lvs), C(vgs), C(pvs)), the disks to wipe (DEVS) and the
+    new setup file. Refused - a volume group without DEVS (shared with the system), one holding other logical volumes
+    or disks DEVS does not list, a driver other than devicemapper. Both drivers already O(storage_driver) - no steps.
 author:
   - ocp.day2 maintainers (@ocp-day2)
 options:
@@ -55,6 +60,21 @@ options:
     description: Refuse a new disk that is not a block device.
     type: bool
     default: true
+  storage_driver:
+    description:
+      - Plan the change of the storage back end to this driver (002 §7.1.3) instead of a growth; O(new_devices) and
+        O(grown_devices) must then be empty. The guide shows devicemapper to overlay2 only.
+    type: str
+    choices: [overlay2]
+  docker_storage_file:
+    description: The file docker-storage-setup writes (DOCKER_STORAGE_OPTIONS); tells the driver in effect.
+    type: path
+    default: /etc/sysconfig/docker-storage
+  lvs_command:
+    description: argv printing C(lv name|volume group) per logical volume (used with O(storage_driver)).
+    type: list
+    elements: str
+    default: [lvs, --noheadings, --separator, "|", -o, "lv_name,vg_name"]
 attributes:
   check_mode:
     support: full
@@ -135,8 +155,39 @@ lv_path:
   returned: success
   type: str
   sample: /dev/mapper/docker_vol-dockerlv
+configured_driver:
+  description: STORAGE_DRIVER of the setup file (devicemapper when unset), with O(storage_driver).
+  returned: with storage_driver
+  type: str
+  sample: devicemapper
+setup_content:
+  description: The storage setup file the back-end change writes (STORAGE_DRIVER and the overlay2 root volume).
+  returned: with storage_driver
+  type: str
+lv_remove:
+  description: Logical volumes removed by the back-end change (lvremove), in order.
+  returned: with storage_driver
+  type: list
+  elements: str
+  sample: [/dev/docker_vol/docker-pool]
+pv_remove:
+  description: Physical volumes removed by the back-end change (pvremove).
+  returned: with storage_driver
+  type: list
+  elements: str
+  sample: [/dev/xvdb1]
+wipe_devices:
+  description: Disks of DEVS whose signatures are wiped (wipefs -a) before docker-storage-setup.
+  returned: with storage_driver
+  type: list
+  elements: str
+  sample: [/dev/xvdb]
+root_lv_present:
+  description: Whether the overlay2 root logical volume (CONTAINER_ROOT_LV_NAME) is in the volume group.
+  returned: with storage_driver
+  type: bool
 steps:
-  description: The ordered steps of the growth, in words.
+  description: The ordered steps of the growth or back-end change, in words (empty - nothing to do).
   returned: success
   type: list
   elements: str
@@ -149,8 +200,11 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.ocp.day2.plugins.module_utils import inputs
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
+from ansible_collections.ocp.day2.plugins.module_utils.ocp3_checks.storage_driver import driver_from_docker_storage
 from ansible_collections.ocp.day2.plugins.module_utils.ocp3_storage import (
+    build_backend_plan,
     build_plan,
+    parse_lvs,
     parse_pv_sizes,
     parse_pvs,
     parse_setup,
@@ -176,6 +230,13 @@ def argument_spec():
             "default": _lvm_report("pvs", "pv_name,vg_name,pv_size,dev_size"),
         },
         "require_block_device": {"type": "bool", "default": True},
+        "storage_driver": {"type": "str", "choices": ["overlay2"]},
+        "docker_storage_file": {"type": "path", "default": "/etc/sysconfig/docker-storage"},
+        "lvs_command": {
+            "type": "list",
+            "elements": "str",
+            "default": ["lvs", "--noheadings", "--separator", "|", "-o", "lv_name,vg_name"],
+        },
     }
 
 
@@ -197,8 +258,35 @@ def _command(module, argv, what):
     return out
 
 
+def _backend(module):
+    params = module.params
+    if params["new_devices"] or params["grown_devices"]:
+        raise Day2Error(
+            "storage_driver changes the back end (002 §7.1.3); new_devices and grown_devices grow it (§7.1.2): "
+            "run one procedure at a time."
+        )
+    inputs.non_empty_list(params["lvs_command"], "lvs_command", "[lvs, --noheadings, ...]")
+    inputs.readable_file(params["setup_file"], "setup_file", "Container storage on 3.11 is set up from this file.")
+    with open(params["setup_file"]) as f:
+        setup_text = f.read()
+    in_effect = None
+    if os.path.exists(params["docker_storage_file"]):
+        with open(params["docker_storage_file"]) as f:
+            in_effect = driver_from_docker_storage(f.read())
+    vgs = parse_vgs(_command(module, params["vgs_command"], "vgs"))
+    pvs = parse_pvs(_command(module, params["pvs_command"], "pvs"))
+    lvs = parse_lvs(_command(module, params["lvs_command"], "lvs"))
+    result = build_backend_plan(setup_text, in_effect, params["storage_driver"], vgs, pvs, lvs)
+    result["changed"] = False
+    return result
+
+
 def execute(module):
     params = module.params
+    if params["storage_driver"]:
+        inputs.non_empty_list(params["vgs_command"], "vgs_command", "[vgs, --noheadings, ...]")
+        inputs.non_empty_list(params["pvs_command"], "pvs_command", "[pvs, --noheadings, ...]")
+        return _backend(module)
     if not params["grown_devices"]:
         inputs.non_empty_list(params["new_devices"], "new_devices", "[/dev/xvdd] (or grown_devices)")
     for dev in params["new_devices"] + params["grown_devices"]:

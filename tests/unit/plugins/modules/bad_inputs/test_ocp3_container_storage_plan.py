@@ -16,6 +16,10 @@ BAD_INPUTS = [
     ("pvs_command empty", dict(BASE, pvs_command=[]), "pvs_command"),
     ("setup file missing", BASE, "setup_file"),
     ("require_block_device not a boolean", dict(BASE, require_block_device="maybe"), "require_block_device"),
+    ("storage_driver unknown", dict(BASE, storage_driver="aufs"), "overlay2"),
+    ("storage_driver with new_devices", dict(BASE, storage_driver="overlay2"), "one procedure at a time"),
+    ("lvs_command empty", dict(BASE, new_devices=[], storage_driver="overlay2", lvs_command=[]), "lvs_command"),
+    ("backend setup file missing", dict(BASE, new_devices=[], storage_driver="overlay2"), "setup_file"),
 ]
 
 
