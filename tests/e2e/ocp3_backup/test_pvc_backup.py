@@ -16,6 +16,7 @@ from tests.harness.ansible import run_playbook, write_playbook
 from tests.harness.net import wait_for
 
 PLAY = "- hosts: localhost\n  connection: local\n  gather_facts: false\n  roles:\n    - ocp.day2.ocp3_pvc_backup\n"
+TWO_PLAYS = (PLAY.replace("  roles:", "  vars: %s\n  roles:") * 2).replace("- hosts", "\n- hosts")
 
 
 def _changed(result):
@@ -92,7 +93,19 @@ def test_pvc_backup_copies_and_verifies(tmp_path, mgmt_cluster, installed_collec
         "ocp3_pvc_backup_name": "v1",
         "ocp_day2_kubeconfig": mgmt.kubeconfig,  # the collection-wide variable the role falls back to
     }
-    result = run_playbook(play, extra_vars=extra)
+    # one run, two plays: file by file (k8s_cp) as v1, then the guide's way as v3: oc rsync POD:PATH/ DIR/ (a
+    # stand-in oc, the real rsync), then the same check file by file
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    (bindir / "oc").write_text('#!/bin/sh\nexec %s %s "$@"\n' % (sys.executable, STANDIN))
+    (bindir / "oc").chmod(0o755)
+    log = tmp_path / "oc.log"
+    rsync = {"ocp3_pvc_backup_name": "v3", "ocp3_pvc_backup_method": "rsync", "ocp3_pvc_backup_oc": str(bindir / "oc")}
+    both = write_playbook(
+        tmp_path, TWO_PLAYS % (json.dumps({"ocp3_pvc_backup_name": "v1"}), json.dumps(rsync)), "both.yml"
+    )
+    common = {k: v for k, v in extra.items() if k != "ocp3_pvc_backup_name"}
+    result = run_playbook(both, extra_vars=common, env={"OC_STANDIN_LOG": str(log)})
     assert result.rc == 0, result
 
     base = tmp_path / "pvc" / ns / "v1"
@@ -111,17 +124,6 @@ def test_pvc_backup_copies_and_verifies(tmp_path, mgmt_cluster, installed_collec
     check = run_playbook(play, extra_vars=extra, check=True)
     assert check.rc == 0 and _changed(check) == 0, check
 
-    # the guide's way: oc rsync POD:PATH/ DIR/ (a stand-in oc, the real rsync), then the same check file by file
-    bindir = tmp_path / "bin"
-    bindir.mkdir()
-    (bindir / "oc").write_text('#!/bin/sh\nexec %s %s "$@"\n' % (sys.executable, STANDIN))
-    (bindir / "oc").chmod(0o755)
-    log = tmp_path / "oc.log"
-    rsync = dict(
-        extra, ocp3_pvc_backup_name="v3", ocp3_pvc_backup_method="rsync", ocp3_pvc_backup_oc=str(bindir / "oc")
-    )
-    result = run_playbook(play, extra_vars=rsync, env={"OC_STANDIN_LOG": str(log)})
-    assert result.rc == 0, result
     assert log.exists(), result
     calls = log.read_text().splitlines()
     assert len(calls) == 1 and calls[0].startswith("oc rsync --kubeconfig=%s -n %s -c " % (mgmt.kubeconfig, ns)), calls
