@@ -10,8 +10,9 @@ Measured (2 CPUs, --pod-ready-seconds 10): with the backup role at ~11 s of cont
 451.2 s, forks 10 158.6 s, ratio 0.35 (forks 10 at the CPU floor). With the role cut to ~6.5 s per cluster (one
 module run for the HostedCluster, key secrets and etcd health, key secrets saved by etcd_snapshot, no typed
 Kubernetes API classes, one find to verify): started on a quiet machine 387.9 s / 135.5 s, ratio 0.35 (a CI run
-started during forks 10; goal missed); on a busy machine (load 8 to 13) 944.5 s / 217.3 s, ratio 0.23.
-docs/awx.md section 5 has the table.
+started during forks 10; goal missed); on a busy machine (load 8 to 13) 944.5 s / 217.3 s, ratio 0.23. With the
+manifest written and read back by the etcd_snapshot run (4 module runs, ~3 s of CPU per cluster) forks 10 alone
+took 72 to 77 s (83 to 91 s before, back to back). docs/awx.md section 5 has the tables.
 
 --pod-ready-seconds (default 10) is how long a Deployment's new pod takes to turn Ready in the simulated
 management clusters. On a real one the API servers scaled back after the snapshot are Ready only after their
