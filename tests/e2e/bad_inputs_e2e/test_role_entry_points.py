@@ -120,6 +120,12 @@ BAD_OCP3_DAY2 = [
         {"ocp3_container_storage_new_devices": ["/dev/xvdd"], "ocp3_container_storage_plan_only": "maybe"},
         "plan_only",
     ),
+    ("ocp3_container_storage", {"_tasks_from": "backend", "ocp3_container_storage_driver": "aufs"}, "overlay2"),
+    (
+        "ocp3_host_retire",
+        {"_tasks_from": "flannel_config", "ocp3_host_retire_flannel_restart_command": {"a": 1}},
+        "restart_command",
+    ),
     ("ocp3_host_restore", dict(HOST_RESTORE, ocp3_host_restore_node_action="halt"), "restart, reboot, none"),
     ("ocp3_host_restore", dict(HOST_RESTORE, ocp3_host_restore_type="infra"), "auto, master, node"),
     (
