@@ -191,8 +191,8 @@ options:
         Secret of I(secrets) is delivered and verified; a manifest that cannot be written or does not match what
         is on disk fails the run (and is removed).
       - The manifest is I(content) with C(members) (one record per member, no presigned URL), C(encryption.keys)
-        (one record per Secret saved: role, name, file, checksums, never the key) and C(finished_at) filled in,
-        and C(destinations.s3_region) set to the bucket's own region. It is written as JSON (sorted keys, 2-space
+        (one record per Secret saved, with its role, name, file and checksums, never the key) and
+        C(finished_at) filled in, and C(destinations.s3_region) set to the bucket's own region. It is written as JSON (sorted keys, 2-space
         indent, as Ansible's C(to_nice_json(indent=2)), a newline at the end) to I(dest), 0600 through a
         temporary file and a rename, missing directories 0700.
       - Then every file on disk is read back where it landed; the manifest and each Secret file are hashed

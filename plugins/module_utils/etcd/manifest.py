@@ -27,7 +27,7 @@ from ansible_collections.ocp.day2.plugins.module_utils.files import atomic_write
 OPTIONS = {
     "dest": {"type": "path"},
     "content": {"type": "dict", "required": True},
-    "key_roles": {"type": "dict", "default": {}},
+    "key_roles": {"type": "dict", "default": {}, "no_log": False},  # Secret names and their roles, no key
 }
 
 
