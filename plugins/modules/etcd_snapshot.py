@@ -192,9 +192,9 @@ options:
         is on disk fails the run (and is removed).
       - The manifest is I(content) with C(members) (one record per member, no presigned URL), C(encryption.keys)
         (one record per Secret saved, with its role, name, file and checksums, never the key) and
-        C(finished_at) filled in, and C(destinations.s3_region) set to the bucket's own region. It is written as JSON (sorted keys, 2-space
-        indent, as Ansible's C(to_nice_json(indent=2)), a newline at the end) to I(dest), 0600 through a
-        temporary file and a rename, missing directories 0700.
+        C(finished_at) filled in, and C(destinations.s3_region) set to the bucket's own region.
+      - It is written as JSON (sorted keys, 2-space indent, as Ansible's C(to_nice_json(indent=2)), a newline at
+        the end) to I(dest), 0600 through a temporary file and a rename, missing directories 0700.
       - Then every file on disk is read back where it landed; the manifest and each Secret file are hashed
         again, each snapshot file is checked for mode 0600 and size (its sha256 was computed from the landed file).
       - Saves a playbook one task to write the manifest and another to read the files back.
