@@ -18,7 +18,7 @@ def ha_cluster(mgmt_cluster):
         name="example", namespace="clusters", availability="HighlyAvailable", nodepools=1, encryption=True
     )
     data = seed_keys(3000, prefix=KEY_PREFIX)
-    hc.etcd.put_many(data)
+    hc.etcd.put_many(data, per_txn=100)  # the same keys, 30 raft entries instead of 3000 (~5 s of etcd CPU less)
     return hc, {k.encode(): v for k, v in data.items()}
 
 
@@ -46,7 +46,7 @@ def shared_backup(shared_mgmt, tmp_path_factory):
         name="example", namespace="clusters", availability="HighlyAvailable", nodepools=1, encryption=True
     )
     data = seed_keys(3000, prefix=KEY_PREFIX)
-    hc.etcd.put_many(data)
+    hc.etcd.put_many(data, per_txn=100)  # the same keys, 30 raft entries instead of 3000
     work = tmp_path_factory.mktemp("shared-backup")
     inv = write_inventory(
         work,
@@ -71,7 +71,7 @@ def backed_up(shared_mgmt, shared_backup):
     wait_for(hc.etcd.healthy, timeout=60, what="the shared cluster's etcd to be healthy")
     later = seed_keys(200, prefix=KEY_PREFIX + "later/")
     later[(KEY_PREFIX + "000007")] = b"overwritten after the backup"
-    hc.etcd.put_many(later)
+    hc.etcd.put_many(later, per_txn=100)
     changed = dict(data)
     changed.update({k.encode(): v if isinstance(v, bytes) else v.encode() for k, v in later.items()})
     assert hc.etcd.get_all(KEY_PREFIX) == changed

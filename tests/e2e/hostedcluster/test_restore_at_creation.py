@@ -21,7 +21,10 @@ RELEASE = "quay.io/openshift-release-dev/ocp-release:4.14.8-x86_64"
 
 @pytest.fixture(scope="module")
 def s3_backup(tmp_path_factory, moto_server):
-    """(source, destination, source HC, data, manifest URI, HTTPS S3 endpoint trusted by the destination)."""
+    """(source's AES key, destination, source HC, data, manifest URI, HTTPS S3 endpoint trusted by the destination).
+
+    The source cluster is stopped once its backup is in S3 and its AES key noted: nothing later reads it, and its
+    etcd members and controllers would otherwise run idle through the whole module."""
     moto = moto_server
     moto.reset()
     base = tmp_path_factory.mktemp("at-creation")
@@ -32,7 +35,7 @@ def s3_backup(tmp_path_factory, moto_server):
         dest.start()
         hc = source.create_hosted_cluster(name="example", availability="HighlyAvailable", release_image=RELEASE)
         data = seed_keys(2000, prefix=KEY_PREFIX)
-        hc.etcd.put_many(data)
+        hc.etcd.put_many(data, per_txn=100)  # the same keys, 20 raft entries instead of 2000
         moto.client("s3").create_bucket(Bucket=BUCKET)
         inv = write_inventory(
             base,
@@ -47,8 +50,10 @@ def s3_backup(tmp_path_factory, moto_server):
             for o in moto.client("s3").list_objects_v2(Bucket=BUCKET)["Contents"]
             if o["Key"].endswith("manifest.json")
         ]
+        source_key = encryption_secret(source, hc)["data"]["key"]
+        source.stop()
         with HttpsS3Front(dest, moto) as front:
-            yield source, dest, hc, {k.encode(): v for k, v in data.items()}, "s3://%s/%s" % (BUCKET, key), front
+            yield source_key, dest, hc, {k.encode(): v for k, v in data.items()}, "s3://%s/%s" % (BUCKET, key), front
     finally:
         dest.stop()
         source.stop()
@@ -150,7 +155,7 @@ def test_ha_restore_at_creation_on_another_cluster(s3_backup, tmp_path):
     one URL. HyperShift's etcd-init restores it without member names, so the 3 members come up as separate
     one-member clusters: the role stops the API servers and says to finish in place; after that in-place run
     every key and value is identical on all 3 members, which form one cluster."""
-    source, dest, src_hc, data, manifest_uri, _front = s3_backup
+    source_key, dest, _src_hc, data, manifest_uri, _front = s3_backup
     rendered = _render(tmp_path, drop=("controllerAvailabilityPolicy", "etcd"))
     res = _restore(tmp_path, s3_backup, rendered)
     assert res.rc != 0, res
@@ -171,7 +176,7 @@ def test_ha_restore_at_creation_on_another_cluster(s3_backup, tmp_path):
     assert hc_obj["spec"]["pausedUntil"] == "true"  # created without it; paused once the members were seen apart
     new_hc = dest.hosted_handle("example", "clusters")
     # the same AES key as the source cluster, not the freshly rendered one
-    assert encryption_secret(dest, new_hc)["data"]["key"] == encryption_secret(source, src_hc)["data"]["key"]
+    assert encryption_secret(dest, new_hc)["data"]["key"] == source_key
     # the way out the failure names: an in-place restore from a fresh snapshot of etcd-0
     in_place = {
         "hostedcluster_etcd_restore_mode": "in_place",
