@@ -1,7 +1,8 @@
 """hostedcluster_etcd_restore at creation: a backup in S3 restored into a new HostedCluster on another cluster.
 
 One backup of an HA cluster is taken once for the module (fixture s3_backup); the refusals run before anything
-is created, so they share the destination cluster with the one test that creates a cluster (under another name).
+is created, so they share the destination cluster with the one test that creates a cluster (under another name),
+and they run as ONE playbook run with a host per refusal (fixture refusals).
 """
 
 import json
@@ -73,7 +74,7 @@ def _render(tmp_path, name="example", release=RELEASE, drop=()):
     return str(path)
 
 
-def _restore(tmp_path, s3_backup, rendered, manifest=None, **extra):
+def _host(tmp_path, s3_backup, rendered, manifest=None, **extra):
     _source, dest, _hc, _data, manifest_uri, front = s3_backup
     host = {
         "hostedcluster_etcd_restore_mode": "at_creation",
@@ -88,7 +89,12 @@ def _restore(tmp_path, s3_backup, rendered, manifest=None, **extra):
     }
     host.update(extra)
     (tmp_path / "out").mkdir(mode=0o700, exist_ok=True)
-    return run("hostedcluster_etcd_restore", write_inventory(tmp_path, {"example": host}), env=dest.moto.env)
+    return host
+
+
+def _restore(tmp_path, s3_backup, rendered, manifest=None, **extra):
+    host = _host(tmp_path, s3_backup, rendered, manifest, **extra)
+    return run("hostedcluster_etcd_restore", write_inventory(tmp_path, {"example": host}), env=s3_backup[1].moto.env)
 
 
 def _manifest(moto, uri):
@@ -101,46 +107,61 @@ def _nothing_created(dest, name):
     assert dest.get("v1", "Secret", "%s-etcd-encryption-key" % name, "clusters") is None
 
 
-def test_release_mismatch_is_refused(s3_backup, tmp_path):
-    dest = s3_backup[1]
-    other = "quay.io/openshift-release-dev/ocp-release:4.15.2-x86_64"
-    res = _restore(tmp_path, s3_backup, _render(tmp_path, "refused", other))
-    assert res.rc != 0, res
-    assert "The snapshot was taken on release 4.14.8" in res.output, res
-    _nothing_created(dest, "refused")
+@pytest.fixture(scope="module")
+def refusals(s3_backup, tmp_path_factory):
+    """ONE playbook run with a host per refusal, each refused before anything is created: {host: fatal line}.
 
-
-def test_wrong_region_is_refused_before_creation(s3_backup, tmp_path):
-    """The manifest says the bucket is in eu-west-1, S3 says us-east-1: a URL signed for either would be wrong."""
+    wrong-region: the manifest says the bucket is in eu-west-1, S3 says us-east-1 (a URL signed for either would
+    be wrong). unreadable: every snapshot object reads back other than recorded (replaced during the run; the
+    other two hosts are refused before any snapshot object is read)."""
     dest, manifest_uri = s3_backup[1], s3_backup[4]
+    base = tmp_path_factory.mktemp("refusals")
+    other = "quay.io/openshift-release-dev/ocp-release:4.15.2-x86_64"
     manifest = _manifest(dest.moto, manifest_uri)
     for member in manifest["members"]:
         member["s3"]["region"] = "eu-west-1"
     manifest["destinations"]["s3_region"] = "eu-west-1"
-    local = tmp_path / "manifest.json"
+    local = base / "manifest.json"
     local.write_text(json.dumps(manifest))
-    res = _restore(tmp_path, s3_backup, _render(tmp_path, "refused"), manifest=str(local))
-    assert res.rc != 0, res
-    assert "in region eu-west-1, but S3 says it is in us-east-1" in res.output, res
-    _nothing_created(dest, "refused")
-
-
-def test_unreadable_snapshots_are_refused_before_creation(s3_backup, tmp_path):
-    """Every snapshot object reads back other than recorded (here: replaced): nothing is created."""
-    dest, manifest_uri = s3_backup[1], s3_backup[4]
+    hosts = {}
+    for case, release, kw in (
+        ("release-mismatch", other, {}),
+        ("wrong-region", RELEASE, {"manifest": str(local)}),
+        ("unreadable", RELEASE, {}),
+    ):
+        work = base / case
+        work.mkdir()
+        hosts[case] = _host(work, s3_backup, _render(work, "refused", release), **kw)
     s3 = dest.moto.client("s3")
     members = _manifest(dest.moto, manifest_uri)["members"]
     saved = {m["s3"]["key"]: s3.get_object(Bucket=BUCKET, Key=m["s3"]["key"])["Body"].read() for m in members}
     try:
         for key in saved:
             s3.put_object(Bucket=BUCKET, Key=key, Body=b"not the snapshot")
-        res = _restore(tmp_path, s3_backup, _render(tmp_path, "refused"))
+        res = run("hostedcluster_etcd_restore", write_inventory(base, hosts), env=dest.moto.env, forks=len(hosts))
     finally:
         for key, body in saved.items():
             s3.put_object(Bucket=BUCKET, Key=key, Body=body)
-    assert res.rc != 0, res
-    assert "can be read through a presigned URL" in res.output and "Nothing was created" in res.output, res
+    assert "Traceback" not in res.stdout + res.stderr
+    fatal = {}
+    for line in res.stdout.splitlines():
+        if line.startswith("fatal: ["):
+            fatal[line[len("fatal: [") :].split("]", 1)[0]] = line
     _nothing_created(dest, "refused")
+    return fatal
+
+
+def test_release_mismatch_is_refused(refusals):
+    assert "The snapshot was taken on release 4.14.8" in refusals.get("release-mismatch", ""), refusals
+
+
+def test_wrong_region_is_refused_before_creation(refusals):
+    assert "in region eu-west-1, but S3 says it is in us-east-1" in refusals.get("wrong-region", ""), refusals
+
+
+def test_unreadable_snapshots_are_refused_before_creation(refusals):
+    line = refusals.get("unreadable", "")
+    assert "can be read through a presigned URL" in line and "Nothing was created" in line, refusals
 
 
 def _api_replicas(dest, hcp_ns):
