@@ -212,7 +212,7 @@ def run_members(tmp_path, mgmt, moto, hc, members):
 
 def test_members_concurrently_to_disk_and_s3_and_one_failing(tmp_path, mgmt, moto, installed_collection):
     ha = mgmt.create_hosted_cluster(name="multi", namespace="clusters", availability="HighlyAvailable")
-    etcd_cluster(ha).put_many(seed_keys(1000, prefix="/kubernetes.io/secrets/multi/", size=256))
+    etcd_cluster(ha).put_many(seed_keys(1000, prefix="/kubernetes.io/secrets/multi/", size=256), per_txn=100)
     s3 = moto.client("s3")
     s3.create_bucket(Bucket=BUCKET)
     pods = ["etcd-0", "etcd-1", "etcd-2"]
