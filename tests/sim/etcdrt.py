@@ -41,6 +41,13 @@ BOOTSTRAP_KEYS = {
 }
 
 
+def has_member_data(data_dir):
+    """True when data_dir holds a member's write-ahead log. A join that failed (etcd exits when it cannot fetch
+    the cluster from its peers, e.g. under load) leaves member/snap/db and no wal: that member must be added
+    again, not started as a new cluster of its own, which the others would never let in."""
+    return os.path.isdir(os.path.join(data_dir, "member", "wal"))
+
+
 class SimMember(EtcdMember):
     def start(self, initial_cluster, state="new", token="etcd-cluster", force_new_cluster=False):
         os.makedirs(self.data_dir, mode=0o700, exist_ok=True)
@@ -225,7 +232,7 @@ class EtcdRuntime:
                 return
             for i in todo:
                 self.members[i].data_dir = desired[i]
-            with_data = [i for i in todo if os.path.isdir(os.path.join(desired[i], "member"))]
+            with_data = [i for i in todo if has_member_data(desired[i])]
             empty = [i for i in todo if i not in with_data]
             alive = [i for i, m in enumerate(self.members) if m.running()]
             if not with_data and not alive:
