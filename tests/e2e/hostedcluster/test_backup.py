@@ -46,7 +46,7 @@ def cluster(shared_mgmt):
         name="example", namespace="clusters", availability="HighlyAvailable", nodepools=1, encryption=True
     )
     data = seed_keys(3000, prefix=KEY_PREFIX)
-    hc.etcd.put_many(data)
+    hc.etcd.put_many(data, per_txn=100)  # the same keys, 30 raft entries instead of 3000
     return hc, {k.encode(): v for k, v in data.items()}
 
 

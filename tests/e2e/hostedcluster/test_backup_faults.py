@@ -70,7 +70,7 @@ def faulted(shared_mgmt, moto_server):
     hc = shared_mgmt.create_hosted_cluster(
         name="example", namespace="clusters", availability="HighlyAvailable", nodepools=1, encryption=True
     )
-    hc.etcd.put_many(seed_keys(3000, prefix=KEY_PREFIX))
+    hc.etcd.put_many(seed_keys(3000, prefix=KEY_PREFIX), per_txn=100)
     moto_server.client("s3").create_bucket(Bucket=FAULTS_BUCKET)
     return shared_mgmt, hc, moto_server, FAULTS_BUCKET
 

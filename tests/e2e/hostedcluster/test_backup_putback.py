@@ -37,7 +37,7 @@ def putback_cluster(shared_mgmt):
     hc = shared_mgmt.create_hosted_cluster(
         name="example", namespace="clusters", availability="HighlyAvailable", nodepools=1, encryption=True
     )
-    hc.etcd.put_many(seed_keys(3000, prefix=KEY_PREFIX))
+    hc.etcd.put_many(seed_keys(3000, prefix=KEY_PREFIX), per_txn=100)
     return shared_mgmt, hc
 
 
