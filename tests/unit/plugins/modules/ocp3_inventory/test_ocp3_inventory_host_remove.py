@@ -2,11 +2,9 @@
 [new_*] of an INI inventory; comments, host variables, other hosts, other groups and :vars/:children sections stay
 byte for byte; a range pattern and a YAML inventory are refused; check mode, diff, backup 0600 and idempotence."""
 
-import json
 import os
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
 from ansible_collections.ocp.day2.plugins.modules import ocp3_inventory_host_remove as mod
@@ -87,29 +85,22 @@ def test_yaml_is_told_apart(name, text, yaml):
     assert mod.looks_like_yaml(name, text) is yaml
 
 
-def _run(capsys, args, check=False, diff=False):
-    args = dict(args, _ansible_check_mode=check, _ansible_diff=diff)
-    with patch_module_args(args), pytest.raises(SystemExit):
-        mod.main()
-    return json.loads(capsys.readouterr().out)
-
-
-def test_module_check_mode_diff_backup_and_yaml_refusal(tmp_path, capsys):
+def test_module_check_mode_diff_backup_and_yaml_refusal(tmp_path, run_main):
     inv = tmp_path / "hosts"
     inv.write_text(INVENTORY)
     os.chmod(inv, 0o644)
     args = {"path": str(inv), "hosts": ["master-2", "master-2.example.com"]}
-    planned = _run(capsys, args, check=True, diff=True)
+    planned = run_main(mod.main, args, check=True, diff=True)
     assert planned["changed"] and len(planned["removed"]) == 4 and inv.read_text() == INVENTORY, planned
     assert planned["diff"]["after"] == EXPECTED and planned["diff"]["before"] == INVENTORY
-    done = _run(capsys, args)
+    done = run_main(mod.main, args)
     assert done["changed"] and done["backup_file"] and inv.read_text() == planned["diff"]["after"]
     with open(done["backup_file"]) as f:
         assert os.stat(done["backup_file"]).st_mode & 0o777 == 0o600 and f.read() == INVENTORY
     assert os.stat(inv).st_mode & 0o777 == 0o644
-    again = _run(capsys, args)
+    again = run_main(mod.main, args)
     assert not again["changed"] and again["removed"] == [] and again["backup_file"] == ""
     yml = tmp_path / "hosts.yml"
     yml.write_text("all:\n  children:\n    masters:\n      hosts:\n        master-2.example.com: {}\n")
-    refused = _run(capsys, dict(args, path=str(yml)))
+    refused = run_main(mod.main, dict(args, path=str(yml)))
     assert refused["failed"] and "by hand" in refused["msg"] and "master-2.example.com" in yml.read_text()

@@ -2,11 +2,9 @@
 removal lists in the guide's order, every refusal (shared volume group, foreign volumes or disks, another driver),
 the driver already in place (nothing to do) and a run stopped half way (resumes); and the module end to end."""
 
-import json
 import sys
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
 from ansible_collections.ocp.day2.plugins.module_utils.ocp3_storage import (
@@ -81,13 +79,7 @@ def test_refusals(setup, in_effect, pvs, lvs, reason):
     assert reason in str(exc.value)
 
 
-def _run(capsys, args):
-    with patch_module_args(args), pytest.raises(SystemExit):
-        ocp3_container_storage_plan.main()
-    return json.loads(capsys.readouterr().out)
-
-
-def test_module_reads_the_options_file_and_lvs(tmp_path, capsys):
+def test_module_reads_the_options_file_and_lvs(tmp_path, run_main):
     setup = tmp_path / "docker-storage-setup"
     setup.write_text(SETUP)
     options = tmp_path / "docker-storage"
@@ -101,10 +93,11 @@ def test_module_reads_the_options_file_and_lvs(tmp_path, capsys):
         "pvs_command": echo + ["/dev/xvdb1|docker_vg\n"],
         "lvs_command": echo + ["docker-pool|docker_vg\n"],
     }
-    out = _run(capsys, args)  # options say overlay2, the setup file still devicemapper: a half-done run resumes
+    # options say overlay2, the setup file still devicemapper: a half-done run resumes
+    out = run_main(ocp3_container_storage_plan.main, args)
     assert not out.get("failed") and out["driver"] == "overlay2" and out["configured_driver"] == "devicemapper", out
     assert out["lv_remove"] == ["/dev/docker_vg/docker-pool"] and out["changed"] is False
     options.unlink()  # no options file: the setup file's driver counts
-    assert _run(capsys, args)["driver"] == "devicemapper"
-    mixed = _run(capsys, dict(args, new_devices=["/dev/xvdd"]))
+    assert run_main(ocp3_container_storage_plan.main, args)["driver"] == "devicemapper"
+    mixed = run_main(ocp3_container_storage_plan.main, dict(args, new_devices=["/dev/xvdd"]))
     assert mixed["failed"] and "one procedure at a time" in mixed["msg"]

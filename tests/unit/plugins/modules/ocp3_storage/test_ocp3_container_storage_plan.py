@@ -1,11 +1,9 @@
 """The container storage growth plan (002 §7.1.2): the setup file and LVM output parsed, every refusal, the
 overlay2 and devicemapper step lists, idempotence; and the module on a real file with stand-in vgs/pvs."""
 
-import json
 import sys
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.ocp.day2.plugins.module_utils.errors import Day2Error
 from ansible_collections.ocp.day2.plugins.module_utils.ocp3_storage import (
@@ -110,13 +108,7 @@ def test_refusals_are_listed_together():
     assert len(exc.value.result["refusals"]) == 3
 
 
-def _run(capsys, args):
-    with patch_module_args(args), pytest.raises(SystemExit):
-        ocp3_container_storage_plan.main()
-    return json.loads(capsys.readouterr().out)
-
-
-def test_module_reads_the_file_and_the_lvm_commands(tmp_path, capsys):
+def test_module_reads_the_file_and_the_lvm_commands(tmp_path, run_main):
     setup = tmp_path / "docker-storage-setup"
     setup.write_text(SETUP)
     disk = tmp_path / "xvdd"
@@ -128,13 +120,14 @@ def test_module_reads_the_file_and_the_lvm_commands(tmp_path, capsys):
         "vgs_command": echo + ["docker_vol|10737418240|0\n"],
         "pvs_command": echo + ["/dev/xvdb1|docker_vol\n"],
     }
-    refused = _run(capsys, args)
+    refused = run_main(ocp3_container_storage_plan.main, args)
     assert refused["failed"] and "is not a device path" in refused["msg"], refused
-    out = _run(capsys, dict(args, require_block_device=False))
+    out = run_main(ocp3_container_storage_plan.main, dict(args, require_block_device=False))
     assert not out.get("failed") and out["changed"] is False, out
     assert out["devs_line"] == 'DEVS="/dev/xvdb %s"' % disk and out["vg_size"] == 10737418240
-    broken = _run(
-        capsys, dict(args, require_block_device=False, vgs_command=[sys.executable, "-c", "import sys; sys.exit(5)"])
+    broken = run_main(
+        ocp3_container_storage_plan.main,
+        dict(args, require_block_device=False, vgs_command=[sys.executable, "-c", "import sys; sys.exit(5)"]),
     )
     assert broken["failed"] and "failed (rc 5)" in broken["msg"]
 
