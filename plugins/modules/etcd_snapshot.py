@@ -386,6 +386,12 @@ manifest_file:
     bytes: {description: Size of the JSON text., type: int}
     sha256: {description: sha256 of the JSON text., type: str}
     md5: {description: MD5 of the JSON text., type: str}
+manifest_failed:
+  description:
+    - With I(manifest), true when every snapshot was delivered but the manifest could not be written or the files
+      did not read back against it; taking the snapshots again would not help (a playbook's retry loop stops).
+  returned: failure of the manifest
+  type: bool
 would_write_manifest:
   description: In check mode with I(members), where the manifest would be written, or null.
   returned: check mode with members

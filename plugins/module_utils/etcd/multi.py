@@ -147,7 +147,7 @@ def execute_members(module):
         except (Day2Error, OSError) as exc:
             raise Day2Error(
                 getattr(exc, "msg", None) or "Writing the manifest %s failed: %s." % (p["manifest"]["dest"], exc),
-                artifacts=artifacts, secrets=secrets, changed=True,
+                artifacts=artifacts, secrets=secrets, changed=True, manifest_failed=True,
             ) from exc  # fmt: skip
     result["duration"] = round(time.monotonic() - started, 3)
     if module._diff:

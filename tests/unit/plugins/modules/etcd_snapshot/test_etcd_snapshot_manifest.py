@@ -62,6 +62,7 @@ def test_a_file_that_does_not_read_back_fails_and_leaves_no_manifest(run, secret
     assert result["failed"] and "does not match its manifest" in result["msg"] and "hc-key.secret.json" in result["msg"]
     assert not (tmp_path / "b" / "manifest.json").exists()
     assert len(result["artifacts"]) == 3  # listed for the caller to discard
+    assert result["manifest_failed"] is True  # a caller's retry loop stops here: taking the snapshots again won't help
 
 
 def test_read_back_checks_mode_size_and_sha256(tmp_path):
