@@ -5,6 +5,7 @@ Each scenario is one playbook run of two tasks: a plain look, then wait_healthy 
 """
 
 import json
+import time
 
 import pytest
 
@@ -82,6 +83,24 @@ def host_vars(cluster, endpoints=None):
     }
 
 
+def _wait_for_a_new_leader(etcd3, timeout=15):
+    """Until the election after the leader's death is over: the survivors name one of themselves (until then
+    they still report the dead leader, and which member leads is what the test then checks)."""
+    survivors = [m.client_url for m in etcd3.members[1:]]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        res = etcd3.etcdctl("endpoint", "status", "-w", "json", endpoints=survivors, check=False, timeout=10)
+        try:
+            status = [e["Status"] for e in json.loads(res.stdout or "[]")]
+        except ValueError:
+            status = []
+        ids = {e["header"]["member_id"] for e in status}
+        if len(status) == len(survivors) and all(e["leader"] in ids for e in status):
+            return
+        time.sleep(0.1)
+    raise AssertionError("no leader among the surviving members after %ss" % timeout)
+
+
 def test_host_mode_real_etcd(tmp_path, etcd3, installed_collection):
     listed = etcd3.etcdctl("member", "list").stdout  # etcdctl's own text output: the IDs to expect
     expected_ids = {line.split(", ")[2]: line.split(", ")[0] for line in listed.splitlines()}
@@ -98,6 +117,7 @@ def test_host_mode_real_etcd(tmp_path, etcd3, installed_collection):
 
     # The first endpoint (the first witness) dies: the next one answers, the dead member is data.
     etcd3.members[0].kill()
+    _wait_for_a_new_leader(etcd3)
     info, waited = run(tmp_path, **host_vars(etcd3))
     assert not info.get("failed"), info
     assert info["witness"] == etcd3.members[1].client_url
